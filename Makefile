@@ -1,0 +1,42 @@
+# The only entry points a person needs. Every target bootstraps .venv from pyproject.toml first.
+PY_BOOT ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+
+.PHONY: help test check lint format typecheck pytest generate pull
+
+help:
+	@echo "make demo      run the full signing flow (embedded emulator, or ATLAS_API_KEY + ATLAS_BASE_URL)"
+	@echo "make test      everything CI runs: generated code in sync, lint, types, tests"
+	@echo "make check     the static checks only (codegen check, ruff, mypy --strict)"
+	@echo "make generate  regenerate atlas_async/_generated from openapi.json + overrides/"
+	@echo "make pull      fetch the live spec, print the API change report, update openapi.json"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
+	@$(PY) -c "import atlas_async, openapi_python_client" 
+	@touch $@
+
+test: check pytest
+
+check: $(STAMP)
+	$(PY) -m codegen check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+pytest: $(STAMP)
+	$(PY) -m pytest
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+generate: $(STAMP)
+	$(PY) -m codegen generate
+
+pull: $(STAMP)
+	$(PY) -m codegen pull

@@ -1,0 +1,371 @@
+"""The one exception tree of atlas-async.
+
+Every error the SDK raises derives from :class:`AtlasError`. Server answers map by status code and
+then by Atlas's stable error ``code`` (the 409 and 422 families), so callers can catch as broadly or
+as narrowly as they need. No exception ever carries a credential: headers are redacted on the way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AtlasError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "EnvelopeDeclinedError",
+    "EnvelopeVoidedError",
+    "FieldDetectionFailedError",
+    "FieldsPendingError",
+    "FieldsVersionConflictError",
+    "IdempotencyKeyInUseError",
+    "IdempotencyKeyReusedError",
+    "InsufficientCreditsError",
+    "InternalServerError",
+    "InvalidDocumentError",
+    "InvalidStateError",
+    "ManualPlacementRequiredError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "WebhookSignatureError",
+    "error_from_response",
+    "redact_headers",
+]
+
+# Headers whose values are credentials or one-time secrets: never stored on an exception, never logged.
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-atlas-signature"}
+)
+REDACTED = "[REDACTED]"
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` with every credential-bearing value replaced by ``[REDACTED]``."""
+    return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+
+
+class AtlasError(Exception):
+    """Base class of every exception raised by atlas-async."""
+
+
+class APIConnectionError(AtlasError):
+    """The request never got an HTTP answer: DNS, refused connection, reset, TLS failure."""
+
+    def __init__(self, message: str = "Connection error.", *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out before an answer arrived."""
+
+    def __init__(self, message: str = "Request timed out.", *, method: str = "", url: str = "") -> None:
+        super().__init__(message, method=method, url=url)
+
+
+class APIStatusError(AtlasError):
+    """The server answered with a non-2xx status.
+
+    ``code`` is Atlas's stable error code (``fields_pending``, ``not_found``...) when the body had
+    the documented shape, else ``None``; ``body`` is the parsed JSON body, or the raw text when the
+    body was not JSON (a proxy's HTML 502, say).
+    """
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | None = None,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.headers: dict[str, str] = redact_headers(headers or {})
+        self.body = body
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        parts = [f"{self.status_code}"]
+        if self.code:
+            parts.append(self.code)
+        text = " ".join(parts) + f": {self.message}"
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not pickle by default; errors cross process boundaries in
+        # bulk workers and task queues, so make them round-trip.
+        return (
+            _rebuild_status_error,
+            (
+                type(self),
+                self.message,
+                self.status_code,
+                self.code,
+                self.request_id,
+                self.headers,
+                self.body,
+            ),
+        )
+
+
+def _rebuild_status_error(
+    cls: type[APIStatusError],
+    message: str,
+    status_code: int,
+    code: str | None,
+    request_id: str | None,
+    headers: dict[str, str],
+    body: Any,
+) -> APIStatusError:
+    return cls(
+        message,
+        status_code=status_code,
+        code=code,
+        request_id=request_id,
+        headers=headers,
+        body=body,
+    )
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed (bad parties, no document, a ``template_id`` on create...)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key or token is missing, wrong or expired."""
+
+
+class InsufficientCreditsError(APIStatusError):
+    """402: no credits left to dispatch an envelope. Never retried."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: not allowed (a suspended connected account, a non-platform key using Atlas-Account...)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource for this account (another tenant's rows are 404 too)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class FieldsPendingError(ConflictError):
+    """409 ``fields_pending``: field detection is still running; wait for it, then retry."""
+
+
+class FieldsVersionConflictError(ConflictError):
+    """409 ``fields_version_conflict``: the fields changed since they were read."""
+
+    @property
+    def current_fields_version(self) -> int | None:
+        """The server's current ``fields_version``, when the body carried it."""
+        body = self.body if isinstance(self.body, dict) else {}
+        err = body.get("error") if isinstance(body.get("error"), dict) else {}
+        for source in (body, err):
+            value = source.get("current_fields_version")
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        return None
+
+
+class InvalidStateError(ConflictError):
+    """409 ``invalid_state`` (or ``not_signed``): the envelope is not in a state that allows this."""
+
+
+class IdempotencyKeyInUseError(ConflictError):
+    """409 ``idempotency_key_in_use``: the first request with this key is still in flight."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but cannot be processed."""
+
+
+class IdempotencyKeyReusedError(UnprocessableEntityError):
+    """422 ``idempotency_key_reused``: the same key was sent earlier with a different body."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests (or a reminder inside its cooldown). See ``retry_after``."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked us to wait, from ``Retry-After``, when it gave a number."""
+        for key, value in self.headers.items():
+            if key.lower() == "retry-after":
+                try:
+                    return max(0.0, float(value))
+                except ValueError:
+                    return None
+        return None
+
+
+class InternalServerError(APIStatusError):
+    """5xx (including non-IANA codes such as Cloudflare's 520): the server failed."""
+
+
+# Client-side errors: raised before a request, or from what a flow observed.
+
+
+class InvalidDocumentError(AtlasError, ValueError):
+    """The document is neither a PDF nor a DOCX (judged by its bytes), or cannot be read."""
+
+
+class FieldDetectionFailedError(AtlasError):
+    """Field detection ended in ``failed``; ``detection_error`` is what the server reported."""
+
+    def __init__(self, envelope_id: str, detection_error: str | None = None) -> None:
+        self.envelope_id = envelope_id
+        self.detection_error = detection_error
+        detail = f": {detection_error}" if detection_error else ""
+        super().__init__(f"field detection failed for envelope {envelope_id}{detail}")
+
+
+class ManualPlacementRequiredError(AtlasError):
+    """Detection found no fields (``recovered_empty``) and no fallback fields were supplied."""
+
+    def __init__(self, envelope_id: str) -> None:
+        self.envelope_id = envelope_id
+        super().__init__(
+            f"envelope {envelope_id}: detection found no fields (recovered_empty); "
+            "place them with update_fields() or pass fields= to the flow"
+        )
+
+
+class _TerminalEnvelopeError(AtlasError):
+    state = ""
+
+    def __init__(self, envelope_id: str, reason: str | None = None) -> None:
+        self.envelope_id = envelope_id
+        self.reason = reason
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"envelope {envelope_id} was {self.state}{detail}")
+
+
+class EnvelopeDeclinedError(_TerminalEnvelopeError):
+    """A signer declined the envelope while we were waiting for it to be signed."""
+
+    state = "declined"
+
+
+class EnvelopeVoidedError(_TerminalEnvelopeError):
+    """The sender voided the envelope while we were waiting for it to be signed."""
+
+    state = "voided"
+
+
+class WaitTimeoutError(AtlasError, TimeoutError):
+    """A wait (for fields, for signatures) passed its deadline; ``last`` is the last state seen."""
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+class WebhookSignatureError(AtlasError, ValueError):
+    """A webhook's ``X-Atlas-Signature`` is missing, malformed or wrong. Never contains a secret."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    "fields_pending": FieldsPendingError,
+    "fields_version_conflict": FieldsVersionConflictError,
+    "invalid_state": InvalidStateError,
+    "not_signed": InvalidStateError,
+    "idempotency_key_in_use": IdempotencyKeyInUseError,
+    "idempotency_key_reused": IdempotencyKeyReusedError,
+}
+
+
+def _status_class(status_code: int, code: str | None) -> type[APIStatusError]:
+    base = _BY_STATUS.get(status_code)
+    if base is None:
+        return InternalServerError if status_code >= 500 else APIStatusError
+    specific = _BY_CODE.get(code or "")
+    if specific is not None and issubclass(specific, base):
+        return specific
+    return base
+
+
+def error_from_response(
+    status_code: int,
+    headers: Mapping[str, str],
+    content: bytes,
+) -> APIStatusError:
+    """Build the most specific :class:`APIStatusError` for a non-2xx answer.
+
+    Tolerates any body: the documented ``{"error": {"code", "message"}, "request_id"}`` shape, a
+    bare ``{"code", "message"}``, or something that is not JSON at all.
+    """
+    import json
+
+    body: Any
+    try:
+        body = json.loads(content) if content else None
+    except (ValueError, UnicodeDecodeError):
+        body = content.decode("utf-8", "replace")
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    if isinstance(body, dict):
+        err = body.get("error")
+        source = err if isinstance(err, dict) else body
+        raw_code, raw_msg = source.get("code"), source.get("message")
+        code = raw_code if isinstance(raw_code, str) else None
+        message = raw_msg if isinstance(raw_msg, str) else None
+        if message is None and isinstance(err, str):
+            message = err
+        rid = body.get("request_id")
+        request_id = rid if isinstance(rid, str) else None
+    if request_id is None:
+        for key, value in headers.items():
+            if key.lower() == "x-request-id":
+                request_id = value
+                break
+    if message is None:
+        if isinstance(body, str) and body.strip():
+            snippet = " ".join(body.split())
+            message = snippet[:200] + ("..." if len(snippet) > 200 else "")
+        else:
+            message = f"HTTP {status_code}"
+
+    cls = _status_class(status_code, code)
+    return cls(
+        message,
+        status_code=status_code,
+        code=code,
+        request_id=request_id,
+        headers=headers,
+        body=body,
+    )
