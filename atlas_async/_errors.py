@@ -59,7 +59,9 @@ class AtlasError(Exception):
 class APIConnectionError(AtlasError):
     """The request never got an HTTP answer: DNS, refused connection, reset, TLS failure."""
 
-    def __init__(self, message: str = "Connection error.", *, method: str = "", url: str = "") -> None:
+    def __init__(
+        self, message: str = "Connection error.", *, method: str = "", url: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.method = method
@@ -69,7 +71,9 @@ class APIConnectionError(AtlasError):
 class APITimeoutError(APIConnectionError):
     """The request timed out before an answer arrived."""
 
-    def __init__(self, message: str = "Request timed out.", *, method: str = "", url: str = "") -> None:
+    def __init__(
+        self, message: str = "Request timed out.", *, method: str = "", url: str = ""
+    ) -> None:
         super().__init__(message, method=method, url=url)
 
 
@@ -180,8 +184,9 @@ class FieldsVersionConflictError(ConflictError):
     @property
     def current_fields_version(self) -> int | None:
         """The server's current ``fields_version``, when the body carried it."""
-        body = self.body if isinstance(self.body, dict) else {}
-        err = body.get("error") if isinstance(body.get("error"), dict) else {}
+        body: dict[str, Any] = self.body if isinstance(self.body, dict) else {}
+        nested = body.get("error")
+        err: dict[str, Any] = nested if isinstance(nested, dict) else {}
         for source in (body, err):
             value = source.get("current_fields_version")
             if isinstance(value, int) and not isinstance(value, bool):

@@ -30,9 +30,9 @@ class Subscription:
             self.last_status = status
         self._event.set()
 
-    async def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for a notification; True if one arrived."""
-        with anyio.move_on_after(timeout):
+    async def wait(self, within: float) -> bool:
+        """Wait up to ``within`` seconds for a notification; True if one arrived."""
+        with anyio.move_on_after(within):
             await self._event.wait()
         fired = self._event.is_set()
         if fired:
