@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
         WaitTimeoutError,
+        WebhookPayloadError,
         WebhookSignatureError,
     )
 
@@ -69,6 +70,7 @@ _LAZY: dict[str, str] = {
             "RateLimitError",
             "UnprocessableEntityError",
             "WaitTimeoutError",
+            "WebhookPayloadError",
             "WebhookSignatureError",
         )
     },

@@ -35,6 +35,7 @@ __all__ = [
     "RateLimitError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "WebhookPayloadError",
     "WebhookSignatureError",
     "error_from_response",
     "redact_headers",
@@ -288,7 +289,38 @@ class WaitTimeoutError(AtlasError, TimeoutError):
 
 
 class WebhookSignatureError(AtlasError, ValueError):
-    """A webhook's ``X-Atlas-Signature`` is missing, malformed or wrong. Never contains a secret."""
+    """A webhook's ``X-Atlas-Signature`` is missing, malformed or wrong. Never contains a secret.
+
+    ``reason`` is ``"missing"``, ``"malformed"`` or ``"mismatch"``, so a receiver can count them.
+    """
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_keyword_error, (type(self), self.message, {"reason": self.reason}))
+
+
+class WebhookPayloadError(AtlasError, ValueError):
+    """A webhook body passed the signature check but is not a valid Atlas event.
+
+    ``field`` names the failing field as a dotted path (``"data.status"``), or ``"<body>"`` when the
+    body is not a JSON object at all.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_keyword_error, (type(self), self.message, {"field": self.field}))
+
+
+def _rebuild_keyword_error(cls: type[Exception], message: str, kwargs: dict[str, Any]) -> Exception:
+    return cls(message, **kwargs)
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
