@@ -1,0 +1,457 @@
+"""The bulk engine: bounded concurrency, outcomes as they complete, exactly once across re-runs.
+
+Shape: one feeder task hands items, one at a time, to ``concurrency`` workers through an unbuffered
+anyio stream, so an item is only taken when a worker is free; that makes "not attempted" exact when
+the batch stops. Workers push outcomes into a small buffered stream that the caller iterates; when
+the caller is slower than the workers, the workers wait (back-pressure, bounded memory).
+
+Everything lives in one task group opened by :func:`send_many`'s context manager: leaving the
+``async with`` (normally, by ``break``, by an exception, or by an outer cancellation) cancels the
+group, so no task outlives the block and no request is left half-read on a pooled connection.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import anyio
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
+
+from .._errors import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    FieldsPendingError,
+    IdempotencyKeyInUseError,
+    InsufficientCreditsError,
+    InternalServerError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from ._gate import BackoffGate
+from ._items import BulkItem, derive_key
+
+__all__ = [
+    "BulkOutcome",
+    "BulkRun",
+    "BulkSummary",
+    "OutcomeStatus",
+    "RetryPolicy",
+    "create_key",
+    "send_all",
+    "send_key",
+    "send_many",
+]
+
+T = TypeVar("T")
+
+OutcomeStatus = Literal["sent", "already_sent", "failed", "not_attempted"]
+
+
+def create_key(key: str) -> str:
+    """The Idempotency-Key of an item's create request."""
+    return f"bulk:{key}:create"
+
+
+def send_key(key: str) -> str:
+    """The Idempotency-Key of an item's send (or template send) request."""
+    return f"bulk:{key}:send"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How bulk retries one request. The client's own retries are switched off inside a batch so
+    that every 429 reaches the shared gate.
+
+    ``max_attempts`` bounds connection errors, timeouts, 5xx, 408 and 409 ``idempotency_key_in_use``
+    per request (backoff ``base_delay * 2**n`` with jitter, capped at ``max_delay``). 429s close the
+    gate for the whole batch instead and have their own budget, ``max_rate_limited``; ``Retry-After``
+    is honoured up to ``max_delay``.
+    """
+
+    max_attempts: int = 8
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_rate_limited: int = 30
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.max_rate_limited < 0:
+            raise ValueError("max_attempts must be >= 1 and max_rate_limited >= 0")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("delays must be >= 0")
+
+    def backoff(self, attempt: int) -> float:
+        delay: float = min(self.base_delay * 2 ** min(attempt, 16), self.max_delay)
+        return delay * (0.5 + random.random() / 2)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What happened to one item. ``index`` is its position in the input."""
+
+    index: int
+    item: BulkItem
+    status: OutcomeStatus
+    key: str | None = None
+    envelope_id: str | None = None
+    #: The envelope's status as last seen (``pending`` after a send; anything for already_sent).
+    envelope_status: str | None = None
+    error: BaseException | None = None
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("sent", "already_sent")
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    total: int
+    sent: int
+    already_sent: int
+    failed: int
+    not_attempted: int
+    #: Envelopes this run dispatched: one credit each (a replayed send spends nothing and is
+    #: counted once; envelopes found already sent are not counted).
+    credits_spent: int
+    elapsed: float
+    #: Envelopes sent per second of wall time.
+    rate: float
+    #: 429s seen, each of which paused the whole batch.
+    rate_limited: int
+    #: Why the batch stopped early (``insufficient_credits``, ``authentication``,
+    #: ``permission_denied``, ``stopped``), or None when every item was attempted.
+    stopped_reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class _Counts:
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    not_attempted: int = 0
+
+
+_STOPPING_ERRORS: tuple[tuple[type[APIStatusError], str], ...] = (
+    (InsufficientCreditsError, "insufficient_credits"),
+    (AuthenticationError, "authentication"),
+    (PermissionDeniedError, "permission_denied"),
+)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, APIConnectionError | InternalServerError | IdempotencyKeyInUseError):
+        return True
+    if isinstance(exc, FieldsPendingError):  # the client's own wait gave up: try again later
+        return True
+    return isinstance(exc, APIStatusError) and exc.status_code == 408
+
+
+@dataclass
+class BulkRun:
+    """A running batch: iterate it for outcomes, read :attr:`summary` at any time."""
+
+    _client: Any
+    _items: Iterable[BulkItem] | AsyncIterable[BulkItem]
+    concurrency: int
+    retry: RetryPolicy
+    lookup_existing: bool
+    skip_keys: frozenset[str]
+    #: Number of items when the input has a length (for progress and ETA), else None.
+    total: int | None = None
+    _counts: _Counts = field(default_factory=_Counts)
+    _stopped_reason: str | None = None
+    _started: float = 0.0
+    _finished: float | None = None
+    _seen_keys: set[str] = field(default_factory=set)
+    _gate: BackoffGate = field(init=False)
+    _out_send: ObjectSendStream[BulkOutcome] = field(init=False)
+    _out_recv: ObjectReceiveStream[BulkOutcome] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._gate = BackoffGate(base_delay=self.retry.base_delay, max_delay=self.retry.max_delay)
+        self._out_send, self._out_recv = anyio.create_memory_object_stream[BulkOutcome](
+            max(1, self.concurrency)
+        )
+
+    # -- public -------------------------------------------------------------------------------
+
+    def stop(self, reason: str = "stopped") -> None:
+        """Start no new item; items in flight finish; the rest are reported ``not_attempted``."""
+        if self._stopped_reason is None:
+            self._stopped_reason = reason
+
+    @property
+    def stopped_reason(self) -> str | None:
+        return self._stopped_reason
+
+    @property
+    def summary(self) -> BulkSummary:
+        """Counts so far; final once iteration has ended."""
+        c = self._counts
+        end = self._finished if self._finished is not None else anyio.current_time()
+        elapsed = max(end - self._started, 0.0)
+        done = c.sent + c.already_sent + c.failed + c.not_attempted
+        return BulkSummary(
+            total=max(self.total or 0, done),
+            sent=c.sent,
+            already_sent=c.already_sent,
+            failed=c.failed,
+            not_attempted=c.not_attempted,
+            credits_spent=c.sent,
+            elapsed=elapsed,
+            rate=c.sent / elapsed if elapsed > 0 else 0.0,
+            rate_limited=self._gate.pauses,
+            stopped_reason=self._stopped_reason,
+        )
+
+    def __aiter__(self) -> AsyncIterator[BulkOutcome]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[BulkOutcome]:
+        async for outcome in self._out_recv:
+            yield outcome
+
+    # -- engine -------------------------------------------------------------------------------
+
+    async def _drive(self) -> None:
+        self._started = anyio.current_time()
+        item_send, item_recv = anyio.create_memory_object_stream[tuple[int, BulkItem]](0)
+        try:
+            async with self._out_send, anyio.create_task_group() as tg:
+                for _ in range(self.concurrency):
+                    tg.start_soon(self._worker, item_recv.clone())
+                item_recv.close()
+                async with item_send:
+                    await self._feed(item_send)
+        finally:
+            self._finished = anyio.current_time()
+
+    async def _feed(self, item_send: ObjectSendStream[tuple[int, BulkItem]]) -> None:
+        index = 0
+        if isinstance(self._items, AsyncIterable):
+            async for item in self._items:
+                await self._offer(item_send, index, item)
+                index += 1
+        else:
+            for item in self._items:
+                await self._offer(item_send, index, item)
+                index += 1
+
+    async def _offer(
+        self, item_send: ObjectSendStream[tuple[int, BulkItem]], index: int, item: BulkItem
+    ) -> None:
+        if self._stopped_reason is not None:
+            await self._emit(BulkOutcome(index, item, "not_attempted"))
+        else:
+            await item_send.send((index, item))
+
+    async def _worker(self, item_recv: ObjectReceiveStream[tuple[int, BulkItem]]) -> None:
+        async with item_recv:
+            async for index, item in item_recv:
+                if self._stopped_reason is not None:
+                    await self._emit(BulkOutcome(index, item, "not_attempted"))
+                else:
+                    await self._emit(await self._process(index, item))
+
+    async def _emit(self, outcome: BulkOutcome) -> None:
+        setattr(self._counts, outcome.status, getattr(self._counts, outcome.status) + 1)
+        await self._out_send.send(outcome)
+
+    async def _process(self, index: int, item: BulkItem) -> BulkOutcome:
+        attempts = [0]
+        key: str | None = None
+        envelope_id: str | None = None
+        try:
+            key = await derive_key(item)
+            if key in self._seen_keys:
+                raise ValueError(f"duplicate bulk key {key!r} in this batch: item skipped")
+            self._seen_keys.add(key)
+            if key in self.skip_keys:
+                return BulkOutcome(index, item, "already_sent", key=key, attempts=0)
+            if self.lookup_existing:
+                found = await self._call(attempts, lambda: _find_existing(self._client, key or ""))
+                if found is not None:
+                    envelope_id, status = found
+                    if status != "draft":
+                        return BulkOutcome(
+                            index,
+                            item,
+                            "already_sent",
+                            key=key,
+                            envelope_id=envelope_id,
+                            envelope_status=status,
+                            attempts=attempts[0],
+                        )
+            metadata = {**item.metadata, "external_id": key}
+            if item.template_id is not None:
+                env = await self._call(
+                    attempts,
+                    lambda: self._client.templates.send(
+                        item.template_id,
+                        parties=list(item.parties),
+                        prefill=dict(item.prefill) or None,
+                        metadata=metadata,
+                        webhook_url=item.webhook_url,
+                        idempotency_key=send_key(key or ""),
+                    ),
+                )
+            else:
+                if envelope_id is None:
+                    draft = await self._call(
+                        attempts,
+                        lambda: self._client.envelopes.create(
+                            item.document,
+                            parties=list(item.parties),
+                            metadata=metadata,
+                            webhook_url=item.webhook_url,
+                            idempotency_key=create_key(key or ""),
+                        ),
+                    )
+                    envelope_id = str(draft.envelope_id)
+                eid = envelope_id
+                env = await self._call(
+                    attempts,
+                    lambda: self._client.envelopes.send(eid, idempotency_key=send_key(key or "")),
+                )
+        except Exception as exc:
+            for error_type, reason in _STOPPING_ERRORS:
+                if isinstance(exc, error_type):
+                    self.stop(reason)
+            return BulkOutcome(
+                index,
+                item,
+                "failed",
+                key=key,
+                envelope_id=envelope_id,
+                error=exc,
+                attempts=attempts[0],
+            )
+        sent_status = getattr(env, "status", None)
+        return BulkOutcome(
+            index,
+            item,
+            "sent",
+            key=key,
+            envelope_id=str(getattr(env, "envelope_id", None) or envelope_id),
+            envelope_status=None if sent_status is None else str(sent_status),
+            attempts=attempts[0],
+        )
+
+    async def _call(self, attempts: list[int], fn: Callable[[], Awaitable[T]]) -> T:
+        failures = 0
+        limited = 0
+        while True:
+            await self._gate.wait()
+            attempts[0] += 1
+            try:
+                result = await fn()
+            except RateLimitError as exc:
+                limited += 1
+                if limited > self.retry.max_rate_limited:
+                    raise
+                self._gate.close_for(exc.retry_after)
+                continue
+            except Exception as exc:
+                failures += 1
+                if not _retryable(exc) or failures >= self.retry.max_attempts:
+                    raise
+                await anyio.sleep(self.retry.backoff(failures - 1))
+                continue
+            self._gate.opened()
+            return result
+
+
+async def _find_existing(client: Any, key: str) -> tuple[str, str] | None:
+    """The envelope an earlier run made for ``key``: a dispatched one first, else a draft."""
+    draft: tuple[str, str] | None = None
+    async for summary in client.envelopes.list(external_id=key):
+        status = str(summary.status)
+        found = (str(summary.envelope_id), status)
+        if status != "draft":
+            return found
+        draft = draft or found
+    return draft
+
+
+def _no_client_retries(atlas: Any) -> Any:
+    with_options = getattr(atlas, "with_options", None)
+    return with_options(max_retries=0) if callable(with_options) else atlas
+
+
+@asynccontextmanager
+async def send_many(
+    atlas: Any,
+    items: Iterable[BulkItem] | AsyncIterable[BulkItem],
+    *,
+    concurrency: int = 8,
+    retry: RetryPolicy | None = None,
+    lookup_existing: bool = True,
+    skip_keys: Iterable[str] = (),
+) -> AsyncIterator[BulkRun]:
+    """Send many envelopes; iterate the yielded :class:`BulkRun` for outcomes as they complete.
+
+    ``atlas`` is an ``Atlas`` (or an ``atlas.for_account(...)`` copy). ``lookup_existing`` asks
+    the server, before creating, whether an earlier run already made this item's envelope
+    (``list(external_id=key)``): one GET per item that keeps re-runs exact beyond the server's 24 h
+    idempotency window. ``skip_keys`` are keys the caller already knows went out (from a results
+    file, say): they are reported ``already_sent`` without a request.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be >= 1")
+    total: int | None = None
+    if not isinstance(items, AsyncIterable):
+        try:
+            total = len(items)  # type: ignore[arg-type]
+        except TypeError:
+            total = None
+    run = BulkRun(
+        _client=_no_client_retries(atlas),
+        _items=items,
+        concurrency=concurrency,
+        retry=retry or RetryPolicy(),
+        lookup_existing=lookup_existing,
+        skip_keys=frozenset(skip_keys),
+        total=total,
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run._drive)
+        try:
+            yield run
+        finally:
+            # The caller left the block: whatever is still running belongs to nobody now.
+            tg.cancel_scope.cancel()
+
+
+async def send_all(
+    atlas: Any,
+    items: Iterable[BulkItem] | AsyncIterable[BulkItem],
+    *,
+    concurrency: int = 8,
+    retry: RetryPolicy | None = None,
+    lookup_existing: bool = True,
+    skip_keys: Iterable[str] = (),
+    on_outcome: Callable[[BulkOutcome], Awaitable[None] | None] | None = None,
+) -> BulkSummary:
+    """Run a whole batch and return its summary; ``on_outcome`` sees each outcome as it lands."""
+    async with send_many(
+        atlas,
+        items,
+        concurrency=concurrency,
+        retry=retry,
+        lookup_existing=lookup_existing,
+        skip_keys=skip_keys,
+    ) as run:
+        async for outcome in run:
+            if on_outcome is not None:
+                result = on_outcome(outcome)
+                if result is not None:
+                    await result
+    return run.summary
