@@ -1,0 +1,119 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .authorize_code_challenge_method import AuthorizeCodeChallengeMethod
+from .authorize_response_type import AuthorizeResponseType
+from .connected_account import ConnectedAccount
+from .connected_account_create import ConnectedAccountCreate
+from .connected_account_create_response import ConnectedAccountCreateResponse
+from .connected_account_list import ConnectedAccountList
+from .connected_account_update import ConnectedAccountUpdate
+from .contract_extract import ContractExtract
+from .contract_extract_extract import ContractExtractExtract
+from .contract_extracted_event import ContractExtractedEvent
+from .create_envelope_from_document import CreateEnvelopeFromDocument
+from .create_envelope_from_url import CreateEnvelopeFromUrl
+from .create_envelope_multipart import CreateEnvelopeMultipart
+from .create_envelope_response import CreateEnvelopeResponse
+from .decline_request import DeclineRequest
+from .detected_party import DetectedParty
+from .envelope import Envelope
+from .envelope_created_event import EnvelopeCreatedEvent
+from .envelope_declined_event import EnvelopeDeclinedEvent
+from .envelope_list import EnvelopeList
+from .envelope_progress import EnvelopeProgress
+from .envelope_sent_event import EnvelopeSentEvent
+from .envelope_signed_event import EnvelopeSignedEvent
+from .envelope_summary import EnvelopeSummary
+from .envelope_viewed_event import EnvelopeViewedEvent
+from .envelope_voided_event import EnvelopeVoidedEvent
+from .error import Error
+from .error_body import ErrorBody
+from .field import Field
+from .field_input import FieldInput
+from .fields_response import FieldsResponse
+from .fields_update import FieldsUpdate
+from .infer_fields_multipart import InferFieldsMultipart
+from .infer_fields_response import InferFieldsResponse
+from .inferred_field import InferredField
+from .mcp_manifest import McpManifest
+from .metadata import Metadata
+from .o_auth_client_registration import OAuthClientRegistration
+from .o_auth_client_registration_request import OAuthClientRegistrationRequest
+from .o_auth_error import OAuthError
+from .o_auth_revoke_request import OAuthRevokeRequest
+from .o_auth_server_metadata import OAuthServerMetadata
+from .o_auth_token_request import OAuthTokenRequest
+from .o_auth_token_response import OAuthTokenResponse
+from .open_api_document import OpenAPIDocument
+from .party import Party
+from .party_input import PartyInput
+from .remind_response import RemindResponse
+from .send_envelope_request import SendEnvelopeRequest
+from .template import Template
+from .template_list import TemplateList
+from .template_send_request import TemplateSendRequest
+from .template_send_request_prefill import TemplateSendRequestPrefill
+from .template_send_response import TemplateSendResponse
+from .upload_template_multipart import UploadTemplateMultipart
+from .upload_template_response import UploadTemplateResponse
+from .void_request import VoidRequest
+
+__all__ = (
+    "AuthorizeCodeChallengeMethod",
+    "AuthorizeResponseType",
+    "ConnectedAccount",
+    "ConnectedAccountCreate",
+    "ConnectedAccountCreateResponse",
+    "ConnectedAccountList",
+    "ConnectedAccountUpdate",
+    "ContractExtract",
+    "ContractExtractedEvent",
+    "ContractExtractExtract",
+    "CreateEnvelopeFromDocument",
+    "CreateEnvelopeFromUrl",
+    "CreateEnvelopeMultipart",
+    "CreateEnvelopeResponse",
+    "DeclineRequest",
+    "DetectedParty",
+    "Envelope",
+    "EnvelopeCreatedEvent",
+    "EnvelopeDeclinedEvent",
+    "EnvelopeList",
+    "EnvelopeProgress",
+    "EnvelopeSentEvent",
+    "EnvelopeSignedEvent",
+    "EnvelopeSummary",
+    "EnvelopeViewedEvent",
+    "EnvelopeVoidedEvent",
+    "Error",
+    "ErrorBody",
+    "Field",
+    "FieldInput",
+    "FieldsResponse",
+    "FieldsUpdate",
+    "InferFieldsMultipart",
+    "InferFieldsResponse",
+    "InferredField",
+    "McpManifest",
+    "Metadata",
+    "OAuthClientRegistration",
+    "OAuthClientRegistrationRequest",
+    "OAuthError",
+    "OAuthRevokeRequest",
+    "OAuthServerMetadata",
+    "OAuthTokenRequest",
+    "OAuthTokenResponse",
+    "OpenAPIDocument",
+    "Party",
+    "PartyInput",
+    "RemindResponse",
+    "SendEnvelopeRequest",
+    "Template",
+    "TemplateList",
+    "TemplateSendRequest",
+    "TemplateSendRequestPrefill",
+    "TemplateSendResponse",
+    "UploadTemplateMultipart",
+    "UploadTemplateResponse",
+    "VoidRequest",
+)

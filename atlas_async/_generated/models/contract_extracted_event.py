@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.contract_extract import ContractExtract
+
+
+T = TypeVar("T", bound="ContractExtractedEvent")
+
+
+@_attrs_define
+class ContractExtractedEvent:
+    """`contract.extracted`: the post-sign structured extract is ready.
+
+    Attributes:
+        created_at (datetime.datetime):
+        data (ContractExtract): Post-sign structured extract of the contract.
+        envelope_id (UUID):
+        event_id (str):
+        type_ (Literal['contract.extracted']):
+    """
+
+    created_at: datetime.datetime
+    data: ContractExtract
+    envelope_id: UUID
+    event_id: str
+    type_: Literal["contract.extracted"]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        created_at = self.created_at.isoformat()
+
+        data = self.data.to_dict()
+
+        envelope_id = str(self.envelope_id)
+
+        event_id = self.event_id
+
+        type_ = self.type_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "created_at": created_at,
+                "data": data,
+                "envelope_id": envelope_id,
+                "event_id": event_id,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.contract_extract import ContractExtract  # noqa: PLC0415
+
+        d = dict(src_dict)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        data = ContractExtract.from_dict(d.pop("data"))
+
+        envelope_id = UUID(d.pop("envelope_id"))
+
+        event_id = d.pop("event_id")
+
+        type_ = cast(Literal["contract.extracted"], d.pop("type"))
+        if type_ != "contract.extracted":
+            raise ValueError(f"type must match const 'contract.extracted', got '{type_}'")
+
+        contract_extracted_event = cls(
+            created_at=created_at,
+            data=data,
+            envelope_id=envelope_id,
+            event_id=event_id,
+            type_=type_,
+        )
+
+        contract_extracted_event.additional_properties = d
+        return contract_extracted_event
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
