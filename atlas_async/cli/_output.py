@@ -1,0 +1,86 @@
+"""How the CLI prints: human text on a terminal, one JSON document with ``--json``.
+
+Errors are always a single line on stderr (JSON with ``--json``) and never carry a credential:
+the SDK's exceptions are already redacted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from .._errors import APIStatusError
+
+__all__ = ["echo_error", "echo_result", "jsonable"]
+
+
+def jsonable(value: Any) -> Any:
+    """Turn SDK results (attrs models, dataclasses, enums, datetimes) into JSON-ready values."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return jsonable(to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    attrs_fields = getattr(type(value), "__attrs_attrs__", None)
+    if attrs_fields is not None:
+        return {a.name: jsonable(getattr(value, a.name)) for a in attrs_fields}
+    return str(value)
+
+
+def echo_result(value: Any, *, as_json: bool, fields: tuple[str, ...] = ()) -> None:
+    """Print a result: the whole JSON document, or the chosen fields as ``name: value`` lines."""
+    data = jsonable(value)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    if not isinstance(data, dict):
+        click.echo(str(data))
+        return
+    names = fields or tuple(data)
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        shown = data.get(name)
+        if shown is None or shown == [] or shown == {}:
+            continue
+        if isinstance(shown, dict | list):
+            shown = json.dumps(shown, sort_keys=True)
+        click.echo(f"{name.ljust(width)}  {shown}")
+
+
+def error_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())  # exactly one line, whatever the message held
+
+
+def echo_error(exc: BaseException, *, as_json: bool, exit_code: int) -> None:
+    if as_json:
+        doc: dict[str, Any] = {
+            "error": {
+                "type": type(exc).__name__,
+                "message": error_line(exc),
+                "exit_code": exit_code,
+            }
+        }
+        if isinstance(exc, APIStatusError):
+            doc["error"].update(status=exc.status_code, code=exc.code, request_id=exc.request_id)
+        sys.stderr.write(json.dumps(doc, sort_keys=True) + "\n")
+    else:
+        sys.stderr.write(f"atlas-async: error: {error_line(exc)}\n")
+    sys.stderr.flush()
