@@ -22,11 +22,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._errors import WebhookPayloadError
 from ._signature import Secrets, body_bytes, verify_signature
+
+if TYPE_CHECKING:
+    from .._generated.models.envelope import Envelope
 
 __all__ = [
     "EVENT_TYPES",
@@ -97,6 +101,25 @@ class EnvelopeEvent(WebhookEvent):
     envelope_id: str
     #: ``data.status`` (an open string: unknown future statuses are kept as they are).
     status: str
+
+    @cached_property
+    def envelope(self) -> Envelope:
+        """``data`` as the SDK's generated ``Envelope`` model, the type the client returns.
+
+        Built on first access (the generated models are imported only then). It is a mutable copy:
+        changing it does not change the event. Raises :class:`~atlas_async.WebhookPayloadError`
+        when the snapshot does not fit the model; ``data`` itself is always available.
+        """
+        from .._generated.models.envelope import Envelope
+
+        try:
+            return Envelope.from_dict(_thaw(self.data))
+        except KeyError as exc:
+            raise _fail(
+                "data", f"does not fit the Envelope model: {exc.args[0]!r} is missing"
+            ) from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise _fail("data", f"does not fit the Envelope model ({type(exc).__name__})") from None
 
     @property
     def metadata(self) -> Mapping[str, Any]:
