@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._auth import TokenProvider
+    from ._client import Atlas
+    from ._config import MissingAPIKeyError
+    from ._documents import DocumentURL
     from ._errors import (
         APIConnectionError,
         APIStatusError,
@@ -40,6 +44,33 @@ if TYPE_CHECKING:
         WebhookPayloadError,
         WebhookSignatureError,
     )
+    from ._models import (
+        ConnectedAccount,
+        ConnectedAccountCreateResponse,
+        ConnectedAccountStatus,
+        CreateEnvelopeResponse,
+        DetectedParty,
+        Envelope,
+        EnvelopeParty,
+        EnvelopeProgress,
+        EnvelopeStatus,
+        EnvelopeSummary,
+        Field,
+        FieldInput,
+        FieldsResponse,
+        FieldsStatus,
+        FieldType,
+        InferredField,
+        Metadata,
+        Party,
+        PartyStatus,
+        RemindResponse,
+        Template,
+        TemplateSendResponse,
+    )
+    from ._pagination import AsyncPager, Page
+    from ._resources.envelopes import SignedPDFStream, SigningStatus
+    from ._responses import get_request_id
 
 # name -> module that defines it. One table, so a missing name fails loudly at import of that name.
 _LAZY: dict[str, str] = {
@@ -72,6 +103,43 @@ _LAZY: dict[str, str] = {
             "WaitTimeoutError",
             "WebhookPayloadError",
             "WebhookSignatureError",
+        )
+    },
+    # The client (issue 4). Importing any of these loads httpx and the generated models.
+    "Atlas": "._client",
+    "TokenProvider": "._auth",
+    "MissingAPIKeyError": "._config",
+    "DocumentURL": "._documents",
+    "AsyncPager": "._pagination",
+    "Page": "._pagination",
+    "SignedPDFStream": "._resources.envelopes",
+    "SigningStatus": "._resources.envelopes",
+    "get_request_id": "._responses",
+    **{
+        name: "._models"
+        for name in (
+            "ConnectedAccount",
+            "ConnectedAccountCreateResponse",
+            "ConnectedAccountStatus",
+            "CreateEnvelopeResponse",
+            "DetectedParty",
+            "Envelope",
+            "EnvelopeParty",
+            "EnvelopeProgress",
+            "EnvelopeStatus",
+            "EnvelopeSummary",
+            "Field",
+            "FieldInput",
+            "FieldType",
+            "FieldsResponse",
+            "FieldsStatus",
+            "InferredField",
+            "Metadata",
+            "Party",
+            "PartyStatus",
+            "RemindResponse",
+            "Template",
+            "TemplateSendResponse",
         )
     },
 }

@@ -1,0 +1,93 @@
+"""Client configuration: where the settings come from and what makes them valid.
+
+Arguments win over the environment (``ATLAS_API_KEY``, ``ATLAS_BASE_URL``, ``ATLAS_ACCOUNT``). Every
+check here runs before any request, so bad configuration fails at construction with a clear message
+instead of as a 401 or 404 later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+
+from ._errors import AtlasError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "MissingAPIKeyError",
+    "resolve_api_key",
+    "resolve_base_url",
+    "validate_account",
+]
+
+DEFAULT_BASE_URL = "https://atlaswork.ai"
+# Seconds per network phase (connect gets its own, shorter budget: see _transport). Never infinite:
+# the generated client's default is no timeout at all (codegen-notes section 3).
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 2
+
+# `ext_<external_id>`: the external id is the platform's own key for the tenant. Atlas does not
+# publish its alphabet, so accept what fits in a header and reject what would corrupt one.
+_EXT_ACCOUNT = re.compile(r"ext_[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}")
+
+
+class MissingAPIKeyError(AtlasError):
+    """No API key was given and ``ATLAS_API_KEY`` is not set."""
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    key = api_key if api_key is not None else os.environ.get("ATLAS_API_KEY")
+    if key is None or not key.strip():
+        raise MissingAPIKeyError(
+            "no Atlas API key: pass Atlas(api_key=...), set the ATLAS_API_KEY environment variable, "
+            "or pass auth= (a TokenProvider, e.g. from atlas_async.oauth)"
+        )
+    key = key.strip()
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in key):
+        # Never echo the key itself: this message may end up in logs.
+        raise ValueError("the Atlas API key contains whitespace or control characters")
+    return key
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    url = base_url or os.environ.get("ATLAS_BASE_URL") or DEFAULT_BASE_URL
+    url = url.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"base_url must start with https:// or http://, got {url!r}")
+    return url
+
+
+def validate_account(account: str | None) -> str | None:
+    """Return ``account`` unchanged when it is ``ext_<external_id>`` or a UUID, else raise ValueError."""
+    if account is None:
+        return None
+    if not isinstance(account, str):
+        raise TypeError(f"account must be a string, got {type(account).__name__}")
+    if _EXT_ACCOUNT.fullmatch(account):
+        return account
+    try:
+        parsed = uuid.UUID(account)
+    except ValueError:
+        parsed = None
+    if parsed is not None and str(parsed) == account.lower():
+        return account
+    raise ValueError(
+        f"invalid Atlas account id {account!r}: expected 'ext_<external_id>' or the connected "
+        "org's UUID (e.g. '3f2b8c1e-...')"
+    )
+
+
+def account_from_env() -> str | None:
+    return validate_account(os.environ.get("ATLAS_ACCOUNT") or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The resolved, validated configuration shared by an ``Atlas`` and all its copies."""
+
+    base_url: str
+    api_key: str | None

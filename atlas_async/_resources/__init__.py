@@ -1,0 +1,1 @@
+"""Resource namespaces of the client: ``atlas.envelopes``, ``atlas.templates``, ``atlas.platform``."""
