@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from atlas_async.testing._oauth_server import OAuthServer
 
@@ -52,9 +55,27 @@ def server(clock: FakeClock) -> OAuthServer:
     return OAuthServer(ISSUER, clock=clock, consent_org_id=ORG)
 
 
+def resource_app(server: OAuthServer) -> Starlette:
+    """The authorization server plus an MCP manifest and one Bearer-protected resource, which
+    accepts exactly what the emulator's REST auth accepts: ``authenticate_access_token``."""
+
+    async def mcp(request: Request) -> JSONResponse:
+        return JSONResponse({"name": "atlas", "endpoint": f"{ISSUER}/api/mcp"})
+
+    async def me(request: Request) -> JSONResponse:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        grant = server.authenticate_access_token(token) if scheme == "Bearer" else None
+        if grant is None:
+            return JSONResponse({"error": {"code": "unauthorized", "message": "no"}}, 401)
+        return JSONResponse({"org_id": grant.org_id, "scopes": sorted(grant.scopes)})
+
+    routes = [*server.routes(), Route("/.well-known/mcp", mcp), Route("/api/me", me)]
+    return Starlette(routes=routes)
+
+
 @pytest.fixture
 def app(server: OAuthServer) -> Counter:
-    return Counter(Starlette(routes=server.routes()))
+    return Counter(resource_app(server))
 
 
 @pytest.fixture
