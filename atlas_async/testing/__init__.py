@@ -1,0 +1,30 @@
+"""``atlas_async.testing``: a stateful Atlas emulator for your tests (``pip install atlas-async[testing]``).
+
+>>> fake = FakeAtlas()
+>>> client = httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url)  # doctest: +SKIP
+
+See :class:`FakeAtlas` and the README section "The emulator".
+"""
+
+from __future__ import annotations
+
+from ._apierror import ApiError
+from ._clock import ManualClock
+from ._fake import FakeAtlas, Org
+from ._faults import Fault, Faults
+from ._signing import sign_webhook
+from ._webhooks import RETRY_SCHEDULE, Attempt, Delivery, WebhookDispatcher
+
+__all__ = [
+    "RETRY_SCHEDULE",
+    "ApiError",
+    "Attempt",
+    "Delivery",
+    "FakeAtlas",
+    "Fault",
+    "Faults",
+    "ManualClock",
+    "Org",
+    "WebhookDispatcher",
+    "sign_webhook",
+]

@@ -1,0 +1,415 @@
+"""``FakeAtlas``: the emulator's front door for tests and for ``python -m atlas_async.testing``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import anyio
+import httpx
+from starlette.types import ASGIApp
+
+from ._apierror import ApiError
+from ._app import DROP_HEADER, INPROCESS_SCOPE_KEY, build_app
+from ._clock import Clock, ManualClock
+from ._faults import Faults
+from ._idempotency import IdempotencyStore
+from ._oauth_server import OAuthServer
+from ._state import AtlasState, DetectionOutcome, Envelope
+from ._webhooks import WebhookDispatcher, new_event
+
+__all__ = ["FakeAtlas", "Org"]
+
+Fetcher = Callable[[str], Awaitable[bytes]]
+MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Org:
+    """An emulated organisation's identity: its id and keys (``platform_key`` only for platforms)."""
+
+    org_id: str
+    api_key: str
+    test_key: str
+    platform_key: str | None = None
+
+
+class FakeAtlas:
+    """A stateful Atlas emulator: every rule of ATLAS_API.md, in process or on a port.
+
+    ``initial_credits``: credits of each new org (5, as Atlas gives on signup).
+    ``detection_delay``: seconds field detection stays ``pending`` (emulator clock).
+    ``clock``: a zero-argument callable returning POSIX seconds (default ``time.time``); pass a
+    :class:`ManualClock` for deterministic tests. :meth:`advance` works with any clock.
+    ``fetcher``: ``async (url) -> bytes`` used for ``document_url`` creates; the default serves
+    documents registered with :meth:`add_document` and fetches anything else with httpx.
+    ``webhook_time_scale``: multiplies the webhook retry schedule (1, 5, 30 min, 2 h) and the
+    10 s delivery timeout; ``0.001`` makes a retry come after 60 ms.
+    ``base_url``: the host the emulator names in links (``sign_url``, ``review_url``) when used
+    in process; :meth:`serve` replaces it with the real address while it runs.
+
+    Use ``fake.transport()`` as the transport of an ``httpx.AsyncClient`` (no sockets), or
+    ``async with fake.serve() as url`` for a real server. ``async with fake:`` runs the webhook
+    delivery worker; without it, ``await fake.webhooks.flush()`` sends what is due.
+    """
+
+    def __init__(
+        self,
+        *,
+        initial_credits: int = 5,
+        detection_delay: float = 0.05,
+        clock: Clock | None = None,
+        fetcher: Fetcher | None = None,
+        webhook_time_scale: float = 1.0,
+        base_url: str = "http://atlas.test",
+        max_document_bytes: int = MAX_DOCUMENT_BYTES,
+        seed: int = 0,
+    ) -> None:
+        if initial_credits < 0 or detection_delay < 0 or webhook_time_scale < 0:
+            raise ValueError("initial_credits, detection_delay and webhook_time_scale must be >= 0")
+        self._clock: Clock = clock or time.time
+        self._offset = 0.0
+        self.base_url = base_url.rstrip("/")
+        self.max_document_bytes = max_document_bytes
+        self._fetcher = fetcher
+        self._documents: dict[str, bytes] = {}
+        self.state = AtlasState(
+            self.now,
+            base_url=lambda: self.base_url,
+            initial_credits=initial_credits,
+            detection_delay=detection_delay,
+        )
+        self.idempotency = IdempotencyStore(self.now)
+        self.faults = Faults(seed)
+        self.webhooks = WebhookDispatcher(self.now, webhook_time_scale)
+        self.webhooks.before_delivery = self._tick
+        self.state.listeners.append(self._on_event)
+        default = self.state.create_org(name="Default org")
+        self.org = Org(default.org_id, default.api_key, default.test_key)
+        # OAuth consent is auto-approved for the default org: tests never need a browser.
+        self.oauth = OAuthServer(clock=self.now, consent_org_id=default.org_id)
+        self._openapi: bytes | None = None
+        self._worker_running = False
+        self._tg: anyio.abc.TaskGroup | None = None
+        self.app: ASGIApp = build_app(self)
+
+    # ---- identity
+
+    @property
+    def api_key(self) -> str:
+        """The default org's live key (``atlas_live_...``)."""
+        return self.org.api_key
+
+    @property
+    def test_key(self) -> str:
+        """The default org's test key (``test_...``)."""
+        return self.org.test_key
+
+    def create_org(
+        self, *, credits: int | None = None, platform: bool = False, name: str = "Acme"
+    ) -> Org:
+        """A new, isolated org with its own keys and ``credits`` (default: ``initial_credits``)."""
+        with self.state.lock:
+            org = self.state.create_org(credits=credits, platform=platform, name=name)
+        return Org(org.org_id, org.api_key, org.test_key, org.platform_key)
+
+    def _org_id(self, org_id: str | None) -> str:
+        oid = org_id or self.org.org_id
+        if oid.startswith("ext_"):
+            for o in self.state.orgs.values():
+                if o.external_id == oid[4:]:
+                    return o.org_id
+        if oid not in self.state.orgs:
+            raise KeyError(f"no org {oid!r}")
+        return oid
+
+    # ---- time
+
+    def now(self) -> float:
+        """The emulator's clock: ``clock()`` plus everything :meth:`advance` added."""
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's time forward (detection, idempotency window, cooldowns, retries)."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        if isinstance(self._clock, ManualClock):
+            self._clock.advance(seconds)
+        else:
+            self._offset += seconds
+        self._tick()
+
+    def _tick(self) -> None:
+        with self.state.lock:
+            self.state.tick()
+
+    # ---- inspection and control
+
+    def credits(self, org_id: str | None = None) -> int:
+        """Credits the org can spend (for a ``platform_pays`` account: its platform's pool)."""
+        with self.state.lock:
+            return self.state.credits(self.state.orgs[self._org_id(org_id)])
+
+    def set_credits(self, credits: int, org_id: str | None = None) -> None:
+        with self.state.lock:
+            self.state.orgs[self._org_id(org_id)].credits = credits
+
+    def envelopes(self, org_id: str | None = None) -> list[dict[str, Any]]:
+        """Every envelope of the org (default org when omitted), newest first, as the API shows them."""
+        with self.state.lock:
+            self.state.tick()
+            oid = self._org_id(org_id)
+            rows = sorted(
+                (e for e in self.state.envelopes.values() if e.org_id == oid),
+                key=lambda e: e.seq,
+                reverse=True,
+            )
+            return [self.state.envelope_json(e) for e in rows]
+
+    def envelope(self, envelope_id: str) -> dict[str, Any]:
+        """One envelope as GET /api/envelope/{id} shows it, whoever owns it."""
+        with self.state.lock:
+            return self.state.envelope_json(self._env(envelope_id))
+
+    def signed_pdf(self, envelope_id: str) -> bytes:
+        with self.state.lock:
+            pdf = self._env(envelope_id).signed_pdf
+        if pdf is None:
+            raise ValueError(f"envelope {envelope_id} is not signed")
+        return pdf
+
+    def _env(self, envelope_id: str) -> Envelope:
+        self.state.tick()
+        env = self.state.envelopes.get(envelope_id)
+        if env is None:
+            raise KeyError(f"no envelope {envelope_id!r}")
+        return env
+
+    def set_detection(
+        self,
+        outcome: DetectionOutcome = "ready",
+        *,
+        delay: float | None = None,
+        envelope_id: str | None = None,
+        fields: Sequence[Mapping[str, Any]] | None = None,
+        count: int | None = None,
+    ) -> None:
+        """Decide how field detection ends.
+
+        With ``envelope_id``: that draft's detection restarts and ends with ``outcome`` after
+        ``delay`` seconds (default 0). Without: a rule for envelopes created from now on, for the
+        next ``count`` of them or (``count=None``) as the new default; ``delay=None`` keeps the
+        current default delay. ``fields`` replaces the default detected fields (for ``ready``).
+        Results are cached by document hash unless a one-envelope or counted rule produced them.
+        """
+        with self.state.lock:
+            self.state.set_detection(
+                outcome=outcome, delay=delay, fields=fields, envelope_id=envelope_id, count=count
+            )
+
+    def add_document(self, url: str, content: bytes) -> None:
+        """Serve ``content`` for ``document_url`` creates of ``url`` (default fetcher only)."""
+        self._documents[url] = content
+
+    async def fetch_document(self, url: str) -> bytes:
+        if self._fetcher is not None:
+            fetch = self._fetcher
+        elif url in self._documents:
+            return self._documents[url]
+        else:
+            fetch = _http_fetch
+        try:
+            return await fetch(url)
+        except ApiError:
+            raise
+        except Exception as exc:
+            raise ApiError(
+                400, "document_fetch_failed", f"Could not fetch document_url: {exc}"
+            ) from None
+
+    def reset(self) -> None:
+        """Forget every envelope, template, idempotency key, fault and delivery; keep the orgs."""
+        with self.state.lock:
+            self.state.envelopes.clear()
+            self.state.templates.clear()
+            self.state.tokens.clear()
+            self.state._pending_detection.clear()
+            for org in self.state.orgs.values():
+                org.credits = self.state.initial_credits if org.parent_id is None else org.credits
+        self.idempotency.clear()
+        self.faults.clear()
+        self.webhooks.clear()
+
+    # ---- acting as a signer
+
+    async def sign(
+        self, envelope_id: str, *, email: str | None = None, values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Sign as the party whose turn it is (or as ``email``, which must be that party).
+
+        ``values`` fills fields by ``field_id``. Returns the envelope as the API shows it.
+        Raises :class:`ApiError` (409 ``not_your_turn`` / ``invalid_state``) like the sign URL does.
+        """
+        with self.state.lock:
+            env = self.state.sign(envelope_id, email=email, values=values)
+            view = self.state.envelope_json(env)
+        await anyio.lowlevel.checkpoint()
+        return view
+
+    async def decline(
+        self, envelope_id: str, reason: str | None = None, *, email: str | None = None
+    ) -> dict[str, Any]:
+        """Decline as the party whose turn it is (or as ``email``)."""
+        with self.state.lock:
+            env = self._env(envelope_id)
+            party = env.current_party()
+            if email is not None:
+                party = next((p for p in env.parties if p.email.lower() == email.lower()), None)
+            if party is None:
+                raise ApiError(409, "invalid_state", f"Envelope is {env.status}.")
+            self.state.decline(envelope_id, party, reason)
+            view = self.state.envelope_json(env)
+        await anyio.lowlevel.checkpoint()
+        return view
+
+    def sign_url(self, envelope_id: str, email: str | None = None) -> str:
+        """The tokenized sign URL of a party (default: whoever's turn it is), even if not due."""
+        with self.state.lock:
+            env = self._env(envelope_id)
+            party = env.current_party()
+            if email is not None:
+                party = next((p for p in env.parties if p.email.lower() == email.lower()), None)
+            if party is None:
+                raise ValueError("no such party, or nobody's turn")
+            return self.state.sign_url(env, party)
+
+    # ---- webhooks
+
+    def _on_event(self, env: Envelope, event_type: str, data: dict[str, Any]) -> None:
+        event = new_event(event_type, env.envelope_id, data, self.now())
+        self.webhooks.enqueue(event, env.webhook_url, env.creator_key)
+
+    async def _worker(self) -> None:
+        if self._worker_running:  # one worker per emulator (in-process and served share it)
+            return
+        self._worker_running = True
+        try:
+            await self.webhooks.run()
+        finally:
+            self._worker_running = False
+
+    async def __aenter__(self) -> FakeAtlas:
+        """Start the webhook delivery worker in a task group (asyncio or trio)."""
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        tg.start_soon(self._worker)
+        self._tg = tg
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        tg, self._tg = self._tg, None
+        assert tg is not None
+        tg.cancel_scope.cancel()
+        return await tg.__aexit__(exc_type, exc, tb)
+
+    @asynccontextmanager
+    async def _lifespan(self, app: object) -> AsyncIterator[None]:
+        # Under uvicorn the server's loop runs the delivery worker (unless one already runs).
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._worker)
+            yield
+            tg.cancel_scope.cancel()
+
+    # ---- transports and serving
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport that serves this emulator in process (no sockets).
+
+        Injected ``drop_before`` faults raise ``httpx.RemoteProtocolError`` and ``drop_after``
+        faults ``httpx.ReadError``, as a dropped connection would.
+        """
+        return _InProcessTransport(self.app)
+
+    @asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+        """Run the emulator under uvicorn on ``host:port`` (0 picks a free port); yields the URL.
+
+        uvicorn runs in a thread with its own event loop, so this works under asyncio and trio.
+        """
+        import uvicorn
+
+        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name="atlas-emulator", daemon=True)
+        thread.start()
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the emulator could not start on {host}:{port}")
+            await anyio.sleep(0.01)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        url = f"http://{host}:{bound}"
+        previous, self.base_url = self.base_url, url
+        try:
+            yield url
+        finally:
+            self.base_url = previous
+            server.should_exit = True
+            await anyio.to_thread.run_sync(thread.join)
+
+    # ---- discovery
+
+    def openapi_document(self) -> bytes:
+        """The vendored ``openapi.json`` (package data when installed, the repo root in a checkout)."""
+        if self._openapi is None:
+            self._openapi = _load_openapi()
+        return self._openapi
+
+
+def _load_openapi() -> bytes:
+    packaged = resources.files("atlas_async").joinpath("openapi.json")
+    if packaged.is_file():
+        return packaged.read_bytes()
+    checkout = Path(__file__).resolve().parents[2] / "openapi.json"
+    if checkout.is_file():
+        return checkout.read_bytes()
+    raise FileNotFoundError("openapi.json is neither packaged nor in the checkout")
+
+
+async def _http_fetch(url: str) -> bytes:
+    async with httpx.AsyncClient(follow_redirects=True, timeout=20) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        return response.content
+
+
+class _InProcessTransport(httpx.AsyncBaseTransport):
+    def __init__(self, app: ASGIApp) -> None:
+        async def marked(scope: Any, receive: Any, send: Any) -> None:
+            await app({**scope, INPROCESS_SCOPE_KEY: True}, receive, send)
+
+        self._asgi = httpx.ASGITransport(app=marked)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        drop = response.headers.get(DROP_HEADER)
+        if drop == "before":
+            await response.aclose()
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        if drop == "after":
+            await response.aclose()
+            raise httpx.ReadError("Connection reset while reading the response.", request=request)
+        return response
