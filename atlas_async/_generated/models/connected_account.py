@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,7 +19,7 @@ class ConnectedAccount:
     Attributes:
         billing_mode (str): Who pays for a connected account's envelopes: the platform's pool (default) or the account's
             own pool, seeded by `initial_credits`.
-        connected_org_id (UUID):
+        connected_org_id (str): UUID (kept a plain string: an id is opaque to clients).
         external_id (str):
         name (str):
         status (str): While suspended, sends answer 403 and drafts still work.
@@ -29,7 +28,7 @@ class ConnectedAccount:
     """
 
     billing_mode: str
-    connected_org_id: UUID
+    connected_org_id: str
     external_id: str
     name: str
     status: str
@@ -40,7 +39,7 @@ class ConnectedAccount:
     def to_dict(self) -> dict[str, Any]:
         billing_mode = self.billing_mode
 
-        connected_org_id = str(self.connected_org_id)
+        connected_org_id = self.connected_org_id
 
         external_id = self.external_id
 
@@ -77,7 +76,7 @@ class ConnectedAccount:
         d = dict(src_dict)
         billing_mode = d.pop("billing_mode")
 
-        connected_org_id = UUID(d.pop("connected_org_id"))
+        connected_org_id = d.pop("connected_org_id")
 
         external_id = d.pop("external_id")
 

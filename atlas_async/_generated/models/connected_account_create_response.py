@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,14 +13,14 @@ T = TypeVar("T", bound="ConnectedAccountCreateResponse")
 class ConnectedAccountCreateResponse:
     """
     Attributes:
-        connected_org_id (UUID):
+        connected_org_id (str): UUID (kept a plain string: an id is opaque to clients).
         created (bool): False when the account already existed (answered with 200).
         external_id (str):
         next_step (str):
         success (bool):
     """
 
-    connected_org_id: UUID
+    connected_org_id: str
     created: bool
     external_id: str
     next_step: str
@@ -29,7 +28,7 @@ class ConnectedAccountCreateResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        connected_org_id = str(self.connected_org_id)
+        connected_org_id = self.connected_org_id
 
         created = self.created
 
@@ -56,7 +55,7 @@ class ConnectedAccountCreateResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        connected_org_id = UUID(d.pop("connected_org_id"))
+        connected_org_id = d.pop("connected_org_id")
 
         created = d.pop("created")
 

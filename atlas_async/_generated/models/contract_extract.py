@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,16 +18,16 @@ class ContractExtract:
     """Post-sign structured extract of the contract.
 
     Attributes:
-        envelope_id (UUID):
+        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
         extract (ContractExtractExtract):
     """
 
-    envelope_id: UUID
+    envelope_id: str
     extract: ContractExtractExtract
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        envelope_id = str(self.envelope_id)
+        envelope_id = self.envelope_id
 
         extract = self.extract.to_dict()
 
@@ -48,7 +47,7 @@ class ContractExtract:
         from ..models.contract_extract_extract import ContractExtractExtract  # noqa: PLC0415
 
         d = dict(src_dict)
-        envelope_id = UUID(d.pop("envelope_id"))
+        envelope_id = d.pop("envelope_id")
 
         extract = ContractExtractExtract.from_dict(d.pop("extract"))
 

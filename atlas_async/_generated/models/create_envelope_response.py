@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,7 +14,7 @@ class CreateEnvelopeResponse:
     """The draft just created. Field detection runs asynchronously after this answer.
 
     Attributes:
-        envelope_id (UUID):
+        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
         fields_status (str): State of asynchronous field detection. Never send while `pending`; `recovered_empty` = no
             fields found, place them manually (PATCH fields); `failed` = pipeline error, details in
             `metadata.detection_error`. Clients must tolerate values not listed here.
@@ -24,14 +23,14 @@ class CreateEnvelopeResponse:
             signed. Clients must tolerate values not listed here.
     """
 
-    envelope_id: UUID
+    envelope_id: str
     fields_status: str
     review_url: str
     status: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        envelope_id = str(self.envelope_id)
+        envelope_id = self.envelope_id
 
         fields_status = self.fields_status
 
@@ -55,7 +54,7 @@ class CreateEnvelopeResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        envelope_id = UUID(d.pop("envelope_id"))
+        envelope_id = d.pop("envelope_id")
 
         fields_status = d.pop("fields_status")
 

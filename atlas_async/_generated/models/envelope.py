@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,7 +25,7 @@ class Envelope:
 
     Attributes:
         created_at (datetime.datetime):
-        envelope_id (UUID):
+        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
         fields (list[Field]):
         fields_status (str): State of asynchronous field detection. Never send while `pending`; `recovered_empty` = no
             fields found, place them manually (PATCH fields); `failed` = pipeline error, details in
@@ -49,7 +48,7 @@ class Envelope:
     """
 
     created_at: datetime.datetime
-    envelope_id: UUID
+    envelope_id: str
     fields: list[Field]
     fields_status: str
     fields_version: int
@@ -70,7 +69,7 @@ class Envelope:
     def to_dict(self) -> dict[str, Any]:
         created_at = self.created_at.isoformat()
 
-        envelope_id = str(self.envelope_id)
+        envelope_id = self.envelope_id
 
         fields = []
         for fields_item_data in self.fields:
@@ -194,7 +193,7 @@ class Envelope:
         d = dict(src_dict)
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        envelope_id = UUID(d.pop("envelope_id"))
+        envelope_id = d.pop("envelope_id")
 
         fields = []
         _fields = d.pop("fields")

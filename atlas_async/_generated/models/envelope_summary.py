@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -23,7 +22,7 @@ class EnvelopeSummary:
 
     Attributes:
         created_at (datetime.datetime):
-        envelope_id (UUID):
+        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
         fields_status (str): State of asynchronous field detection. Never send while `pending`; `recovered_empty` = no
             fields found, place them manually (PATCH fields); `failed` = pipeline error, details in
             `metadata.detection_error`. Clients must tolerate values not listed here.
@@ -36,7 +35,7 @@ class EnvelopeSummary:
     """
 
     created_at: datetime.datetime
-    envelope_id: UUID
+    envelope_id: str
     fields_status: str
     status: str
     completed_at: datetime.datetime | None | Unset = UNSET
@@ -47,7 +46,7 @@ class EnvelopeSummary:
     def to_dict(self) -> dict[str, Any]:
         created_at = self.created_at.isoformat()
 
-        envelope_id = str(self.envelope_id)
+        envelope_id = self.envelope_id
 
         fields_status = self.fields_status
 
@@ -99,7 +98,7 @@ class EnvelopeSummary:
         d = dict(src_dict)
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        envelope_id = UUID(d.pop("envelope_id"))
+        envelope_id = d.pop("envelope_id")
 
         fields_status = d.pop("fields_status")
 

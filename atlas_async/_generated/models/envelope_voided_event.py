@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,14 +21,14 @@ class EnvelopeVoidedEvent:
     Attributes:
         created_at (datetime.datetime):
         data (Envelope): An envelope: one document, its fields and its signers.
-        envelope_id (UUID):
+        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
         event_id (str): Unique per event; deduplicate on it (deliveries are retried).
         type_ (Literal['envelope.voided']):
     """
 
     created_at: datetime.datetime
     data: Envelope
-    envelope_id: UUID
+    envelope_id: str
     event_id: str
     type_: Literal["envelope.voided"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -39,7 +38,7 @@ class EnvelopeVoidedEvent:
 
         data = self.data.to_dict()
 
-        envelope_id = str(self.envelope_id)
+        envelope_id = self.envelope_id
 
         event_id = self.event_id
 
@@ -68,7 +67,7 @@ class EnvelopeVoidedEvent:
 
         data = Envelope.from_dict(d.pop("data"))
 
-        envelope_id = UUID(d.pop("envelope_id"))
+        envelope_id = d.pop("envelope_id")
 
         event_id = d.pop("event_id")
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
-from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,19 +15,19 @@ T = TypeVar("T", bound="TemplateSendResponse")
 class TemplateSendResponse:
     """
     Attributes:
-        envelope_id (UUID):
+        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
         status (str): Lifecycle state of an envelope. `pending` = sent, awaiting signatures; `signed` = every party
             signed. Clients must tolerate values not listed here.
         review_url (None | str | Unset): Present when `auto_send` is false.
     """
 
-    envelope_id: UUID
+    envelope_id: str
     status: str
     review_url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        envelope_id = str(self.envelope_id)
+        envelope_id = self.envelope_id
 
         status = self.status
 
@@ -54,7 +53,7 @@ class TemplateSendResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        envelope_id = UUID(d.pop("envelope_id"))
+        envelope_id = d.pop("envelope_id")
 
         status = d.pop("status")
 
