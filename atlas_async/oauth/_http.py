@@ -55,8 +55,11 @@ def is_loopback_http(url: str) -> bool:
         return False
 
 
-def check_secure_url(url: object, what: str, exc: type[Exception] = ValueError) -> str:
-    """``url`` if it is an absolute https URL (or http on loopback), else raise ``exc``."""
+def check_secure_url(
+    url: object, what: str, exc: type[Exception] = ValueError, *, allow_http: bool = False
+) -> str:
+    """``url`` if it is an absolute https URL (or http on loopback, or any http when
+    ``allow_http``), else raise ``exc``."""
     if not isinstance(url, str) or not url:
         raise exc(f"{what} must be an absolute URL, got {url!r}")
     try:
@@ -67,8 +70,11 @@ def check_secure_url(url: object, what: str, exc: type[Exception] = ValueError) 
         raise exc(f"{what} must be an absolute http(s) URL, got {url!r}")
     if parts.fragment:
         raise exc(f"{what} must not contain a fragment: {url!r}")
-    if parts.scheme == "http" and not is_loopback_http(url):
-        raise exc(f"{what} must use HTTPS (plain http is allowed only on loopback): {url!r}")
+    if parts.scheme == "http" and not allow_http and not is_loopback_http(url):
+        raise exc(
+            f"{what} must use HTTPS (plain http is allowed only on loopback, or with "
+            f"allow_insecure_http=True against an emulator): {url!r}"
+        )
     return url
 
 

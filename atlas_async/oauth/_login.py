@@ -125,6 +125,7 @@ async def login(
     wait_seconds: float = 300.0,
     http_client: object | None = None,
     request_timeout: float = DEFAULT_TIMEOUT,
+    allow_insecure_http: bool = False,
 ) -> OAuthTokens:
     """Log in through the browser and return tokens (saved to ``store`` when one is given).
 
@@ -138,7 +139,12 @@ async def login(
         raise ValueError("wait_seconds must be positive")
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be 0..65535, got {port}")
-    metadata = await discover(base_url, http_client=http_client, request_timeout=request_timeout)
+    metadata = await discover(
+        base_url,
+        http_client=http_client,
+        request_timeout=request_timeout,
+        allow_insecure_http=allow_insecure_http,
+    )
     normalise_scope(scope, metadata)  # a bad scope fails before a listener or a registration
     async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=port) as listener:
         bound = listener.listeners[0].extra(SocketAttribute.local_port)
@@ -190,6 +196,7 @@ async def logout(
     *,
     http_client: object | None = None,
     request_timeout: float = DEFAULT_TIMEOUT,
+    allow_insecure_http: bool = False,
 ) -> bool:
     """Revoke the stored grant at the server and clear the store. False when nothing was stored.
 
@@ -202,7 +209,10 @@ async def logout(
     try:
         if tokens.issuer:
             metadata = await discover(
-                tokens.issuer, http_client=http_client, request_timeout=request_timeout
+                tokens.issuer,
+                http_client=http_client,
+                request_timeout=request_timeout,
+                allow_insecure_http=allow_insecure_http,
             )
             if metadata.revocation_endpoint is not None:
                 await revoke_token(

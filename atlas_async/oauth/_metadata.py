@@ -51,7 +51,13 @@ class ServerMetadata:
         return None
 
     @classmethod
-    def from_document(cls, document: Mapping[str, Any], *, expected_issuer: str) -> ServerMetadata:
+    def from_document(
+        cls,
+        document: Mapping[str, Any],
+        *,
+        expected_issuer: str,
+        allow_insecure_http: bool = False,
+    ) -> ServerMetadata:
         """Validate an RFC 8414 document; raise :class:`OAuthDiscoveryError` on any problem."""
 
         def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -62,11 +68,16 @@ class ServerMetadata:
                 raise OAuthDiscoveryError(f"metadata field {key!r} must be an array of strings")
             return tuple(value)
 
+        def secure(value: object, what: str) -> str:
+            return check_secure_url(
+                value, what, OAuthDiscoveryError, allow_http=allow_insecure_http
+            )
+
         def endpoint(key: str) -> str | None:
             value = document.get(key)
             if value is None:
                 return None
-            return check_secure_url(value, f"metadata {key}", OAuthDiscoveryError)
+            return secure(value, f"metadata {key}")
 
         issuer = document.get("issuer")
         # RFC 8414 section 3.3: the issuer must be identical to the one we asked, else a
@@ -75,15 +86,11 @@ class ServerMetadata:
             raise OAuthDiscoveryError(
                 f"metadata issuer {issuer!r} does not match {expected_issuer!r}"
             )
-        check_secure_url(issuer, "issuer", OAuthDiscoveryError)
-        authorization = check_secure_url(
-            document.get("authorization_endpoint"),
-            "metadata authorization_endpoint",
-            OAuthDiscoveryError,
+        secure(issuer, "issuer")
+        authorization = secure(
+            document.get("authorization_endpoint"), "metadata authorization_endpoint"
         )
-        token = check_secure_url(
-            document.get("token_endpoint"), "metadata token_endpoint", OAuthDiscoveryError
-        )
+        token = secure(document.get("token_endpoint"), "metadata token_endpoint")
         methods = strings("code_challenge_methods_supported", ())
         if "S256" not in methods:
             raise OAuthDiscoveryError(
@@ -120,11 +127,11 @@ def metadata_url(issuer: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, _WELL_KNOWN + path, "", ""))
 
 
-def _normalise_base(base_url: str) -> str:
+def _normalise_base(base_url: str, allow_http: bool) -> str:
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
     base = base_url.strip().rstrip("/")
-    check_secure_url(base, "base_url")
+    check_secure_url(base, "base_url", allow_http=allow_http)
     parts = urlsplit(base)
     if parts.query:
         raise ValueError(f"base_url must not carry a query: {base_url!r}")
@@ -136,6 +143,7 @@ async def discover(
     *,
     http_client: object | None = None,
     request_timeout: float = DEFAULT_TIMEOUT,
+    allow_insecure_http: bool = False,
 ) -> ServerMetadata:
     """Fetch and validate the authorization-server metadata of ``base_url``, and its MCP manifest.
 
@@ -143,9 +151,11 @@ async def discover(
     and public clients are offered; every endpoint is HTTPS (plain http only on loopback).
     Raises :class:`OAuthDiscoveryError` when a check fails, ``ValueError`` for a bad ``base_url``
     (before any request). ``http_client`` may be an ``httpx.AsyncClient`` to send through (e.g.
-    one wired to the emulator in process).
+    one wired to the emulator in process). ``allow_insecure_http`` lifts the HTTPS rule for a
+    test server on a non-loopback name (the emulator's in-process ``http://atlas.test``); never
+    use it against a real deployment.
     """
-    base = _normalise_base(base_url)
+    base = _normalise_base(base_url, allow_insecure_http)
     origin = urlunsplit((*urlsplit(base)[:2], "", "", ""))
     results: dict[str, Any] = {}
     async with session(http_client, request_timeout) as client:
@@ -188,5 +198,7 @@ async def discover(
 
     if "error" in results:
         raise results["error"]
-    metadata = ServerMetadata.from_document(results["metadata"], expected_issuer=base)
+    metadata = ServerMetadata.from_document(
+        results["metadata"], expected_issuer=base, allow_insecure_http=allow_insecure_http
+    )
     return replace(metadata, mcp=results.get("mcp"))

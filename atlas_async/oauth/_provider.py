@@ -47,6 +47,7 @@ class OAuthTokenProvider:
         http_client: object | None = None,
         request_timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        allow_insecure_http: bool = False,
     ) -> None:
         if tokens is None and store is None:
             raise ValueError("give tokens=, store=, or both")
@@ -60,6 +61,7 @@ class OAuthTokenProvider:
         self._http_client = http_client
         self._request_timeout = request_timeout
         self._clock = clock
+        self._allow_insecure_http = allow_insecure_http
         self._lock = anyio.Lock()
         self.refresh_count = 0
         """How many refreshes this provider performed (for metrics and tests)."""
@@ -156,6 +158,9 @@ class OAuthTokenProvider:
             if not tokens.issuer:
                 raise OAuthError("cannot refresh: no metadata given and the tokens name no issuer")
             self._metadata = await discover(
-                tokens.issuer, http_client=self._http_client, request_timeout=self._request_timeout
+                tokens.issuer,
+                http_client=self._http_client,
+                request_timeout=self._request_timeout,
+                allow_insecure_http=self._allow_insecure_http,
             )
         return self._metadata

@@ -1,0 +1,146 @@
+"""The whole story through the emulator: OAuth tokens from FakeAtlas drive ``Atlas(auth=...)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import pytest
+
+from atlas_async import Atlas, PermissionDeniedError
+from atlas_async.oauth import (
+    InvalidGrantError,
+    OAuthTokenProvider,
+    OAuthTokens,
+    ServerMetadata,
+    discover,
+    exchange_code,
+    register_client,
+    revoke_token,
+    start_authorization,
+)
+from atlas_async.testing import FakeAtlas, ManualClock
+from atlas_async.testing._documents import render_pdf
+
+pytestmark = pytest.mark.anyio
+
+REDIRECT = "http://127.0.0.1:8123/callback"
+PDF = render_pdf([["OAuth agreement", "", "Sign below."]], title="OAuth")
+
+
+@pytest.fixture
+def fake() -> FakeAtlas:
+    return FakeAtlas(clock=ManualClock(1_800_000_000.0))
+
+
+@pytest.fixture
+async def http(fake: FakeAtlas) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url) as client:
+        yield client
+
+
+async def grant(
+    fake: FakeAtlas, http: httpx.AsyncClient, scope: str | None = None
+) -> tuple[ServerMetadata, OAuthTokens]:
+    # The emulator's in-process address is http://atlas.test: not loopback, hence the opt-in.
+    metadata = await discover(fake.base_url, http_client=http, allow_insecure_http=True)
+    reg = await register_client(
+        metadata, client_name="agent", redirect_uris=[REDIRECT], scope=scope, http_client=http
+    )
+    request = start_authorization(
+        metadata, client_id=reg.client_id, redirect_uri=REDIRECT, scope=scope
+    )
+    response = await http.get(request.url)  # consent is auto-approved for the default org
+    assert response.status_code == 302
+    tokens = await exchange_code(
+        metadata, request, response.headers["location"], http_client=http, clock=fake.now
+    )
+    return metadata, tokens
+
+
+def atlas_for(fake: FakeAtlas, http: httpx.AsyncClient, provider: OAuthTokenProvider) -> Atlas:
+    return Atlas(auth=provider, base_url=fake.base_url, http_client=http, max_retries=0)
+
+
+async def test_discovery_against_the_emulator(fake: FakeAtlas, http: httpx.AsyncClient) -> None:
+    metadata = await discover(fake.base_url, http_client=http, allow_insecure_http=True)
+    assert metadata.issuer == fake.base_url
+    assert metadata.token_endpoint == f"{fake.base_url}/oauth/token"
+    assert metadata.mcp_endpoint == f"{fake.base_url}/api/mcp"
+    with pytest.raises(ValueError, match="HTTPS"):
+        await discover(fake.base_url, http_client=http)
+
+
+async def test_rest_calls_with_oauth_tokens_refresh_on_expiry(
+    fake: FakeAtlas, http: httpx.AsyncClient
+) -> None:
+    metadata, tokens = await grant(fake, http)
+    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
+    atlas = atlas_for(fake, http, provider)
+    created = await atlas.envelopes.create(PDF, filename="a.pdf")
+    envelope = await atlas.envelopes.get(created.envelope_id)
+    assert envelope.envelope_id == created.envelope_id
+    assert provider.refresh_count == 0
+
+    fake.advance(3600)  # the access token expires on both sides of the wire
+    page = await atlas.envelopes.list()
+    assert [e.envelope_id for e in page.items] == [created.envelope_id]
+    assert provider.refresh_count == 1
+    assert (await provider.current()).refresh_token != tokens.refresh_token
+
+
+async def test_hundred_concurrent_rest_calls_at_expiry_one_refresh(
+    fake: FakeAtlas, http: httpx.AsyncClient
+) -> None:
+    metadata, tokens = await grant(fake, http)
+    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
+    atlas = atlas_for(fake, http, provider)
+    created = await atlas.envelopes.create(PDF, filename="a.pdf")
+    fake.advance(3600)
+    seen: list[str] = []
+
+    async def call() -> None:
+        seen.append((await atlas.envelopes.status(created.envelope_id)).status)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(100):
+            tg.start_soon(call)
+    assert len(seen) == 100
+    assert provider.refresh_count == 1
+
+
+async def test_401_triggers_one_refresh_and_a_resend(
+    fake: FakeAtlas, http: httpx.AsyncClient
+) -> None:
+    metadata, tokens = await grant(fake, http)
+    # The server revoked the access token behind the client's back (it is not expired locally).
+    await revoke_token(metadata, tokens.access_token, client_id=tokens.client_id, http_client=http)
+    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
+    atlas = atlas_for(fake, http, provider)
+    page = await atlas.envelopes.list()
+    assert page.items == []
+    assert provider.refresh_count == 1
+
+
+async def test_revoked_grant_surfaces_invalid_grant(
+    fake: FakeAtlas, http: httpx.AsyncClient
+) -> None:
+    metadata, tokens = await grant(fake, http)
+    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
+    atlas = atlas_for(fake, http, provider)
+    await revoke_token(metadata, tokens, http_client=http)  # the refresh token: the whole grant
+    with pytest.raises(InvalidGrantError):
+        await atlas.envelopes.list()
+
+
+async def test_scopes_are_enforced_by_the_emulator(
+    fake: FakeAtlas, http: httpx.AsyncClient
+) -> None:
+    metadata, tokens = await grant(fake, http, scope="envelopes:read")
+    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
+    atlas = atlas_for(fake, http, provider)
+    assert (await atlas.envelopes.list()).items == []
+    with pytest.raises(PermissionDeniedError) as info:
+        await atlas.envelopes.create(PDF, filename="a.pdf")
+    assert info.value.code == "insufficient_scope"
