@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPager, Page
     from ._resources.envelopes import SignedPDFStream, SigningStatus
     from ._responses import get_request_id
+    from .oauth._errors import InvalidGrantError, OAuthError
 
 # name -> module that defines it. One table, so a missing name fails loudly at import of that name.
 _LAZY: dict[str, str] = {
@@ -115,6 +116,9 @@ _LAZY: dict[str, str] = {
     "SignedPDFStream": "._resources.envelopes",
     "SigningStatus": "._resources.envelopes",
     "get_request_id": "._responses",
+    # OAuth (issue 6): the error family, so one `except OAuthError` works from the top package.
+    "OAuthError": ".oauth._errors",
+    "InvalidGrantError": ".oauth._errors",
     **{
         name: "._models"
         for name in (

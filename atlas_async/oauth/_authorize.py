@@ -1,7 +1,7 @@
 """The authorization-code leg: PKCE (RFC 7636, S256), ``state``, the URL, the callback, the code.
 
 The S256 transform and the URL's query encoding come from authlib (``create_s256_code_challenge``,
-``prepare_grant_uri``). The callback check is hand-written: authlib's
+``prepare_grant_uri``), imported when first used so ``import atlas_async.oauth`` stays light. The callback check is hand-written: authlib's
 ``parse_authorization_code_response`` skips the state comparison when no state is given and does
 not look at an ``error`` redirect first, and both must be impossible to skip here.
 """
@@ -15,9 +15,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
-
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from ._errors import AuthorizationDeniedError, OAuthError, StateMismatchError
 from ._http import DEFAULT_TIMEOUT
@@ -46,6 +43,8 @@ def code_challenge(verifier: str) -> str:
     """The S256 challenge of ``verifier``: BASE64URL(SHA256(verifier)) without padding."""
     if not _VERIFIER.match(verifier):
         raise ValueError("a PKCE code verifier is 43-128 characters of [A-Za-z0-9-._~]")
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
     return str(create_s256_code_challenge(verifier))
 
 
@@ -78,6 +77,8 @@ def start_authorization(
         raise ValueError("client_id must be a non-empty string")
     validate_redirect_uri(redirect_uri)
     scope_str = normalise_scope(scope, metadata)
+    from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+
     verifier = generate_code_verifier()
     state = secrets.token_urlsafe(32)
     url = prepare_grant_uri(
