@@ -1,0 +1,122 @@
+"""``with_options`` / ``for_account`` copies are cheap and share one pool.
+
+The regression this guards against is real: per-call option helpers that leaked memory or opened a
+new pool each time (openai-python #865, anthropic-sdk-python #150). Here 10,000 copies each make a
+request over a real loopback socket; we count the TCP connections the server accepted and trace
+memory with tracemalloc.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import tracemalloc
+from typing import Any
+
+import anyio
+import anyio.abc
+import pytest
+
+from atlas_async import Atlas
+
+pytestmark = pytest.mark.anyio
+
+ENV_ID = "0b7f6a5e-1a2b-4c3d-8e9f-0123456789ab"
+COPIES = 10_000
+# Every copy is made and used; one in ten also goes to the wire (tracemalloc makes each request
+# slow, and a thousand requests already show whether connections or memory grow).
+REQUEST_EVERY = 10
+
+_BODY = json.dumps(
+    {
+        "status": "pending",
+        "signed_count": 0,
+        "total": 2,
+        "next_signer_email": None,
+        "sign_url": None,
+    }
+).encode()
+_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: req_loop\r\n"
+    + f"Content-Length: {len(_BODY)}\r\n\r\n".encode()
+    + _BODY
+)
+
+
+class LoopbackServer:
+    """A minimal keep-alive HTTP/1.1 server on 127.0.0.1 that counts connections."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.requests = 0
+        self.accounts: set[str] = set()
+
+    async def handle(self, stream: anyio.abc.SocketStream) -> None:
+        self.connections += 1
+        buffer = b""
+        async with stream:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    try:
+                        chunk = await stream.receive()
+                    except (anyio.EndOfStream, anyio.BrokenResourceError):
+                        return
+                    buffer += chunk
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                self.requests += 1
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"atlas-account:"):
+                        self.accounts.add(line.split(b":", 1)[1].strip().decode())
+                await stream.send(_RESPONSE)
+
+
+async def test_ten_thousand_copies_share_one_pool_and_do_not_grow_memory() -> None:
+    server = LoopbackServer()
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, server.handle)
+        async with Atlas(api_key="test_sk_copies", base_url=f"http://127.0.0.1:{port}") as atlas:
+            await atlas.envelopes.status(ENV_ID)  # warm up: imports, the pool, one connection
+
+            async def burst(n: int, offset: int) -> None:
+                for i in range(offset, offset + n):
+                    copy: Any = (
+                        atlas.for_account(f"ext_tenant{(i // 20) % 100}")
+                        if i % 20 < 10
+                        else atlas.with_options(timeout=5.0 + i % 7, max_retries=i % 3)
+                    )
+                    envelopes = copy.envelopes  # every copy builds its resource objects
+                    if i % REQUEST_EVERY == 0:
+                        await envelopes.status(ENV_ID)
+
+            await burst(1000, 0)  # let caches (httpx, the generated modules) settle
+            gc.collect()
+            tracemalloc.start()
+            before, _ = tracemalloc.get_traced_memory()
+            await burst(COPIES, 1000)
+            gc.collect()
+            after, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+
+            live = [atlas.for_account(f"ext_t{i}") for i in range(COPIES)]
+            tracemalloc.start()
+            held_before, _ = tracemalloc.get_traced_memory()
+            live += [atlas.with_options(timeout=3.0) for _ in range(COPIES)]
+            held_after, _ = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            per_copy = (held_after - held_before) / COPIES
+            del live
+        tg.cancel_scope.cancel()
+
+    growth = after - before
+    print(
+        f"\n{COPIES} copies ({COPIES // REQUEST_EVERY} on the wire): memory growth {growth} B "
+        f"(peak {peak - before} B), {server.connections} TCP connection(s) for "
+        f"{server.requests} requests; a live copy costs {per_copy:.0f} B"
+    )
+    assert server.requests == 1 + (1000 + COPIES) // REQUEST_EVERY
+    assert server.connections == 1  # every copy reused the one pooled connection
+    assert len(server.accounts) == 100  # and each still sent its own account header
+    assert growth < 64 * 1024, f"memory grew by {growth} bytes over {COPIES} copies"
+    assert per_copy < 1024, f"a copy costs {per_copy:.0f} bytes"

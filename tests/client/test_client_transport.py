@@ -1,0 +1,642 @@
+"""The transport and client core, against httpx.MockTransport (no emulator needed).
+
+Covers configuration, retries and their limits, idempotency keys, the account header, auth
+refresh, error mapping (including a non-IANA 520 with an HTML body), redirects without
+credentials, logging redaction, and the copies' cost.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import atlas_async
+from atlas_async import (
+    APIConnectionError,
+    Atlas,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    FieldsVersionConflictError,
+    InsufficientCreditsError,
+    InternalServerError,
+    InvalidDocumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from atlas_async import _transport as transport_module
+from atlas_async._config import MissingAPIKeyError
+
+pytestmark = pytest.mark.anyio
+
+KEY = "test_sk_0123456789abcdef"
+BASE = "https://api.atlas.test"
+ENV_ID = "0b7f6a5e-1a2b-4c3d-8e9f-0123456789ab"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _envelope(**over: Any) -> dict[str, Any]:
+    body = {
+        "envelope_id": ENV_ID,
+        "status": "draft",
+        "fields_status": "ready",
+        "fields_version": 1,
+        "fields": [],
+        "parties": [],
+        "metadata": {},
+        "created_at": "2026-11-28T12:00:00+00:00",
+    }
+    body.update(over)
+    return body
+
+
+def _error(status: int, code: str, **extra: Any) -> httpx.Response:
+    body = {"error": {"code": code, "message": code.replace("_", " ")}, "request_id": "req_e"}
+    body.update(extra)
+    return httpx.Response(status, json=body, headers={"X-Request-Id": "req_e"})
+
+
+class Recorder:
+    """A MockTransport handler that answers from a script and remembers every request."""
+
+    def __init__(self, *answers: httpx.Response | Exception | Handler) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        # A snapshot: the transport reuses one Request object across retries.
+        snapshot = httpx.Request(
+            request.method,
+            request.url,
+            headers=request.headers.copy(),
+            content=request.content,
+            extensions=dict(request.extensions),
+        )
+        self.requests.append(snapshot)
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer) and not isinstance(answer, httpx.Response):
+            return answer(request)
+        return answer
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the transport's backoff sleeps instead of sleeping them."""
+    recorded: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(transport_module.anyio, "sleep", fake_sleep)
+    return recorded
+
+
+def make(recorder: Recorder, **kwargs: Any) -> Atlas:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(recorder))
+    kwargs.setdefault("api_key", KEY)
+    return Atlas(base_url=BASE, http_client=http, **kwargs)
+
+
+# Configuration --------------------------------------------------------------------------------
+
+
+def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ATLAS_API_KEY", raising=False)
+    with pytest.raises(MissingAPIKeyError, match="ATLAS_API_KEY"):
+        Atlas()
+
+
+async def test_environment_configures_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATLAS_API_KEY", KEY)
+    monkeypatch.setenv("ATLAS_BASE_URL", "https://eu.atlas.test/")
+    monkeypatch.setenv("ATLAS_ACCOUNT", "ext_acme")
+    async with Atlas() as atlas:
+        assert atlas.base_url == "https://eu.atlas.test"
+        assert atlas.account == "ext_acme"
+        assert KEY not in repr(atlas)
+
+
+@pytest.mark.parametrize(
+    "account", ["acme", "ext_", "ext_has space", "12345", "3f2b8c1e-0000", "ext_a/b"]
+)
+def test_malformed_account_is_rejected_before_any_request(account: str) -> None:
+    with pytest.raises(ValueError, match="account"):
+        Atlas(api_key=KEY, account=account)
+
+
+def test_account_forms_accepted() -> None:
+    atlas = Atlas(api_key=KEY, account="ext_acme-01")
+    tenant = atlas.for_account(str(uuid.uuid4()))
+    assert tenant.account is not None
+    with pytest.raises(ValueError, match="account"):
+        atlas.for_account("nope")
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan")])
+def test_timeout_is_never_infinite(timeout: float) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        Atlas(api_key=KEY, timeout=timeout)
+
+
+async def test_default_http_client_has_explicit_limits_timeouts_and_user_agent() -> None:
+    async with Atlas(api_key=KEY) as atlas:
+        http = atlas._transport.http
+        assert http.timeout.read == 60.0
+        assert http.timeout.connect == 10.0
+        assert http.headers["User-Agent"].startswith("atlas-async/")
+        assert not http.follow_redirects
+        pool = http._transport._pool  # type: ignore[attr-defined]
+        assert pool._max_connections == 100
+
+
+async def test_user_agent_and_per_request_timeout_on_the_wire() -> None:
+    rec = Recorder(httpx.Response(200, json=_envelope()))
+    atlas = make(rec, timeout=7.5)
+    await atlas.envelopes.get(ENV_ID)
+    await atlas.with_options(timeout=2.0).envelopes.get(ENV_ID)
+    first, second = rec.requests
+    assert first.headers["User-Agent"].startswith(f"atlas-async/{atlas_async.__version__}")
+    assert first.headers["Authorization"] == f"Bearer {KEY}"
+    assert first.extensions["timeout"]["read"] == 7.5
+    assert second.extensions["timeout"]["read"] == 2.0
+    assert atlas.timeout == 7.5  # the copy did not change the original
+
+
+# Retries --------------------------------------------------------------------------------------
+
+
+async def test_get_retries_5xx_then_succeeds(sleeps: list[float]) -> None:
+    rec = Recorder(
+        httpx.Response(503, text="<html>busy</html>"),
+        httpx.Response(502),
+        httpx.Response(200, json=_envelope()),
+    )
+    env = await make(rec).envelopes.get(ENV_ID)
+    assert str(env.envelope_id) == ENV_ID
+    assert len(rec.requests) == 3
+    assert len(sleeps) == 2
+    assert 0.375 <= sleeps[0] <= 0.5  # backoff with jitter
+    assert 0.75 <= sleeps[1] <= 1.0
+
+
+async def test_retries_give_up_after_max_retries(sleeps: list[float]) -> None:
+    rec = Recorder(httpx.Response(500, json={"error": {"code": "internal_error", "message": "x"}}))
+    with pytest.raises(InternalServerError) as info:
+        await make(rec, max_retries=3).envelopes.get(ENV_ID)
+    assert len(rec.requests) == 4
+    assert info.value.code == "internal_error"
+
+
+async def test_non_iana_520_with_html_body_raises_typed_error(sleeps: list[float]) -> None:
+    page = "<html><body>Cloudflare: web server returned an unknown error</body></html>"
+    rec = Recorder(httpx.Response(520, text=page, headers={"X-Request-Id": "req_cf"}))
+    with pytest.raises(InternalServerError) as info:
+        await make(rec, max_retries=0).envelopes.get(ENV_ID)
+    assert info.value.status_code == 520
+    assert info.value.request_id == "req_cf"
+    assert "unknown error" in info.value.message
+    assert info.value.code is None
+
+
+async def test_post_without_idempotency_key_is_never_retried(sleeps: list[float]) -> None:
+    rec = Recorder(httpx.Response(503))
+    with pytest.raises(InternalServerError):
+        await make(rec).envelopes.remind(ENV_ID)
+    assert len(rec.requests) == 1
+    assert sleeps == []
+
+
+async def test_connection_error_retried_for_keyed_post_with_same_key(sleeps: list[float]) -> None:
+    rec = Recorder(
+        httpx.ConnectError("refused"),
+        httpx.ReadError("reset after commit"),
+        httpx.Response(
+            200,
+            json={"envelope_id": ENV_ID, "status": "pending", "review_url": None},
+        ),
+    )
+    await make(rec).templates.send(
+        "tmpl_1", parties=[{"email": "a@x.io", "name": "A", "role": "r"}]
+    )
+    keys = {r.headers["Idempotency-Key"] for r in rec.requests}
+    assert len(rec.requests) == 3
+    assert len(keys) == 1  # generated once per logical call, reused by every retry
+
+
+async def test_callers_idempotency_key_is_never_overwritten(sleeps: list[float]) -> None:
+    rec = Recorder(
+        httpx.Response(503),
+        httpx.Response(200, json={"envelope_id": ENV_ID, "status": "pending"}),
+    )
+    await make(rec).templates.send(
+        "tmpl_1", parties=[{"email": "a@x.io", "name": "A", "role": "r"}], idempotency_key="mine-1"
+    )
+    assert [r.headers["Idempotency-Key"] for r in rec.requests] == ["mine-1", "mine-1"]
+
+
+async def test_connection_error_surfaces_as_api_connection_error(sleeps: list[float]) -> None:
+    rec = Recorder(httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as info:
+        await make(rec, max_retries=1).envelopes.get(ENV_ID)
+    assert len(rec.requests) == 2
+    assert KEY not in str(info.value)
+
+
+async def test_timeout_surfaces_as_api_timeout_error(sleeps: list[float]) -> None:
+    rec = Recorder(httpx.ReadTimeout("slow"))
+    with pytest.raises(atlas_async.APITimeoutError):
+        await make(rec, max_retries=0).envelopes.get(ENV_ID)
+
+
+async def test_retry_after_is_honoured(sleeps: list[float]) -> None:
+    rec = Recorder(
+        httpx.Response(429, headers={"Retry-After": "3"}, json={"error": {"code": "rate_limited"}}),
+        httpx.Response(200, json=_envelope()),
+    )
+    await make(rec).envelopes.get(ENV_ID)
+    assert sleeps == [3.0]
+
+
+async def test_retry_after_above_cap_surfaces_the_error(sleeps: list[float]) -> None:
+    rec = Recorder(
+        httpx.Response(
+            429, headers={"Retry-After": "3600"}, json={"error": {"code": "rate_limited"}}
+        )
+    )
+    with pytest.raises(RateLimitError) as info:
+        await make(rec).envelopes.get(ENV_ID)
+    assert info.value.retry_after == 3600
+    assert len(rec.requests) == 1
+    assert sleeps == []
+
+
+def test_retry_after_parsing() -> None:
+    parse = transport_module.parse_retry_after
+    assert parse({"retry-after-ms": "1500"}) == 1.5
+    assert parse({"Retry-After": "2"}) == 2.0
+    assert parse({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
+    assert parse({"Retry-After": "soon"}) is None
+    assert parse({}) is None
+
+
+async def test_idempotency_key_in_use_409_is_retried(sleeps: list[float]) -> None:
+    rec = Recorder(
+        _error(409, "idempotency_key_in_use"),
+        httpx.Response(200, json={"envelope_id": ENV_ID, "status": "pending"}),
+    )
+    await make(rec).templates.send(
+        "tmpl_1", parties=[{"email": "a@x.io", "name": "A", "role": "r"}]
+    )
+    assert len(rec.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (400, "bad_request", BadRequestError),
+        (401, "unauthorized", AuthenticationError),
+        (402, "insufficient_credits", InsufficientCreditsError),
+        (403, "forbidden", PermissionDeniedError),
+        (404, "not_found", NotFoundError),
+        (409, "fields_version_conflict", FieldsVersionConflictError),
+        (409, "invalid_state", ConflictError),
+        (422, "idempotency_key_reused", UnprocessableEntityError),
+    ],
+)
+async def test_client_errors_are_never_retried(
+    sleeps: list[float], status: int, code: str, error: type[Exception]
+) -> None:
+    rec = Recorder(_error(status, code))
+    with pytest.raises(error) as info:
+        await make(rec).templates.send(
+            "tmpl_1", parties=[{"email": "a@x.io", "name": "A", "role": "r"}]
+        )
+    assert len(rec.requests) == 1
+    assert info.value.request_id == "req_e"  # type: ignore[attr-defined]
+    assert sleeps == []
+
+
+async def test_non_rewindable_body_is_never_replayed(sleeps: list[float]) -> None:
+    class OneWay(io.RawIOBase):
+        """A stream that can be read once and cannot seek (a socket, a pipe)."""
+
+        def __init__(self, data: bytes) -> None:
+            self._data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            chunk = self._data.read(len(buffer))
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    rec = Recorder(httpx.Response(503))
+    stream = io.BufferedReader(OneWay(b"%PDF-1.4\n" + b"x" * 200_000))
+    with pytest.raises(InternalServerError):
+        await make(rec, max_retries=5).envelopes.create(stream)  # type: ignore[arg-type]
+    assert len(rec.requests) == 1  # a keyed POST, but its body cannot be rewound
+    assert sleeps == []
+    assert len(rec.requests[0].content) > 200_000  # the whole stream did go out, once
+
+
+async def test_rewindable_upload_is_replayed_whole(sleeps: list[float], tmp_path: Any) -> None:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + b"y" * 100_000)
+    created = {
+        "envelope_id": ENV_ID,
+        "status": "draft",
+        "fields_status": "pending",
+        "review_url": "https://atlas.test/review/x?rt=secret",
+    }
+    rec = Recorder(httpx.Response(502), httpx.Response(201, json=created))
+    await make(rec).envelopes.create(path, parties=[{"email": "a@x.io", "name": "A", "role": "r"}])
+    first, second = rec.requests
+    assert first.content == second.content
+    assert b"y" * 100_000 in second.content
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"hello world", b"PK\x03\x04not really a zip", b"<html>%PDF-</html>"[7:0] + b"GIF89a"],
+)
+async def test_not_a_document_raises_before_any_request(payload: bytes) -> None:
+    rec = Recorder(httpx.Response(500))
+    with pytest.raises(InvalidDocumentError):
+        await make(rec).envelopes.create(payload)
+    assert rec.requests == []
+
+
+async def test_a_zip_that_is_not_docx_is_rejected(tmp_path: Any) -> None:
+    import zipfile
+
+    path = tmp_path / "contract.docx"  # the name lies: judged by bytes
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    rec = Recorder(httpx.Response(500))
+    with pytest.raises(InvalidDocumentError, match="neither a PDF nor a DOCX"):
+        await make(rec).envelopes.create(path)
+    assert rec.requests == []
+
+
+async def test_missing_file_and_url_string_hint(tmp_path: Any) -> None:
+    rec = Recorder(httpx.Response(500))
+    with pytest.raises(InvalidDocumentError, match="DocumentURL"):
+        await make(rec).envelopes.create("https://example.com/contract.pdf")
+    with pytest.raises(InvalidDocumentError, match="no such file"):
+        await make(rec).envelopes.create(tmp_path / "nope.pdf")
+    assert rec.requests == []
+
+
+async def test_bad_input_fails_before_any_request() -> None:
+    rec = Recorder(httpx.Response(500))
+    atlas = make(rec)
+    pdf = b"%PDF-1.4\n"
+    with pytest.raises(ValueError, match="template_id"):
+        await atlas.envelopes.create(pdf, template_id="tmpl_1")
+    with pytest.raises(ValueError, match="party"):
+        await atlas.envelopes.create(pdf, parties=[{"email": "a@x.io", "name": "", "role": "r"}])
+    with pytest.raises(ValueError, match="at least one party"):
+        await atlas.envelopes.create_and_send(pdf, parties=[])
+    with pytest.raises(ValueError, match="at least one party"):
+        await atlas.templates.send("tmpl_1", parties=[])
+    with pytest.raises(ValueError, match="envelope_id"):
+        await atlas.envelopes.get("../../admin")
+    assert rec.requests == []
+
+
+async def test_large_file_is_streamed_not_read_whole(tmp_path: Any) -> None:
+    import tracemalloc
+
+    size = 8 * 1024 * 1024
+    path = tmp_path / "big.pdf"
+    with path.open("wb") as f:
+        f.write(b"%PDF-1.7\n")
+        f.write(b"\0" * size)
+    received = 0
+
+    class Sink(httpx.AsyncBaseTransport):
+        """Consumes the upload chunk by chunk (MockTransport would read it whole first)."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal received
+            async for chunk in request.stream:  # type: ignore[union-attr]
+                received += len(chunk)
+            body = {
+                "envelope_id": ENV_ID,
+                "status": "draft",
+                "fields_status": "pending",
+                "review_url": "https://atlas.test/review/1?rt=t",
+            }
+            return httpx.Response(201, json=body)
+
+    atlas = Atlas(api_key=KEY, base_url=BASE, http_client=httpx.AsyncClient(transport=Sink()))
+    tracemalloc.start()
+    try:
+        await atlas.envelopes.create(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert received > size
+    assert peak < size // 4, f"peak {peak} bytes while uploading {size} bytes"
+
+
+# Account scoping, auth, errors, redirects, logging ----------------------------------------------
+
+
+async def test_account_is_per_request_and_copies_do_not_leak_it() -> None:
+    rec = Recorder(httpx.Response(200, json=_envelope()))
+    base = make(rec)
+    tenant = base.for_account("ext_acme")
+    await tenant.envelopes.get(ENV_ID)
+    await base.envelopes.get(ENV_ID)
+    await base.with_options(max_retries=0).for_account("ext_beta").envelopes.get(ENV_ID)
+    accounts = [r.headers.get("Atlas-Account") for r in rec.requests]
+    assert accounts == ["ext_acme", None, "ext_beta"]
+    assert base.account is None
+    assert "atlas-account" not in base._transport.http.headers
+
+
+async def test_token_provider_refreshes_once_on_401() -> None:
+    class Provider:
+        def __init__(self) -> None:
+            self.current = "tok_old"
+            self.refreshed: list[str] = []
+
+        async def token(self) -> str:
+            return self.current
+
+        async def refresh(self, rejected: str) -> str | None:
+            self.refreshed.append(rejected)
+            self.current = "tok_new"
+            return self.current
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer tok_new":
+            return httpx.Response(200, json=_envelope())
+        return _error(401, "unauthorized")
+
+    provider = Provider()
+    rec = Recorder(answer)
+    http = httpx.AsyncClient(transport=httpx.MockTransport(rec))
+    atlas = Atlas(auth=provider, base_url=BASE, http_client=http)
+    await atlas.envelopes.get(ENV_ID)
+    assert provider.refreshed == ["tok_old"]
+    assert [r.headers["Authorization"] for r in rec.requests] == [
+        "Bearer tok_old",
+        "Bearer tok_new",
+    ]
+
+    provider.current = "tok_dead"
+
+    async def give_up(rejected: str) -> str | None:
+        return None
+
+    provider.refresh = give_up  # type: ignore[method-assign]
+    with pytest.raises(AuthenticationError):
+        await atlas.envelopes.get(ENV_ID)
+
+
+async def test_errors_and_logs_never_carry_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="atlas_async")
+    rec = Recorder(_error(404, "not_found"))
+    with pytest.raises(NotFoundError) as info:
+        await make(rec).envelopes.get(ENV_ID)
+    err = info.value
+    assert err.headers.get("Authorization") in (None, "[REDACTED]")
+    assert KEY not in repr(err.__dict__)
+    assert KEY not in caplog.text
+    assert ENV_ID in caplog.text  # logs name the envelope
+    assert "req_e" in caplog.text  # and the request id
+
+
+async def test_redirect_to_another_host_drops_credentials() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.atlas.test":
+            return httpx.Response(
+                302, headers={"Location": "https://storage.example.net/signed.pdf?sig=abc"}
+            )
+        return httpx.Response(
+            200, content=b"%PDF-1.7 signed", headers={"Content-Type": "application/pdf"}
+        )
+
+    rec = Recorder(answer)
+    pdf = await make(rec).for_account("ext_acme").envelopes.download_signed_pdf(ENV_ID)
+    assert pdf == b"%PDF-1.7 signed"
+    api, storage = rec.requests
+    assert api.headers["Authorization"] == f"Bearer {KEY}"
+    assert api.headers["Atlas-Account"] == "ext_acme"
+    assert storage.url.host == "storage.example.net"
+    assert "Authorization" not in storage.headers
+    assert "Atlas-Account" not in storage.headers
+
+
+async def test_same_host_redirect_keeps_credentials() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/pdf"):
+            return httpx.Response(302, headers={"Location": "/files/signed.pdf"})
+        return httpx.Response(200, content=b"%PDF-1.7 signed")
+
+    rec = Recorder(answer)
+    assert await make(rec).envelopes.download_signed_pdf(ENV_ID) == b"%PDF-1.7 signed"
+    assert rec.requests[1].headers["Authorization"] == f"Bearer {KEY}"
+
+
+async def test_request_id_on_models_and_pages() -> None:
+    page = {"items": [], "next_cursor": None}
+    rec = Recorder(
+        httpx.Response(200, json=_envelope(), headers={"X-Request-Id": "req_1"}),
+        httpx.Response(200, json=page, headers={"X-Request-Id": "req_2"}),
+    )
+    atlas = make(rec)
+    env = await atlas.envelopes.get(ENV_ID)
+    assert atlas_async.get_request_id(env) == "req_1"
+    first = await atlas.envelopes.list()
+    assert first.request_id == "req_2"
+
+
+async def test_success_body_off_contract_is_reported_not_misparsed() -> None:
+    rec = Recorder(httpx.Response(200, json={"envelope_id": ENV_ID}))
+    with pytest.raises(atlas_async.APIStatusError, match="did not match the API contract"):
+        await make(rec).envelopes.get(ENV_ID)
+
+
+async def test_unknown_enum_values_parse_as_strings() -> None:
+    rec = Recorder(
+        httpx.Response(200, json=_envelope(status="archived", fields_status="reprocessing"))
+    )
+    env = await make(rec).envelopes.get(ENV_ID)
+    assert env.status == "archived"
+    assert env.fields_status == "reprocessing"
+    assert env.status != atlas_async.EnvelopeStatus.SIGNED
+
+
+async def test_pagination_walks_every_page() -> None:
+    def summary(i: int) -> dict[str, Any]:
+        return {
+            "envelope_id": str(uuid.UUID(int=i)),
+            "status": "draft",
+            "fields_status": "ready",
+            "created_at": "2026-11-28T12:00:00+00:00",
+        }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        start = int(cursor) if cursor else 0
+        items = [summary(i) for i in range(start, min(start + 2, 5))]
+        nxt = str(start + 2) if start + 2 < 5 else None
+        return httpx.Response(200, json={"items": items, "next_cursor": nxt})
+
+    rec = Recorder(answer)
+    atlas = make(rec)
+    ids = [int(e.envelope_id) async for e in atlas.envelopes.list(status="draft")]
+    assert ids == [0, 1, 2, 3, 4]
+    assert len(rec.requests) == 3
+    assert rec.requests[0].url.params.get("status") == "draft"
+    assert "limit" not in rec.requests[0].url.params  # the server's default stays the server's
+    first = await atlas.envelopes.list(limit=2)
+    assert len(first.items) == 2
+    assert first.has_next_page
+    pages = [len(p.items) async for p in atlas.envelopes.list().pages()]
+    assert pages == [2, 2, 1]
+
+
+async def test_closed_client_refuses_requests() -> None:
+    atlas = Atlas(api_key=KEY, base_url=BASE)
+    await atlas.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await atlas.envelopes.get(ENV_ID)
+
+
+async def test_closing_a_copy_keeps_the_pool_open() -> None:
+    rec = Recorder(httpx.Response(200, json=_envelope()))
+    atlas = make(rec)
+    async with atlas.for_account("ext_acme") as tenant:
+        await tenant.envelopes.get(ENV_ID)
+    await atlas.envelopes.get(ENV_ID)
+    assert len(rec.requests) == 2
+
+
+def test_status_error_bodies_round_trip_through_json() -> None:
+    err = atlas_async._errors.error_from_response(
+        409, {"X-Request-Id": "r"}, json.dumps({"error": {"code": "fields_pending"}}).encode()
+    )
+    assert isinstance(err, atlas_async.FieldsPendingError)
