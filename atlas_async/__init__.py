@@ -12,66 +12,67 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._auth import TokenProvider
-    from ._client import Atlas
-    from ._config import MissingAPIKeyError
-    from ._documents import DocumentURL
-    from ._errors import (
-        APIConnectionError,
-        APIStatusError,
-        APITimeoutError,
-        AtlasError,
-        AuthenticationError,
-        BadRequestError,
-        ConflictError,
-        EnvelopeDeclinedError,
-        EnvelopeVoidedError,
-        FieldDetectionFailedError,
-        FieldsPendingError,
-        FieldsVersionConflictError,
-        IdempotencyKeyInUseError,
-        IdempotencyKeyReusedError,
-        InsufficientCreditsError,
-        InternalServerError,
-        InvalidDocumentError,
-        InvalidStateError,
-        ManualPlacementRequiredError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-        UnprocessableEntityError,
-        WaitTimeoutError,
-        WebhookPayloadError,
-        WebhookSignatureError,
-    )
-    from ._models import (
-        ConnectedAccount,
-        ConnectedAccountCreateResponse,
-        ConnectedAccountStatus,
-        CreateEnvelopeResponse,
-        DetectedParty,
-        Envelope,
-        EnvelopeParty,
-        EnvelopeProgress,
-        EnvelopeStatus,
-        EnvelopeSummary,
-        Field,
-        FieldInput,
-        FieldsResponse,
-        FieldsStatus,
-        FieldType,
-        InferredField,
-        Metadata,
-        Party,
-        PartyStatus,
-        RemindResponse,
-        Template,
-        TemplateSendResponse,
-    )
-    from ._pagination import AsyncPager, Page
-    from ._resources.envelopes import SignedPDFStream, SigningStatus
-    from ._responses import get_request_id
-    from .oauth._errors import InvalidGrantError, OAuthError
+    # `X as X` marks an explicit re-export, so `from atlas_async import Atlas` passes
+    # mypy --strict in users' code (mypy cannot read the computed __all__ below).
+    from ._auth import TokenProvider as TokenProvider
+    from ._client import Atlas as Atlas
+    from ._config import MissingAPIKeyError as MissingAPIKeyError
+    from ._documents import DocumentURL as DocumentURL
+    from ._errors import APIConnectionError as APIConnectionError
+    from ._errors import APIStatusError as APIStatusError
+    from ._errors import APITimeoutError as APITimeoutError
+    from ._errors import AtlasError as AtlasError
+    from ._errors import AuthenticationError as AuthenticationError
+    from ._errors import BadRequestError as BadRequestError
+    from ._errors import ConflictError as ConflictError
+    from ._errors import EnvelopeDeclinedError as EnvelopeDeclinedError
+    from ._errors import EnvelopeVoidedError as EnvelopeVoidedError
+    from ._errors import FieldDetectionFailedError as FieldDetectionFailedError
+    from ._errors import FieldsPendingError as FieldsPendingError
+    from ._errors import FieldsVersionConflictError as FieldsVersionConflictError
+    from ._errors import IdempotencyKeyInUseError as IdempotencyKeyInUseError
+    from ._errors import IdempotencyKeyReusedError as IdempotencyKeyReusedError
+    from ._errors import InsufficientCreditsError as InsufficientCreditsError
+    from ._errors import InternalServerError as InternalServerError
+    from ._errors import InvalidDocumentError as InvalidDocumentError
+    from ._errors import InvalidStateError as InvalidStateError
+    from ._errors import ManualPlacementRequiredError as ManualPlacementRequiredError
+    from ._errors import NotFoundError as NotFoundError
+    from ._errors import PermissionDeniedError as PermissionDeniedError
+    from ._errors import RateLimitError as RateLimitError
+    from ._errors import UnprocessableEntityError as UnprocessableEntityError
+    from ._errors import WaitTimeoutError as WaitTimeoutError
+    from ._errors import WebhookPayloadError as WebhookPayloadError
+    from ._errors import WebhookSignatureError as WebhookSignatureError
+    from ._models import ConnectedAccount as ConnectedAccount
+    from ._models import ConnectedAccountCreateResponse as ConnectedAccountCreateResponse
+    from ._models import ConnectedAccountStatus as ConnectedAccountStatus
+    from ._models import CreateEnvelopeResponse as CreateEnvelopeResponse
+    from ._models import DetectedParty as DetectedParty
+    from ._models import Envelope as Envelope
+    from ._models import EnvelopeParty as EnvelopeParty
+    from ._models import EnvelopeProgress as EnvelopeProgress
+    from ._models import EnvelopeStatus as EnvelopeStatus
+    from ._models import EnvelopeSummary as EnvelopeSummary
+    from ._models import Field as Field
+    from ._models import FieldInput as FieldInput
+    from ._models import FieldsResponse as FieldsResponse
+    from ._models import FieldsStatus as FieldsStatus
+    from ._models import FieldType as FieldType
+    from ._models import InferredField as InferredField
+    from ._models import Metadata as Metadata
+    from ._models import Party as Party
+    from ._models import PartyStatus as PartyStatus
+    from ._models import RemindResponse as RemindResponse
+    from ._models import Template as Template
+    from ._models import TemplateSendResponse as TemplateSendResponse
+    from ._pagination import AsyncPager as AsyncPager
+    from ._pagination import Page as Page
+    from ._resources.envelopes import SignedPDFStream as SignedPDFStream
+    from ._resources.envelopes import SigningStatus as SigningStatus
+    from ._responses import get_request_id as get_request_id
+    from .oauth._errors import InvalidGrantError as InvalidGrantError
+    from .oauth._errors import OAuthError as OAuthError
 
 # name -> module that defines it. One table, so a missing name fails loudly at import of that name.
 _LAZY: dict[str, str] = {

@@ -100,7 +100,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(seconds: float) -> None:
         recorded.append(seconds)
 
-    monkeypatch.setattr(transport_module.anyio, "sleep", fake_sleep)
+    monkeypatch.setattr("atlas_async._transport.anyio.sleep", fake_sleep)
     return recorded
 
 
@@ -347,7 +347,7 @@ async def test_non_rewindable_body_is_never_replayed(sleeps: list[float]) -> Non
     rec = Recorder(httpx.Response(503))
     stream = io.BufferedReader(OneWay(b"%PDF-1.4\n" + b"x" * 200_000))
     with pytest.raises(InternalServerError):
-        await make(rec, max_retries=5).envelopes.create(stream)  # type: ignore[arg-type]
+        await make(rec, max_retries=5).envelopes.create(stream)
     assert len(rec.requests) == 1  # a keyed POST, but its body cannot be rewound
     assert sleeps == []
     assert len(rec.requests[0].content) > 200_000  # the whole stream did go out, once
@@ -561,7 +561,7 @@ async def test_same_host_redirect_keeps_credentials() -> None:
 
 
 async def test_request_id_on_models_and_pages() -> None:
-    page = {"items": [], "next_cursor": None}
+    page: dict[str, Any] = {"items": [], "next_cursor": None}
     rec = Recorder(
         httpx.Response(200, json=_envelope(), headers={"X-Request-Id": "req_1"}),
         httpx.Response(200, json=page, headers={"X-Request-Id": "req_2"}),
