@@ -63,6 +63,15 @@ def atlas_for(fake: FakeAtlas, http: httpx.AsyncClient, provider: OAuthTokenProv
     return Atlas(auth=provider, base_url=fake.base_url, http_client=http, max_retries=0)
 
 
+async def connected(
+    fake: FakeAtlas, http: httpx.AsyncClient, scope: str | None = None
+) -> tuple[ServerMetadata, OAuthTokens, OAuthTokenProvider, Atlas]:
+    """An agent that logged in: its tokens, a provider on the emulator's clock, a client."""
+    metadata, tokens = await grant(fake, http, scope)
+    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
+    return metadata, tokens, provider, atlas_for(fake, http, provider)
+
+
 async def test_discovery_against_the_emulator(fake: FakeAtlas, http: httpx.AsyncClient) -> None:
     metadata = await discover(fake.base_url, http_client=http, allow_insecure_http=True)
     assert metadata.issuer == fake.base_url
@@ -75,9 +84,7 @@ async def test_discovery_against_the_emulator(fake: FakeAtlas, http: httpx.Async
 async def test_rest_calls_with_oauth_tokens_refresh_on_expiry(
     fake: FakeAtlas, http: httpx.AsyncClient
 ) -> None:
-    metadata, tokens = await grant(fake, http)
-    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
-    atlas = atlas_for(fake, http, provider)
+    _metadata, tokens, provider, atlas = await connected(fake, http)
     created = await atlas.envelopes.create(PDF, filename="a.pdf")
     envelope = await atlas.envelopes.get(created.envelope_id)
     assert envelope.envelope_id == created.envelope_id
@@ -93,9 +100,7 @@ async def test_rest_calls_with_oauth_tokens_refresh_on_expiry(
 async def test_hundred_concurrent_rest_calls_at_expiry_one_refresh(
     fake: FakeAtlas, http: httpx.AsyncClient
 ) -> None:
-    metadata, tokens = await grant(fake, http)
-    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
-    atlas = atlas_for(fake, http, provider)
+    _metadata, _tokens, provider, atlas = await connected(fake, http)
     created = await atlas.envelopes.create(PDF, filename="a.pdf")
     fake.advance(3600)
     seen: list[str] = []
@@ -126,9 +131,7 @@ async def test_401_triggers_one_refresh_and_a_resend(
 async def test_revoked_grant_surfaces_invalid_grant(
     fake: FakeAtlas, http: httpx.AsyncClient
 ) -> None:
-    metadata, tokens = await grant(fake, http)
-    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
-    atlas = atlas_for(fake, http, provider)
+    metadata, tokens, _provider, atlas = await connected(fake, http)
     await revoke_token(metadata, tokens, http_client=http)  # the refresh token: the whole grant
     with pytest.raises(InvalidGrantError):
         await atlas.envelopes.list()
@@ -137,9 +140,7 @@ async def test_revoked_grant_surfaces_invalid_grant(
 async def test_scopes_are_enforced_by_the_emulator(
     fake: FakeAtlas, http: httpx.AsyncClient
 ) -> None:
-    metadata, tokens = await grant(fake, http, scope="envelopes:read")
-    provider = OAuthTokenProvider(tokens, metadata=metadata, http_client=http, clock=fake.now)
-    atlas = atlas_for(fake, http, provider)
+    _, _, _, atlas = await connected(fake, http, scope="envelopes:read")
     assert (await atlas.envelopes.list()).items == []
     with pytest.raises(PermissionDeniedError) as info:
         await atlas.envelopes.create(PDF, filename="a.pdf")
