@@ -134,18 +134,28 @@ class WebhookDispatcher:
         store: EventStore | None = None,
     ) -> None:
         self._secrets = normalize_secrets(secret)
-        if client is not None and not hasattr(client, "_waiters"):
-            raise TypeError(
-                "client must be an atlas_async.Atlas (an object with _waiters), "
-                f"not {type(client).__name__}"
-            )
-        self._client = client
+        self._client: object | None = None
+        self.client = client
         self.store: EventStore = store if store is not None else InMemoryEventStore()
         self._routes: list[tuple[str | type[WebhookEvent], Handler[WebhookEvent]]] = []
 
     def __repr__(self) -> str:
         # Never the secrets.
         return f"<WebhookDispatcher handlers={len(self._routes)} store={type(self.store).__name__}>"
+
+    @property
+    def client(self) -> object | None:
+        """The ``Atlas`` client whose waiters these events wake (settable, e.g. in a lifespan)."""
+        return self._client
+
+    @client.setter
+    def client(self, client: object | None) -> None:
+        if client is not None and not hasattr(client, "_waiters"):
+            raise TypeError(
+                "client must be an atlas_async.Atlas (an object with _waiters), "
+                f"not {type(client).__name__}"
+            )
+        self._client = client
 
     # Registration -----------------------------------------------------------------------------
 

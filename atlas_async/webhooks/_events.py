@@ -104,7 +104,7 @@ class EnvelopeEvent(WebhookEvent):
 
     @cached_property
     def envelope(self) -> Envelope:
-        """``data`` as the SDK's generated ``Envelope`` model, the type the client returns.
+        """``data`` as an :class:`atlas_async.Envelope`, the model ``atlas.envelopes.get()`` returns.
 
         Built on first access (the generated models are imported only then). It is a mutable copy:
         changing it does not change the event. Raises :class:`~atlas_async.WebhookPayloadError`

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import uuid
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from atlas_async.testing._signing import sign_webhook
@@ -73,3 +76,65 @@ def signed(payload: dict[str, Any], secret: str = SECRET) -> tuple[bytes, str]:
     """The exact body bytes and the X-Atlas-Signature value for them."""
     body = json.dumps(payload).encode()
     return body, sign_webhook(body, secret)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` (the examples are scripts, not a package)."""
+    path = ROOT / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"atlas_example_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def asgi_post(
+    app: Any,
+    path: str,
+    chunks: list[bytes],
+    headers: list[tuple[bytes, bytes]] | None = None,
+    *,
+    method: str = "POST",
+    disconnect_after: int | None = None,
+) -> tuple[int | None, bytes]:
+    """Drive an ASGI app with a hand-made request: body in ``chunks``, no Content-Length.
+
+    With ``disconnect_after=n`` the client hangs up after ``n`` chunks. Returns the status (None
+    when the app sent no response) and the response body.
+    """
+    incoming: list[dict[str, Any]] = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ] or [{"type": "http.request", "body": b"", "more_body": False}]
+    if disconnect_after is not None:
+        incoming = [*incoming[:disconnect_after], {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers or [],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    await app(scope, receive, send)
+    status = next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, body

@@ -85,15 +85,16 @@ def test_envelope_property_is_the_generated_model() -> None:
 
 
 def test_envelope_property_reports_a_snapshot_that_does_not_fit() -> None:
-    payload = event_payload("envelope.signed")  # a UUID id, so only the missing key is wrong
+    payload = event_payload("envelope.signed")
     del payload["data"]["parties"]
     event = event_from_dict(payload)  # parsing itself stays lenient
     with pytest.raises(WebhookPayloadError, match="'parties' is missing") as info:
         _ = event.envelope  # type: ignore[attr-defined]
     assert info.value.field == "data"
-    not_a_uuid = event_from_dict(event_payload("envelope.signed", envelope_id="env-3"))
+    bad_date = event_payload("envelope.signed")
+    bad_date["data"]["created_at"] = "last tuesday"
     with pytest.raises(WebhookPayloadError, match="ValueError"):
-        _ = not_a_uuid.envelope  # type: ignore[attr-defined]
+        _ = event_from_dict(bad_date).envelope  # type: ignore[attr-defined]
 
 
 def test_unknown_type_is_kept_not_rejected() -> None:
