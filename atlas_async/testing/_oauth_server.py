@@ -70,7 +70,7 @@ class OAuthGrant:
 @dataclass
 class _Client:
     client_id: str
-    client_name: str | None
+    client_name: str
     redirect_uris: list[str]
     grant_types: list[str]
     scopes: frozenset[str]
@@ -81,7 +81,6 @@ class _Client:
 class _Code:
     client_id: str
     redirect_uri: str
-    redirect_uri_sent: bool
     scopes: frozenset[str]
     org_id: str
     challenge: str
@@ -350,8 +349,10 @@ class OAuthServer:
                 "invalid_client_metadata", f"unsupported scope(s): {' '.join(sorted(unknown))}"
             )
         name = body.get("client_name")
-        if name is not None and not isinstance(name, str):
-            raise _OAuthFailure("invalid_client_metadata", "client_name must be a string")
+        # RFC 7591 makes client_name optional; Atlas's contract requires it (the consent screen
+        # names the agent), so the emulator does too.
+        if not isinstance(name, str) or not name.strip():
+            raise _OAuthFailure("invalid_client_metadata", "client_name is required")
         return _Client(
             client_id="aocl_" + secrets.token_urlsafe(16),
             client_name=name,
@@ -372,12 +373,9 @@ class OAuthServer:
             return _OAuthFailure("invalid_client", "unknown client_id", 400).response()
         given = q.get("redirect_uri")
         if given is None:
-            if len(client.redirect_uris) != 1:
-                return _OAuthFailure(
-                    "invalid_request", "redirect_uri is required for this client"
-                ).response()
-            redirect_uri = client.redirect_uris[0]
-        elif any(_redirect_matches(r, given) for r in client.redirect_uris):
+            # RFC 6749 would allow omitting it for a single registered URI; the contract does not.
+            return _OAuthFailure("invalid_request", "redirect_uri is required").response()
+        if any(_redirect_matches(r, given) for r in client.redirect_uris):
             redirect_uri = given
         else:
             return _OAuthFailure(
@@ -418,7 +416,6 @@ class OAuthServer:
             self._codes[code] = _Code(
                 client_id=client.client_id,
                 redirect_uri=redirect_uri,
-                redirect_uri_sent=given is not None,
                 scopes=scopes,
                 org_id=org_id,
                 challenge=challenge,
@@ -496,7 +493,7 @@ class OAuthServer:
             code.used = True  # one attempt per code, successful or not: no verifier guessing
             if self.clock() >= code.expires_at:
                 raise _OAuthFailure("invalid_grant", "authorization code expired")
-            if code.redirect_uri_sent and form.get("redirect_uri") != code.redirect_uri:
+            if form.get("redirect_uri") != code.redirect_uri:  # RFC 6749 section 4.1.3
                 raise _OAuthFailure(
                     "invalid_grant", "redirect_uri differs from the authorization request"
                 )

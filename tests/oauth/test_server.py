@@ -109,6 +109,7 @@ async def test_metadata_is_exactly_the_contract(http: httpx.AsyncClient) -> None
         ),
         ({"redirect_uris": [REDIRECT], "scope": "envelopes:read admin"}, "invalid_client_metadata"),
         ([1, 2], "invalid_client_metadata"),
+        ({"redirect_uris": [REDIRECT]}, "invalid_client_metadata"),  # no client_name
     ],
 )
 async def test_registration_errors_follow_rfc7591(
@@ -138,6 +139,8 @@ async def test_unknown_client_or_redirect_is_not_redirected(http: httpx.AsyncCli
     r = await http.get("/oauth/authorize", params={"client_id": "nope", "redirect_uri": REDIRECT})
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_client"
+    r = await http.get("/oauth/authorize", params={"client_id": client_id, "state": "s"})
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_request")  # no redirect_uri
     r = await http.get(
         "/oauth/authorize",
         params={"client_id": client_id, "redirect_uri": "https://evil.example/cb"},
