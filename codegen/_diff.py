@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._spec import JSON
+from ._spec import JSON, reachable_schemas
 
 __all__ = ["Change", "diff_specs", "render"]
 
@@ -62,37 +62,13 @@ def _resolve(doc: JSON, node: Any) -> Any:
     return node
 
 
-def _ref_names(node: Any) -> set[str]:
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                found.add(ref.rsplit("/", 1)[1])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
 def _request_schema_names(doc: JSON) -> set[str]:
     """Component schemas a client sends: reachable from request bodies and parameters."""
     roots: list[Any] = []
     for _key, op, params in _operations(doc, "paths"):
         roots.append(_resolve(doc, op.get("requestBody")))
         roots.extend(_resolve(doc, p) for p in params)
-    schemas = _schemas(doc)
-    seen: set[str] = set()
-    todo = _ref_names(roots)
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in schemas:
-            continue
-        seen.add(name)
-        todo |= _ref_names(schemas[name])
-    return seen
+    return reachable_schemas(doc, roots)
 
 
 def _operations(doc: JSON, section: str) -> Iterator[tuple[str, JSON, list[Any]]]:

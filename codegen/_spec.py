@@ -18,6 +18,8 @@ __all__ = [
     "load_patches",
     "load_spec",
     "parse_spec",
+    "reachable_schemas",
+    "response_schema_names",
 ]
 
 JSON = dict[str, Any]
@@ -100,7 +102,8 @@ def apply_patches(doc: JSON, patches: list[ContractPatch]) -> JSON:
     return doc
 
 
-def _refs(node: Any) -> set[str]:
+def schema_refs(node: Any) -> set[str]:
+    """Names of the component schemas referenced anywhere inside ``node``."""
     found: set[str] = set()
     stack = [node]
     while stack:
@@ -115,6 +118,20 @@ def _refs(node: Any) -> set[str]:
     return found
 
 
+def reachable_schemas(doc: JSON, roots: Any) -> set[str]:
+    """Component schemas referenced from ``roots``, directly or through other schemas."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    todo = schema_refs(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        todo |= schema_refs(schemas[name])
+    return seen
+
+
 def response_schema_names(doc: JSON) -> set[str]:
     """Component schemas a client parses: reachable from any response (or a webhook body)."""
     roots: list[Any] = []
@@ -124,16 +141,7 @@ def response_schema_names(doc: JSON) -> set[str]:
                 roots.append(op["responses"])
     roots.append(doc.get("components", {}).get("responses", {}))
     roots.append(doc.get("webhooks", {}))
-    schemas = doc.get("components", {}).get("schemas", {})
-    seen: set[str] = set()
-    todo = _refs(roots)
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in schemas:
-            continue
-        seen.add(name)
-        todo |= _refs(schemas[name])
-    return seen
+    return reachable_schemas(doc, roots)
 
 
 def closed_response_enums(doc: JSON) -> list[str]:
