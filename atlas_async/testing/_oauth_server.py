@@ -340,7 +340,7 @@ class OAuthServer:
         if response_types != ["code"]:
             raise _OAuthFailure("invalid_client_metadata", "response_types must be ['code']")
         raw_scope = body.get("scope")
-        if raw_scope is not None and not isinstance(raw_scope, str):
+        if "scope" in body and not isinstance(raw_scope, str):  # null is not "the default"
             raise _OAuthFailure("invalid_client_metadata", "scope must be a space-separated string")
         scopes = _parse_scope(raw_scope) or frozenset(SCOPES_SUPPORTED)
         unknown = scopes - set(SCOPES_SUPPORTED)
