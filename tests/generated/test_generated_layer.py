@@ -365,3 +365,71 @@ def test_unset_is_falsy_and_distinct_from_none() -> None:
     party = models.PartyInput(email="a@b.example", name="A", role="Signer")
     assert party.order is UNSET
     assert party.to_dict() == {"email": "a@b.example", "name": "A", "role": "Signer"}
+
+
+# The client layer re-exports these generated classes: renaming one is a breaking change.
+PUBLIC_MODELS = [
+    "Envelope",
+    "EnvelopeSummary",
+    "EnvelopeList",
+    "EnvelopeProgress",
+    "Party",
+    "PartyInput",
+    "Field",
+    "FieldInput",
+    "FieldsUpdate",
+    "FieldsResponse",
+    "SendEnvelopeRequest",
+    "CreateEnvelopeResponse",
+    "CreateEnvelopeFromDocument",
+    "CreateEnvelopeFromUrl",
+    "CreateEnvelopeMultipart",
+    "VoidRequest",
+    "DeclineRequest",
+    "RemindResponse",
+    "Template",
+    "TemplateList",
+    "TemplateSendRequest",
+    "TemplateSendResponse",
+    "InferredField",
+    "InferFieldsResponse",
+    "UploadTemplateMultipart",
+    "UploadTemplateResponse",
+    "ConnectedAccount",
+    "ConnectedAccountCreate",
+    "ConnectedAccountCreateResponse",
+    "ConnectedAccountList",
+    "ConnectedAccountUpdate",
+    "ErrorBody",
+    "Error",
+    "EnvelopeCreatedEvent",
+    "EnvelopeSentEvent",
+    "EnvelopeViewedEvent",
+    "EnvelopeSignedEvent",
+    "EnvelopeDeclinedEvent",
+    "EnvelopeVoidedEvent",
+    "ContractExtractedEvent",
+    "ContractExtract",
+    "Metadata",
+    "OAuthServerMetadata",
+    "OAuthClientRegistrationRequest",
+    "OAuthClientRegistration",
+    "OAuthTokenRequest",
+    "OAuthTokenResponse",
+    "OAuthRevokeRequest",
+    "OAuthError",
+    "McpManifest",
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODELS)
+def test_public_model_names_are_stable(name: str) -> None:
+    model = getattr(models, name)
+    assert callable(model.from_dict)
+    assert name in models.__all__
+
+
+def test_open_enums_are_plain_strings_in_the_models() -> None:
+    # no enum module is generated for a response enum: the client layer owns the constants
+    for gone in ("EnvelopeStatus", "FieldsStatus", "PartyStatus", "FieldType", "BillingMode"):
+        assert not hasattr(models, gone)
