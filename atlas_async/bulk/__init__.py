@@ -18,7 +18,7 @@ idempotency keys ``bulk:<key>:create`` and ``bulk:<key>:send`` and the envelope 
 
 from __future__ import annotations
 
-from ._items import BulkItem, PartyLike, derive_key
+from ._items import BulkItem, derive_key
 from ._manifest import InvalidRow, ManifestRow, parse_pairs, parse_signer, read_manifest
 from ._runner import (
     BulkOutcome,
@@ -40,7 +40,6 @@ __all__ = [
     "InvalidRow",
     "ManifestRow",
     "OutcomeStatus",
-    "PartyLike",
     "RetryPolicy",
     "create_key",
     "derive_key",

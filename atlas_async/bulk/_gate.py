@@ -15,9 +15,10 @@ __all__ = ["BackoffGate"]
 
 
 class BackoffGate:
-    def __init__(self, *, base_delay: float, max_delay: float) -> None:
+    def __init__(self, *, base_delay: float, max_delay: float, max_retry_after: float) -> None:
         self._base = base_delay
         self._max = max_delay
+        self._max_retry_after = max_retry_after
         self._until = 0.0
         self._streak = 0
         #: How many times the gate was closed (429s seen); reported in the summary.
@@ -36,7 +37,7 @@ class BackoffGate:
         self._streak += 1
         self.pauses += 1
         if retry_after is not None:
-            delay = min(max(retry_after, 0.0), self._max)
+            delay = min(max(retry_after, 0.0), self._max_retry_after)
         else:
             exp = self._base * 2 ** min(self._streak - 1, 16)
             delay = min(exp, self._max) * (0.5 + random.random() / 2)

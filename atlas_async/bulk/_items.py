@@ -13,21 +13,17 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-__all__ = ["BulkItem", "PartyLike", "derive_key"]
+if TYPE_CHECKING:
+    from .._models import PartyLike
+
+__all__ = ["BulkItem", "derive_key"]
 
 # Keys end up in Idempotency-Key headers and in metadata.external_id: keep them printable and short.
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,199}$")
-
-
-class PartyLike(Protocol):
-    """What bulk needs from a signer: the client's ``Party`` satisfies it."""
-
-    @property
-    def email(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -40,6 +36,7 @@ class BulkItem:
     when the content may legitimately change between runs, or two identical rows are distinct sends.
     """
 
+    #: ``Party`` objects (or dicts with email, name, role, order), in signing order.
     parties: Sequence[PartyLike]
     document: Any = None
     template_id: str | None = None
@@ -74,11 +71,12 @@ class BulkItem:
 
 
 def _party_fingerprint(party: PartyLike) -> dict[str, Any]:
-    return {
-        name: getattr(party, name, None)
-        for name in ("email", "name", "role", "order")
-        if getattr(party, name, None) is not None
-    }
+    out: dict[str, Any] = {}
+    for name in ("email", "name", "role", "order"):
+        value = party.get(name) if isinstance(party, Mapping) else getattr(party, name, None)
+        if isinstance(value, str | int) and not isinstance(value, bool):  # skips UNSET
+            out[name] = value
+    return out
 
 
 async def _document_fingerprint(document: Any) -> str:

@@ -21,9 +21,12 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._items import BulkItem, PartyLike
+from ._items import BulkItem
+
+if TYPE_CHECKING:
+    from .._models import PartyLike
 
 __all__ = [
     "InvalidRow",
@@ -34,10 +37,11 @@ __all__ = [
     "read_manifest",
 ]
 
-PartyFactory = Callable[[str, str | None, str | None], PartyLike]
+PartyFactory = Callable[[str, str | None, str | None], "PartyLike"]
 
 _KNOWN = {"key", "document", "template_id", "signers", "metadata", "prefill", "webhook_url"}
-_PDF_MAGIC = b"%PDF-"
+# A cheap first look so a wrong file is reported with its line; the client checks fully at upload.
+_PDF_MAGIC = b"%PDF-"  # anywhere in the first KiB, as the client accepts
 _ZIP_MAGIC = b"PK\x03\x04"  # DOCX is a zip; the client checks the inside
 
 
@@ -98,14 +102,12 @@ def parse_pairs(text: str, *, what: str) -> dict[str, Any]:
 
 
 def default_party_factory() -> PartyFactory:
-    import importlib
-
-    # The client's Party, looked up lazily so that parsing a manifest does not load the HTTP stack.
-    party_cls = importlib.import_module("atlas_async").Party
+    """Signers as the client's ``Party``; Atlas wants a name and a role for each, so a bare
+    email gets its local part as name and ``Signer`` as role."""
+    from .._models import Party
 
     def make(email: str, name: str | None, role: str | None) -> PartyLike:
-        party: PartyLike = party_cls(email=email, name=name, role=role)
-        return party
+        return Party(email=email, name=name or email.partition("@")[0], role=role or "Signer")
 
     return make
 
@@ -113,12 +115,12 @@ def default_party_factory() -> PartyFactory:
 def _check_document(path: Path) -> None:
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
+            head = fh.read(1024)
     except FileNotFoundError:
         raise ValueError(f"document {str(path)!r} not found") from None
     except OSError as exc:
         raise ValueError(f"document {str(path)!r} cannot be read ({exc.strerror})") from None
-    if not (head.startswith(_PDF_MAGIC) or head.startswith(_ZIP_MAGIC)):
+    if not (_PDF_MAGIC in head or head.startswith(_ZIP_MAGIC)):
         raise ValueError(f"document {str(path)!r} is neither a PDF nor a DOCX")
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .._errors import (
     APIConnectionError,
@@ -69,19 +69,21 @@ class RetryPolicy:
 
     ``max_attempts`` bounds connection errors, timeouts, 5xx, 408 and 409 ``idempotency_key_in_use``
     per request (backoff ``base_delay * 2**n`` with jitter, capped at ``max_delay``). 429s close the
-    gate for the whole batch instead and have their own budget, ``max_rate_limited``; ``Retry-After``
-    is honoured up to ``max_delay``.
+    gate for the whole batch instead and have their own budget, ``max_rate_limited``; the gate stays
+    closed for ``Retry-After`` seconds (capped at ``max_retry_after``), or, without one, for a
+    backoff that doubles with each consecutive 429.
     """
 
     max_attempts: int = 8
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_rate_limited: int = 30
+    max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.max_rate_limited < 0:
             raise ValueError("max_attempts must be >= 1 and max_rate_limited >= 0")
-        if self.base_delay < 0 or self.max_delay < 0:
+        if self.base_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
             raise ValueError("delays must be >= 0")
 
     def backoff(self, attempt: int) -> float:
@@ -172,11 +174,15 @@ class BulkRun:
     _finished: float | None = None
     _seen_keys: set[str] = field(default_factory=set)
     _gate: BackoffGate = field(init=False)
-    _out_send: ObjectSendStream[BulkOutcome] = field(init=False)
-    _out_recv: ObjectReceiveStream[BulkOutcome] = field(init=False)
+    _out_send: MemoryObjectSendStream[BulkOutcome] = field(init=False)
+    _out_recv: MemoryObjectReceiveStream[BulkOutcome] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._gate = BackoffGate(base_delay=self.retry.base_delay, max_delay=self.retry.max_delay)
+        self._gate = BackoffGate(
+            base_delay=self.retry.base_delay,
+            max_delay=self.retry.max_delay,
+            max_retry_after=self.retry.max_retry_after,
+        )
         self._out_send, self._out_recv = anyio.create_memory_object_stream[BulkOutcome](
             max(1, self.concurrency)
         )
@@ -212,29 +218,36 @@ class BulkRun:
             stopped_reason=self._stopped_reason,
         )
 
-    def __aiter__(self) -> AsyncIterator[BulkOutcome]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[BulkOutcome]:
-        async for outcome in self._out_recv:
-            yield outcome
+    def __aiter__(self) -> MemoryObjectReceiveStream[BulkOutcome]:
+        # The stream itself, not an async generator: nothing to finalise if the caller breaks.
+        return self._out_recv
 
     # -- engine -------------------------------------------------------------------------------
 
     async def _drive(self) -> None:
         self._started = anyio.current_time()
+        # One receive stream shared by every worker (no clones): closing it here, whatever
+        # happened, is what guarantees no stream is left open after a cancellation.
         item_send, item_recv = anyio.create_memory_object_stream[tuple[int, BulkItem]](0)
         try:
-            async with self._out_send, anyio.create_task_group() as tg:
+            async with anyio.create_task_group() as tg:
                 for _ in range(self.concurrency):
-                    tg.start_soon(self._worker, item_recv.clone())
-                item_recv.close()
-                async with item_send:
+                    tg.start_soon(self._worker, item_recv)
+                try:
                     await self._feed(item_send)
+                finally:
+                    item_send.close()  # workers drain what they hold, then see the end
         finally:
+            item_send.close()
+            item_recv.close()
+            self._out_send.close()  # the caller's iteration ends
             self._finished = anyio.current_time()
 
-    async def _feed(self, item_send: ObjectSendStream[tuple[int, BulkItem]]) -> None:
+    def _close(self) -> None:
+        self._out_send.close()
+        self._out_recv.close()
+
+    async def _feed(self, item_send: MemoryObjectSendStream[tuple[int, BulkItem]]) -> None:
         index = 0
         if isinstance(self._items, AsyncIterable):
             async for item in self._items:
@@ -246,20 +259,19 @@ class BulkRun:
                 index += 1
 
     async def _offer(
-        self, item_send: ObjectSendStream[tuple[int, BulkItem]], index: int, item: BulkItem
+        self, item_send: MemoryObjectSendStream[tuple[int, BulkItem]], index: int, item: BulkItem
     ) -> None:
         if self._stopped_reason is not None:
             await self._emit(BulkOutcome(index, item, "not_attempted"))
         else:
             await item_send.send((index, item))
 
-    async def _worker(self, item_recv: ObjectReceiveStream[tuple[int, BulkItem]]) -> None:
-        async with item_recv:
-            async for index, item in item_recv:
-                if self._stopped_reason is not None:
-                    await self._emit(BulkOutcome(index, item, "not_attempted"))
-                else:
-                    await self._emit(await self._process(index, item))
+    async def _worker(self, item_recv: MemoryObjectReceiveStream[tuple[int, BulkItem]]) -> None:
+        async for index, item in item_recv:
+            if self._stopped_reason is not None:
+                await self._emit(BulkOutcome(index, item, "not_attempted"))
+            else:
+                await self._emit(await self._process(index, item))
 
     async def _emit(self, outcome: BulkOutcome) -> None:
         setattr(self._counts, outcome.status, getattr(self._counts, outcome.status) + 1)
@@ -421,13 +433,16 @@ async def send_many(
         skip_keys=frozenset(skip_keys),
         total=total,
     )
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(run._drive)
-        try:
-            yield run
-        finally:
-            # The caller left the block: whatever is still running belongs to nobody now.
-            tg.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run._drive)
+            try:
+                yield run
+            finally:
+                # The caller left the block: whatever is still running belongs to nobody now.
+                tg.cancel_scope.cancel()
+    finally:
+        run._close()
 
 
 async def send_all(

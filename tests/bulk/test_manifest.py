@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from atlas_async import Party
 from atlas_async.bulk import InvalidRow, ManifestRow, parse_pairs, parse_signer, read_manifest
 
 PDF = b"%PDF-1.4\n%test\n"
 
 
-@dataclass(frozen=True)
-class P:
-    email: str
-    name: str | None = None
-    role: str | None = None
-
-
-def make(email: str, name: str | None, role: str | None) -> P:
-    return P(email, name, role)
+def who(parties: Any) -> list[tuple[str, str, str]]:
+    return [(p.email, p.name, p.role) for p in parties]
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -71,18 +65,20 @@ def test_rows_and_line_numbers(tmp_path: Path) -> None:
         ',a.pdf,,"c@x.io:C\nD",\n'
         "r10,a.pdf,,a@x.io,\n",
     )
-    rows = list(read_manifest(path, make_party=make))
+    rows = list(read_manifest(path))
     good = {r.line: r for r in rows if isinstance(r, ManifestRow)}
     bad = {r.line: r for r in rows if isinstance(r, InvalidRow)}
     assert sorted(good) == [2, 4, 13, 15]
     first = good[2].item
     assert first.key == "r1"
     assert first.document == tmp_path / "a.pdf"
-    assert first.parties == [P("jane@example.com", "Jane", "Customer")]
+    assert who(first.parties) == [("jane@example.com", "Jane", "Customer")]
+    assert all(isinstance(p, Party) for p in first.parties)
     assert first.metadata == {"team": "sales"}
     assert first.tag == 2
     assert good[4].item.template_id == "tmpl_1"
-    assert good[4].item.parties == [P("a@x.io"), P("b@y.io", "Bob")]
+    # A bare email gets its local part as name and "Signer" as role (Atlas wants both).
+    assert who(good[4].item.parties) == [("a@x.io", "a", "Signer"), ("b@y.io", "Bob", "Signer")]
     assert good[13].item.key is None  # a quoted cell spanning two lines: the next row is line 15
     assert good[15].item.key == "r10"
     assert "not found" in bad[5].message
@@ -98,8 +94,8 @@ def test_rows_and_line_numbers(tmp_path: Path) -> None:
 
 def test_unusable_manifest(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="header needs a signers column"):
-        list(read_manifest(write(tmp_path, "key,document\nx,a.pdf\n"), make_party=make))
+        list(read_manifest(write(tmp_path, "key,document\nx,a.pdf\n")))
     with pytest.raises(ValueError, match="unknown column"):
-        list(read_manifest(write(tmp_path, "document,signers,colour\n"), make_party=make))
+        list(read_manifest(write(tmp_path, "document,signers,colour\n")))
     with pytest.raises(ValueError, match="empty manifest"):
-        list(read_manifest(write(tmp_path, ""), make_party=make))
+        list(read_manifest(write(tmp_path, "")))

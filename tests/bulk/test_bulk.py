@@ -1,0 +1,283 @@
+"""Bulk sending against the emulator: exactly once under faults, across kills, 402 and 429."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from atlas_async import Atlas, InsufficientCreditsError, Party
+from atlas_async.bulk import BulkItem, BulkOutcome, derive_key, send_all, send_many
+from atlas_async.testing import FakeAtlas
+
+from .conftest import FAST, PDF, CountingTransport, items
+
+pytestmark = pytest.mark.anyio
+
+
+def external_ids(fake: FakeAtlas) -> Counter[str]:
+    return Counter(str(e["metadata"]["external_id"]) for e in fake.envelopes())
+
+
+def add_faults(fake: FakeAtlas, probability: float) -> None:
+    """Three independent faults on every route; together about 20% of requests fail."""
+    fake.faults.add("status", None, status=503, count=None, probability=probability)
+    fake.faults.add("status", None, status=429, retry_after=0, count=None, probability=probability)
+    fake.faults.add("drop_after", None, count=None, probability=probability)
+
+
+async def test_500_envelopes_through_20_percent_faults_exactly_once(
+    fake: FakeAtlas, atlas: Atlas
+) -> None:
+    add_faults(fake, 0.075)
+    before = fake.credits()
+    batch = items(500)
+    outcomes: list[BulkOutcome] = []
+    async with send_many(atlas, batch, concurrency=16, retry=FAST) as run:
+        async for outcome in run:
+            outcomes.append(outcome)
+    summary = run.summary
+
+    assert Counter(o.status for o in outcomes) == {"sent": 500}
+    assert sorted(o.index for o in outcomes) == list(range(500))
+    assert (summary.sent, summary.failed, summary.credits_spent) == (500, 0, 500)
+    assert before - fake.credits() == 500  # the server's own count, not ours
+    envelopes = fake.envelopes()
+    assert len(envelopes) == 500
+    assert {e["status"] for e in envelopes} == {"pending"}
+    assert set(external_ids(fake).values()) == {1}
+    assert set(external_ids(fake)) == {o.key for o in outcomes}
+    assert {o.envelope_id for o in outcomes} == {e["envelope_id"] for e in envelopes}
+    # Every fault kind really fired, and 429s went through the shared gate.
+    assert all(f.fired > 20 for f in fake.faults.active)
+    assert summary.rate_limited > 0
+    assert any(o.attempts > 3 for o in outcomes)
+
+
+async def test_killed_half_way_then_rerun_sends_the_rest_once(
+    fake: FakeAtlas, atlas: Atlas
+) -> None:
+    add_faults(fake, 0.075)
+    before = fake.credits()
+    batch = items(200)
+    seen = 0
+    with anyio.CancelScope() as scope:
+        async with send_many(atlas, batch, concurrency=16, retry=FAST) as run:
+            async for _ in run:
+                seen += 1
+                if seen == 80:
+                    scope.cancel()  # what Ctrl-C does to the CLI
+    assert scope.cancelled_caught
+    first = fake.envelopes()
+    assert 80 <= len(first) < 200
+    went_out = sum(1 for e in first if e["status"] == "pending")
+
+    async with send_many(atlas, batch, concurrency=16, retry=FAST) as rerun:
+        statuses = Counter([o.status async for o in rerun])
+
+    assert statuses == {"sent": 200 - went_out, "already_sent": went_out}
+    assert rerun.summary.credits_spent == 200 - went_out
+    assert before - fake.credits() == 200
+    assert len(fake.envelopes()) == 200
+    assert {e["status"] for e in fake.envelopes()} == {"pending"}
+    assert set(external_ids(fake).values()) == {1}
+
+
+async def test_rerun_without_lookup_relies_on_idempotency_keys(
+    fake: FakeAtlas, atlas: Atlas
+) -> None:
+    batch = items(20)
+    before = fake.credits()
+    first = await send_all(atlas, batch, concurrency=4, retry=FAST, lookup_existing=False)
+    again = await send_all(atlas, batch, concurrency=4, retry=FAST, lookup_existing=False)
+    # Without the look-up the second run replays every create and send: same envelopes,
+    # no second credit (the server's count), though it cannot tell "sent" from "replayed".
+    assert first.sent == again.sent == 20
+    assert before - fake.credits() == 20
+    assert len(fake.envelopes()) == 20
+
+
+async def test_402_stops_new_work_and_a_rerun_finishes_after_top_up(
+    fake: FakeAtlas, atlas: Atlas
+) -> None:
+    fake.set_credits(10)
+    batch = items(30)
+    outcomes = await _run(atlas, batch, concurrency=4)
+    by_status = Counter(o.status for o in outcomes)
+    failed = [o for o in outcomes if o.status == "failed"]
+
+    assert by_status["sent"] == 10
+    assert 1 <= len(failed) <= 4  # only what was in flight when credits ran out
+    assert all(isinstance(o.error, InsufficientCreditsError) for o in failed)
+    assert by_status["not_attempted"] == 30 - 10 - len(failed)
+    not_attempted = {await derive_key(o.item) for o in outcomes if o.status == "not_attempted"}
+    # Nothing was created for the items never attempted; in-flight ones left a draft.
+    assert not (not_attempted & set(external_ids(fake)))
+    assert len(fake.envelopes()) == 10 + len(failed)
+    assert fake.credits() == 0
+
+    fake.set_credits(100)
+    summary = await send_all(atlas, batch, concurrency=4, retry=FAST)
+    assert (summary.sent, summary.already_sent, summary.stopped_reason) == (20, 10, None)
+    assert fake.credits() == 80
+    assert len(fake.envelopes()) == 30
+    assert {e["status"] for e in fake.envelopes()} == {"pending"}
+
+
+async def _run(atlas: Atlas, batch: list[BulkItem], concurrency: int) -> list[BulkOutcome]:
+    async with send_many(atlas, batch, concurrency=concurrency, retry=FAST) as run:
+        out = [o async for o in run]
+    assert run.summary.stopped_reason == "insufficient_credits"
+    return out
+
+
+async def test_429_pauses_the_whole_batch(
+    fake: FakeAtlas, atlas: Atlas, counting: CountingTransport
+) -> None:
+    pause = 1.0
+    fake.faults.add("status", "POST /api/envelope", status=429, retry_after=pause, count=1)
+    summary = await send_all(atlas, items(40), concurrency=8, retry=FAST)
+    assert summary.sent == 40
+    assert summary.rate_limited == 1
+    [limited_at] = [t for t, status, _ in counting.answered if status == 429]
+    # Requests already past the gate may still start just after the 429 arrives; after that,
+    # no worker sends anything until Retry-After has passed (each would have, on its own).
+    quiet = [t for t, _, _ in counting.started if limited_at + 0.2 < t < limited_at + 0.8 * pause]
+    assert quiet == []
+    assert any(t >= limited_at + pause for t, _, _ in counting.started)
+
+
+async def test_cancelling_leaves_no_task_and_no_open_response(
+    fake: FakeAtlas, atlas: Atlas, counting: CountingTransport
+) -> None:
+    fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.05, count=None)
+    baseline = {task.id for task in anyio.get_running_tasks()}
+    got = 0
+    with anyio.CancelScope() as scope:
+        async with send_many(atlas, items(200), concurrency=16, retry=FAST) as run:
+            async for _ in run:
+                got += 1
+                if got == 5:
+                    scope.cancel()
+    assert counting.peak > 5  # requests were really in flight when the scope was cancelled
+    assert counting.open == 0  # every response was closed: no connection left mid-request
+    leftover = [t for t in anyio.get_running_tasks() if t.id not in baseline]
+    assert leftover == []
+    assert run.summary.sent < 200
+
+
+async def test_breaking_out_of_the_loop_cancels_the_rest(
+    fake: FakeAtlas, atlas: Atlas, counting: CountingTransport
+) -> None:
+    async with send_many(atlas, items(100), concurrency=4, retry=FAST) as run:
+        async for _ in run:
+            break
+    created = len(fake.envelopes())
+    assert created < 100
+    assert counting.open == 0
+    await anyio.lowlevel.checkpoint()
+    assert len(fake.envelopes()) == created  # nothing keeps running after the block
+
+
+async def test_stop_lets_in_flight_items_finish(fake: FakeAtlas, atlas: Atlas) -> None:
+    async with send_many(atlas, items(50), concurrency=4, retry=FAST) as run:
+        statuses = []
+        async for outcome in run:
+            statuses.append(outcome.status)
+            if len(statuses) == 3:
+                run.stop()
+    counts = Counter(statuses)
+    assert counts["sent"] >= 3
+    assert counts["sent"] + counts["not_attempted"] == 50
+    assert run.summary.stopped_reason == "stopped"
+    assert len(fake.envelopes()) == counts["sent"]
+
+
+async def test_duplicate_keys_and_bad_items(fake: FakeAtlas, atlas: Atlas) -> None:
+    party = Party(email="jane@example.com", name="Jane", role="Signer")
+    batch = [
+        BulkItem(document=PDF, parties=[party]),
+        BulkItem(document=PDF, parties=[party]),  # same content, same derived key
+        BulkItem(document=b"GIF89a not a pdf", parties=[party], key="gif"),
+        BulkItem(document=io.BytesIO(PDF), parties=[party]),  # a stream has no content key
+    ]
+    outcomes = sorted(await _plain(atlas, batch), key=lambda o: o.index)
+    assert [o.status for o in outcomes] == ["sent", "failed", "failed", "failed"]
+    assert "duplicate bulk key" in str(outcomes[1].error)
+    assert type(outcomes[2].error).__name__ == "InvalidDocumentError"
+    assert isinstance(outcomes[3].error, TypeError)
+    assert len(fake.envelopes()) == 1
+
+
+async def _plain(atlas: Atlas, batch: list[BulkItem]) -> list[BulkOutcome]:
+    async with send_many(atlas, batch, concurrency=2, retry=FAST) as run:
+        return [o async for o in run]
+
+
+async def test_template_items(fake: FakeAtlas, atlas: Atlas) -> None:
+    template = await atlas.templates.upload(
+        "NDA",
+        PDF,
+        fields=[
+            {
+                "type": "signature",
+                "page": 1,
+                "x_pct": 0.1,
+                "y_pct": 0.8,
+                "w_pct": 0.3,
+                "h_pct": 0.05,
+            }
+        ],
+    )
+    tid = template.template_id
+    roles = list(template.roles)
+    batch = [
+        BulkItem(
+            template_id=tid,
+            parties=[Party(email=f"t{i}@example.com", name=f"T {i}", role=roles[0])],
+            metadata={"n": str(i)},
+        )
+        for i in range(10)
+    ]
+    before = fake.credits()
+    first = await send_all(atlas, batch, concurrency=4, retry=FAST)
+    again = await send_all(atlas, batch, concurrency=4, retry=FAST)
+    assert (first.sent, again.already_sent, again.sent) == (10, 10, 0)
+    assert before - fake.credits() == 10
+    assert len(fake.envelopes()) == 10
+
+
+async def test_keys_are_stable_and_content_derived(tmp_path: anyio.Path) -> None:
+    party = Party(email="jane@example.com", name="Jane", role="Signer")
+    path = anyio.Path(str(tmp_path)) / "a.pdf"
+    await path.write_bytes(PDF)
+    by_path = await derive_key(BulkItem(document=str(path), parties=[party]))
+    by_bytes = await derive_key(BulkItem(document=PDF, parties=[party]))
+    assert by_path == by_bytes  # the key is the content, not where it came from
+    other_signer = Party(email="john@example.com", name="Jane", role="Signer")
+    assert by_bytes != await derive_key(BulkItem(document=PDF, parties=[other_signer]))
+    assert by_bytes != await derive_key(BulkItem(document=PDF, parties=[party], metadata={"a": 1}))
+    assert await derive_key(BulkItem(document=PDF, parties=[party], key="row-7")) == "row-7"
+    assert (
+        await derive_key(BulkItem(document=PDF, parties=[party], metadata={"external_id": "x1"}))
+        == "x1"
+    )
+
+
+def test_items_are_checked_before_any_request() -> None:
+    party = Party(email="jane@example.com", name="Jane", role="Signer")
+    with pytest.raises(ValueError, match="exactly one of document= or template_id="):
+        BulkItem(parties=[party])
+    with pytest.raises(ValueError, match="exactly one of"):
+        BulkItem(document=PDF, template_id="tmpl_1", parties=[party])
+    with pytest.raises(ValueError, match="at least one party"):
+        BulkItem(document=PDF, parties=[])
+    with pytest.raises(ValueError, match="must be 1-200 printable"):
+        BulkItem(document=PDF, parties=[party], key="has space")
+    with pytest.raises(ValueError, match="differs from key"):
+        BulkItem(document=PDF, parties=[party], key="a", metadata={"external_id": "b"})
+    with pytest.raises(ValueError, match="prefill"):
+        BulkItem(document=PDF, parties=[party], prefill={"a": "b"})
