@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import httpx
@@ -23,6 +25,10 @@ from atlas_async.oauth import (
 from atlas_async.testing import FakeAtlas, ManualClock
 from atlas_async.testing._documents import render_pdf
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "wire"))
+
+from openapi_wire import WireValidator
+
 pytestmark = pytest.mark.anyio
 
 REDIRECT = "http://127.0.0.1:8123/callback"
@@ -36,8 +42,15 @@ def fake() -> FakeAtlas:
 
 @pytest.fixture
 async def http(fake: FakeAtlas) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url) as client:
+    """A client on the emulator whose every request and response is checked against openapi.json
+    (openapi-core, the wire suite's validator): the OAuth calls here double as wire tests."""
+    wire = WireValidator(api_host=httpx.URL(fake.base_url).host)
+    async with httpx.AsyncClient(
+        transport=fake.transport(), base_url=fake.base_url, event_hooks={"response": [wire]}
+    ) as client:
         yield client
+    assert wire.checked > 0
+    wire.assert_clean()
 
 
 async def grant(
