@@ -14,12 +14,14 @@ from atlas_async.oauth import (
     OAuthError,
     OAuthTokenProvider,
     StateMismatchError,
+    discover,
     login,
     logout,
+    register_client,
 )
 from atlas_async.testing._oauth_server import OAuthServer
 
-from .conftest import ISSUER, ORG, FakeClock
+from .conftest import ISSUER, ORG, Counter, FakeClock
 from .test_flow import whoami
 
 pytestmark = pytest.mark.anyio
@@ -135,4 +137,25 @@ async def test_listener_survives_garbage_connections(http: httpx.AsyncClient) ->
             assert (await real.get(callback)).status_code == 200
 
     tokens = await login(ISSUER, open_browser=False, on_url=browser, http_client=http)
+    assert (await whoami(http, tokens.access_token)).status_code == 200
+
+
+async def test_login_with_a_preregistered_client_on_any_loopback_port(
+    http: httpx.AsyncClient, app: Counter
+) -> None:
+    """RFC 8252 section 7.3: a client registered once for http://127.0.0.1/callback may log in
+    through whatever ephemeral port the listener gets; no registration per login."""
+    metadata = await discover(ISSUER, http_client=http)
+    reg = await register_client(
+        metadata,
+        client_name="installed agent",
+        redirect_uris=["http://127.0.0.1/callback"],
+        http_client=http,
+    )
+    registrations = app.count("/oauth/register")
+    tokens = await login(
+        ISSUER, client_id=reg.client_id, open_browser=False, on_url=Browser(http), http_client=http
+    )
+    assert tokens.client_id == reg.client_id
+    assert app.count("/oauth/register") == registrations
     assert (await whoami(http, tokens.access_token)).status_code == 200

@@ -103,3 +103,24 @@ def test_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ATLAS_TOKEN_FILE")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert default_token_path() == tmp_path / "atlas-async" / "oauth-tokens.json"
+
+
+def test_errors_pickle_and_read_well() -> None:
+    import pickle
+
+    from atlas_async.oauth import InvalidGrantError
+
+    err = InvalidGrantError(
+        "token refresh failed (HTTP 400)",
+        error="invalid_grant",
+        description="refresh token expired",
+        status_code=400,
+    )
+    assert str(err) == "token refresh failed (HTTP 400) [invalid_grant]: refresh token expired"
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is InvalidGrantError
+    assert (copy.error, copy.description, copy.status_code) == (
+        "invalid_grant",
+        "refresh token expired",
+        400,
+    )
