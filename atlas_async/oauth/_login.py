@@ -22,7 +22,7 @@ from .._config import DEFAULT_BASE_URL
 from .._errors import AtlasError
 from ._authorize import exchange_code, start_authorization
 from ._errors import OAuthError
-from ._http import DEFAULT_TIMEOUT
+from ._http import DEFAULT_TIMEOUT, logger
 from ._metadata import discover
 from ._registration import normalise_scope, register_client
 from ._store import TokenStore
@@ -73,8 +73,8 @@ class _CallbackReceiver:
                 await _respond(stream, 200, title, text)
                 self.params = params
                 self.arrived.set()
-            except (TimeoutError, OSError, anyio.EndOfStream, anyio.BrokenResourceError):
-                return  # one bad connection must not end the login
+            except Exception as exc:  # timeouts, resets, garbage: one bad connection must not
+                logger.debug("loopback listener dropped a connection: %r", exc)  # end the login
 
 
 async def _read_request_target(stream: SocketStream) -> str | None:
@@ -134,6 +134,11 @@ async def login(
     the authorization URL: ``on_url(url)`` if given, else printed to stderr; and opens it in the
     browser when ``open_browser``. Waits up to ``wait_seconds`` for the redirect, checks its
     ``state`` and exchanges the code with the PKCE verifier.
+
+    Raises :class:`StateMismatchError` (the redirect belongs to another login),
+    :class:`AuthorizationDeniedError` (the user refused), :class:`InvalidGrantError` (the code
+    exchange failed), :class:`OAuthError` (no redirect in time). ``allow_insecure_http`` is for an
+    emulator on a non-loopback http host only.
     """
     if wait_seconds <= 0:
         raise ValueError("wait_seconds must be positive")
