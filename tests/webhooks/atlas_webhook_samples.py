@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from atlas_async.testing._signing import sign_webhook
+from atlas_async.testing import sign_webhook
 
 SECRET = "test_0123456789abcdef"
 

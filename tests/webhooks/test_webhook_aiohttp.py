@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from atlas_webhook_samples import SECRET, event_payload, load_example, signed
 
-from atlas_async.testing._signing import sign_webhook
+from atlas_async.testing import sign_webhook
 from atlas_async.webhooks import EnvelopeSignedEvent, WebhookDispatcher
 from atlas_async.webhooks.aiohttp import webhook_handler
 

@@ -223,7 +223,7 @@ def test_body_that_is_not_an_event(body: bytes, problem: str) -> None:
 
 
 def signed_header(body: bytes) -> str:
-    from atlas_async.testing._signing import sign_webhook
+    from atlas_async.testing import sign_webhook
 
     return sign_webhook(body, SECRET)
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from atlas_async import WebhookPayloadError, WebhookSignatureError
-from atlas_async.testing._signing import sign_webhook
+from atlas_async.testing import sign_webhook
 from atlas_async.webhooks import WebhookEvent, event_from_dict, parse_event, verify_signature
 
 secrets = st.one_of(st.text(min_size=1), st.binary(min_size=1))

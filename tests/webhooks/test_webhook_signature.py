@@ -9,7 +9,7 @@ import json
 import pytest
 
 from atlas_async import WebhookSignatureError
-from atlas_async.testing._signing import sign_webhook
+from atlas_async.testing import sign_webhook
 from atlas_async.webhooks import verify_signature
 
 BODY = b'{"event_id":"evt_1","type":"envelope.signed"}'
