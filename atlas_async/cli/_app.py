@@ -7,6 +7,7 @@ exits with the code of :mod:`._exit` for whatever error ended it, printed as one
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,12 @@ import anyio
 import click
 
 from .._version import __version__
-from ..bulk._manifest import parse_pairs, parse_signer
+from ..bulk._manifest import default_party_factory, parse_pairs, parse_signer
 from ._exit import ExitCode, exit_code_for
 from ._output import echo_error, echo_result
 
 if TYPE_CHECKING:
+    from .._auth import TokenProvider
     from .._client import Atlas
     from .._models import Party
 
@@ -51,9 +53,33 @@ class Options:
     debug: bool
 
     def client(self) -> Atlas:
+        """An API key when one is given; else the tokens of `atlas-async login`, if any."""
         from .._client import Atlas
 
+        if self.api_key is None and not os.environ.get("ATLAS_API_KEY"):
+            provider = _stored_login(self.base_url)
+            if provider is not None:
+                return Atlas(auth=provider, base_url=self.base_url, account=self.account)
         return Atlas(api_key=self.api_key, base_url=self.base_url, account=self.account)
+
+
+def _loopback(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url or "").hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def _stored_login(base_url: str | None) -> TokenProvider | None:
+    """The OAuth token provider over `atlas-async login`'s token file, when that file exists."""
+    try:
+        from ..oauth import FileTokenStore, OAuthTokenProvider, default_token_path
+    except ImportError:  # the oauth extra is not installed: API keys only
+        return None
+    path = default_token_path()
+    if not path.exists():
+        return None
+    return OAuthTokenProvider(store=FileTokenStore(path), allow_insecure_http=_loopback(base_url))
 
 
 def common_options(fn: F) -> F:
@@ -146,13 +172,15 @@ def finish(opts: Options, main: Callable[[], Awaitable[int]]) -> None:
 def _signers(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Party]:
     from .._models import Party
 
-    parties = []
+    make = default_party_factory()
+    parties: list[Party] = []
     for value in values:
         try:
-            email, name, role = parse_signer(value)
+            party = make(*parse_signer(value))
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
-        parties.append(Party(email=email, name=name, role=role))
+        assert isinstance(party, Party)
+        parties.append(party)
     return parties
 
 
@@ -173,7 +201,8 @@ signer_option = click.option(
     required=True,
     callback=_signers,
     metavar="EMAIL[:NAME[:ROLE]]",
-    help="A signer, in signing order; repeat for several.",
+    help="A signer, in signing order; repeat for several. NAME defaults to the email's local "
+    "part, ROLE to Signer.",
 )
 metadata_option = click.option(
     "--metadata",
@@ -200,7 +229,11 @@ def cli() -> None:
 @signer_option
 @click.option("--wait", is_flag=True, help="Wait until every signer has signed.")
 @click.option(
-    "--timeout", type=float, default=None, metavar="SECONDS", help="With --wait: give up after."
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="With --wait: give up after (default: one hour).",
 )
 @click.option("--webhook-url", metavar="URL", help="Where Atlas posts this envelope's events.")
 @metadata_option
@@ -221,12 +254,16 @@ def send(**kwargs: Any) -> None:
         if kwargs["wait"]:
             if not opts.as_json:
                 click.echo(f"sent {env.envelope_id}; waiting for signatures...", err=True)
-            env = await atlas.envelopes.wait_until_signed(
-                env.envelope_id, timeout=kwargs["timeout"]
-            )
+            await atlas.envelopes.wait_until_signed(env.envelope_id, **_timeout(kwargs["timeout"]))
+            env = await atlas.envelopes.get(env.envelope_id)
         echo_result(env, as_json=opts.as_json, fields=(*ENVELOPE_FIELDS, "parties"))
 
     run(opts, body)
+
+
+def _timeout(seconds: float | None) -> dict[str, float]:
+    # Not given: the SDK's default deadline (an hour), not "forever".
+    return {} if seconds is None else {"timeout": seconds}
 
 
 @cli.command()
@@ -244,14 +281,21 @@ def status(envelope_id: str, **kwargs: Any) -> None:
 
 @cli.command()
 @click.argument("envelope_id")
-@click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Give up after (default: one hour).",
+)
 @common_options
 def wait(envelope_id: str, timeout: float | None, **kwargs: Any) -> None:
     """Block until ENVELOPE_ID is signed (exit 12 if declined or voided, 13 on timeout)."""
     opts = _options(kwargs)
 
     async def body(atlas: Atlas) -> None:
-        env = await atlas.envelopes.wait_until_signed(envelope_id, timeout=timeout)
+        await atlas.envelopes.wait_until_signed(envelope_id, **_timeout(timeout))
+        env = await atlas.envelopes.get(envelope_id)
         echo_result(env, as_json=opts.as_json, fields=ENVELOPE_FIELDS)
 
     run(opts, body)
@@ -456,5 +500,13 @@ def _register_emulator() -> None:
     cli.add_command(emulator)
 
 
+def _register_login() -> None:
+    from ._login_cmd import login, logout
+
+    cli.add_command(login)
+    cli.add_command(logout)
+
+
 _register_bulk()
 _register_emulator()
+_register_login()

@@ -146,7 +146,10 @@ class _Reporter:
             )
             if outcome.status == "failed":
                 why = error_line(outcome.error) if outcome.error else "failed"
-                self._progress.console.print(f"line {line}: failed: {why}")
+                # markup off: an error message may contain [brackets]
+                self._progress.console.print(
+                    f"line {line}: failed: {why}", markup=False, highlight=False
+                )
         elif self.mode == "plain":
             done = sum(self.counts.values())
             detail = outcome.envelope_id or ""
@@ -162,7 +165,7 @@ class _Reporter:
 
     def note(self, text: str) -> None:
         if self._progress is not None:
-            self._progress.console.print(text)
+            self._progress.console.print(text, markup=False, highlight=False)
         elif self.mode != "none":
             sys.stderr.write(text + "\n")
             sys.stderr.flush()

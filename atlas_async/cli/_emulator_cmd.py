@@ -1,12 +1,10 @@
-"""``atlas-async emulator``: the Atlas emulator on a local port, for demos and end-to-end tests."""
+"""``atlas-async emulator``: the Atlas emulator on a local port, for demos and end-to-end tests.
+
+It runs exactly what ``python -m atlas_async.testing`` runs, so the two never drift.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from typing import Any
-
-import anyio
 import click
 
 __all__ = ["emulator"]
@@ -21,25 +19,46 @@ __all__ = ["emulator"]
     help="Port to listen on (0: any free port; the URL is printed).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-def emulator(port: int, host: str) -> None:
+@click.option(
+    "--credits", type=click.IntRange(min=0), default=5, show_default=True, help="Starting credits."
+)
+@click.option(
+    "--detection-delay",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Seconds field detection stays pending.",
+)
+@click.option(
+    "--webhook-time-scale",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Multiplies webhook retry delays (0.001: minutes become milliseconds).",
+)
+def emulator(
+    port: int, host: str, credits: int, detection_delay: float, webhook_time_scale: float
+) -> None:
     """Serve the Atlas emulator (atlas_async.testing) until Ctrl-C.
 
-    Prints ATLAS_BASE_URL=... and ATLAS_API_KEY=... lines: `eval` them, or export them, and
-    every other command talks to the emulator. Needs the `testing` extra.
+    Prints ATLAS_BASE_URL=... and ATLAS_API_KEY=... lines: export them and every other command
+    talks to the emulator. Needs the testing extra.
     """
     try:
-        from ..testing import FakeAtlas
+        from ..testing.__main__ import main
     except ImportError as exc:  # the extra is not installed
         raise click.ClickException(
             f"the emulator needs the testing extra: pip install 'atlas-async[testing]' ({exc})"
         ) from None
-
-    async def main() -> None:
-        fake: Any = FakeAtlas()
-        async with fake.serve(host=host, port=port) as url:
-            sys.stdout.write(f"ATLAS_BASE_URL={url}\nATLAS_API_KEY={fake.api_key}\n")
-            sys.stdout.flush()
-            await anyio.sleep_forever()
-
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the emulator stops
-        anyio.run(main)
+    argv = [
+        f"--host={host}",
+        f"--port={port}",
+        f"--credits={credits}",
+        f"--detection-delay={detection_delay}",
+        f"--webhook-time-scale={webhook_time_scale}",
+    ]
+    try:
+        code = main(argv)
+    except KeyboardInterrupt:
+        code = 0
+    raise SystemExit(code)

@@ -5,8 +5,10 @@ The table is the contract (README "Command line"); never renumber an existing co
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 
+from .._config import MissingAPIKeyError
 from .._errors import (
     APIConnectionError,
     APIStatusError,
@@ -63,7 +65,10 @@ _BY_TYPE: tuple[tuple[type[BaseException], ExitCode], ...] = (
 
 def exit_code_for(exc: BaseException) -> ExitCode:
     """The exit code for an error that ended a command."""
-    if type(exc).__name__ == "MissingAPIKeyError":
+    if isinstance(exc, MissingAPIKeyError):
+        return ExitCode.AUTH
+    oauth = sys.modules.get("atlas_async.oauth")  # if it was never imported, it raised nothing
+    if oauth is not None and isinstance(exc, oauth.OAuthError):
         return ExitCode.AUTH
     for error_type, code in _BY_TYPE:
         if isinstance(exc, error_type):
