@@ -57,12 +57,13 @@ class Resource:
 
     def _call(self, **changes: Any) -> Call:
         options = self._client._options
-        return Call(
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-            account=options.account,
-            **changes,
-        )
+        base: dict[str, Any] = {
+            "timeout": options.timeout,
+            "max_retries": options.max_retries,
+            "account": options.account,
+        }
+        base.update(changes)
+        return Call(**base)
 
     async def _invoke(
         self,

@@ -1,0 +1,515 @@
+"""Every envelope method against the in-process emulator, including each error path.
+
+All traffic is validated against openapi.json by the wire hook (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from atlas_async import (
+    Atlas,
+    AuthenticationError,
+    DocumentURL,
+    EnvelopeDeclinedError,
+    EnvelopeStatus,
+    EnvelopeVoidedError,
+    FieldDetectionFailedError,
+    FieldsStatus,
+    FieldsVersionConflictError,
+    InsufficientCreditsError,
+    InvalidDocumentError,
+    InvalidStateError,
+    ManualPlacementRequiredError,
+    NotFoundError,
+    Party,
+    RateLimitError,
+    WaitTimeoutError,
+    get_request_id,
+)
+from atlas_async.testing import FakeAtlas
+
+pytestmark = pytest.mark.anyio
+
+SAMPLES = Path(__file__).resolve().parents[2] / "atlas_async" / "samples"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PARTIES = [
+    Party(email="jane@example.com", name="Jane", role="Customer"),
+    Party(email="sam@example.com", name="Sam", role="Supplier"),
+]
+FIELD = {
+    "type": "signature",
+    "page": 1,
+    "x_pct": 0.1,
+    "y_pct": 0.8,
+    "w_pct": 0.3,
+    "h_pct": 0.05,
+    "party_order": 1,
+}
+
+
+async def _ready(atlas: Atlas, **kwargs: Any) -> str:
+    created = await atlas.envelopes.create(PDF, parties=PARTIES, **kwargs)
+    env = await atlas.envelopes.wait_for_fields(created.envelope_id)
+    return str(env.envelope_id)
+
+
+async def _sent(atlas: Atlas) -> str:
+    eid = await _ready(atlas)
+    await atlas.envelopes.send(eid)
+    return eid
+
+
+# Create ---------------------------------------------------------------------------------------
+
+
+async def test_create_from_every_source(atlas: Atlas, fake: FakeAtlas, tmp_path: Path) -> None:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(PDF)
+    fake.add_document("https://files.example.com/c.pdf", PDF)
+    sources: list[Any] = [
+        path,
+        str(path),
+        PDF,
+        io.BytesIO(PDF),
+        SAMPLES / "sample.docx",
+        DocumentURL("https://files.example.com/c.pdf"),
+    ]
+    ids = set()
+    for source in sources:
+        created = await atlas.envelopes.create(source, parties=PARTIES)
+        assert created.status == EnvelopeStatus.DRAFT
+        assert get_request_id(created)
+        ids.add(str(created.envelope_id))
+    assert len(ids) == len(sources)
+    assert len(fake.envelopes()) == len(sources)
+
+
+async def test_create_rejects_non_documents_without_a_request(
+    atlas: Atlas, fake: FakeAtlas, wire: Any
+) -> None:
+    with pytest.raises(InvalidDocumentError):
+        await atlas.envelopes.create(b"just text, no pdf", parties=PARTIES)
+    with pytest.raises(InvalidDocumentError):
+        await atlas.envelopes.create(io.BytesIO(b"GIF89a...."), parties=PARTIES)
+    assert wire.checked == 0
+    assert fake.envelopes() == []
+
+
+async def test_create_with_same_key_replays(atlas: Atlas, fake: FakeAtlas) -> None:
+    first = await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="create-1")
+    again = await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="create-1")
+    assert first.envelope_id == again.envelope_id
+    assert len(fake.envelopes()) == 1
+
+
+async def test_create_auto_send_without_credits_is_402(atlas: Atlas, fake: FakeAtlas) -> None:
+    fake.set_credits(0)
+    with pytest.raises(InsufficientCreditsError):
+        await atlas.envelopes.create(PDF, parties=PARTIES, auto_send=True)
+
+
+# Read -----------------------------------------------------------------------------------------
+
+
+async def test_get_status_and_not_found(atlas: Atlas) -> None:
+    eid = await _ready(atlas)
+    env = await atlas.envelopes.get(eid)
+    assert [p.email for p in env.parties] == ["jane@example.com", "sam@example.com"]
+    progress = await atlas.envelopes.status(eid)
+    assert progress.status == "draft"
+    assert progress.total == 2
+    with pytest.raises(NotFoundError) as info:
+        await atlas.envelopes.get("00000000-0000-4000-8000-000000000000")
+    assert info.value.request_id
+    assert info.value.code == "not_found"
+
+
+async def test_list_filters_and_pages(atlas: Atlas) -> None:
+    for i in range(3):
+        await atlas.envelopes.create(PDF, parties=PARTIES, metadata={"external_id": f"ord-{i}"})
+    everything = [e async for e in atlas.envelopes.list(limit=1)]
+    assert len(everything) == 3
+    only = [e async for e in atlas.envelopes.list(external_id="ord-1")]
+    assert len(only) == 1
+    first = await atlas.envelopes.list(limit=2)
+    assert len(first.items) == 2
+    assert first.next_cursor is not None
+    assert [e async for e in atlas.envelopes.list(status="pending")] == []
+
+
+# Fields ---------------------------------------------------------------------------------------
+
+
+async def test_wait_for_fields_polls_until_ready(atlas: Atlas, fake: FakeAtlas) -> None:
+    fake.set_detection("ready", delay=0.6)
+    created = await atlas.envelopes.create(PDF, parties=PARTIES)
+    assert created.fields_status == FieldsStatus.PENDING
+    env = await atlas.envelopes.wait_for_fields(created.envelope_id, timeout=10)
+    assert env.fields_status == FieldsStatus.READY
+    assert env.fields
+
+
+async def test_wait_for_fields_deadline(atlas: Atlas, fake: FakeAtlas) -> None:
+    fake.set_detection("ready", delay=3600)
+    created = await atlas.envelopes.create(PDF, parties=PARTIES)
+    with pytest.raises(WaitTimeoutError) as info:
+        await atlas.envelopes.wait_for_fields(created.envelope_id, timeout=0.4)
+    assert info.value.last.fields_status == "pending"
+
+
+async def test_detection_failure_raises_with_the_servers_error(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    fake.set_detection("failed")
+    created = await atlas.envelopes.create(PDF, parties=PARTIES)
+    with pytest.raises(FieldDetectionFailedError) as info:
+        await atlas.envelopes.wait_for_fields(created.envelope_id)
+    assert info.value.detection_error
+
+
+async def test_recovered_empty_is_returned_or_the_fallback_applied(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    fake.set_detection("recovered_empty", count=2)
+    a = await atlas.envelopes.create(PDF, parties=PARTIES)
+    env = await atlas.envelopes.wait_for_fields(a.envelope_id)
+    assert env.fields_status == FieldsStatus.RECOVERED_EMPTY
+    assert env.fields == []
+    b = await atlas.envelopes.create(PDF, parties=PARTIES)
+    env = await atlas.envelopes.wait_for_fields(b.envelope_id, fields=[FIELD])
+    assert len(env.fields) == 1
+    assert env.fields[0].type_ == "signature"
+
+
+async def test_update_fields_and_stale_version_conflict(atlas: Atlas) -> None:
+    eid = await _ready(atlas)
+    version = (await atlas.envelopes.get(eid)).fields_version
+    result = await atlas.envelopes.update_fields(eid, [FIELD])
+    assert result.fields_version == version + 1
+    with pytest.raises(FieldsVersionConflictError) as info:
+        await atlas.envelopes.update_fields(eid, [FIELD], fields_version=version)
+    assert info.value.current_fields_version == version + 1
+
+
+# Send -----------------------------------------------------------------------------------------
+
+
+async def test_send_waits_when_fields_are_pending(atlas: Atlas, fake: FakeAtlas) -> None:
+    fake.set_detection("ready", delay=0.6)
+    created = await atlas.envelopes.create(PDF, parties=PARTIES)
+    env = await atlas.envelopes.send(created.envelope_id)  # reads v1 while detection runs
+    assert env.status == EnvelopeStatus.PENDING
+
+
+async def test_send_fields_pending_409_waits_then_retries(atlas: Atlas, fake: FakeAtlas) -> None:
+    fake.set_detection("ready", delay=0.6)
+    created = await atlas.envelopes.create(PDF, parties=PARTIES)
+    # fields_version given: no read first, so the server answers 409 fields_pending.
+    env = await atlas.envelopes.send(created.envelope_id, fields_version=1)
+    assert env.status == EnvelopeStatus.PENDING
+
+
+async def test_send_without_credits_is_402_and_not_retried(
+    atlas: Atlas, fake: FakeAtlas, wire: Any
+) -> None:
+    eid = await _ready(atlas)
+    fake.set_credits(0)
+    before = wire.checked
+    with pytest.raises(InsufficientCreditsError):
+        await atlas.envelopes.send(eid)
+    assert wire.checked == before + 2  # one GET for fields_version, one POST: never retried
+
+
+async def test_send_twice_is_invalid_state_but_same_send_replays(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    eid = await _ready(atlas)
+    credits = fake.credits()
+    first = await atlas.envelopes.send(eid)
+    replay = await atlas.envelopes.send(eid, fields_version=first.fields_version)
+    assert replay.envelope_id == first.envelope_id
+    assert fake.credits() == credits - 1
+    with pytest.raises(InvalidStateError):
+        await atlas.envelopes.send(eid, parties=[Party(email="x@y.io", name="X", role="R")])
+
+
+async def test_send_needs_parties_somewhere(atlas: Atlas) -> None:
+    created = await atlas.envelopes.create(PDF)
+    await atlas.envelopes.wait_for_fields(created.envelope_id)
+    with pytest.raises(Exception, match="part") as info:
+        await atlas.envelopes.send(created.envelope_id)
+    assert getattr(info.value, "status_code", None) == 400
+    env = await atlas.envelopes.send(created.envelope_id, parties=PARTIES)
+    assert env.status == EnvelopeStatus.PENDING
+
+
+# Conflict path: a PATCH lands between the read and the send ----------------------------------------
+
+
+def _event_after(atlas: Atlas, method: str, suffix: str) -> tuple[anyio.Event, list[str]]:
+    """An event set after ``atlas`` receives the answer to ``method .../suffix``; the envelope
+    ids seen go into the list."""
+    event = anyio.Event()
+    seen: list[str] = []
+
+    async def hook(response: httpx.Response) -> None:
+        request = response.request
+        if request.method == method and request.url.path.endswith(suffix):
+            seen.append(request.url.path.split("/")[3])
+            event.set()
+
+    atlas._transport.http.event_hooks["response"].append(hook)
+    return event, seen
+
+
+def _patch_before_each_send(atlas: Atlas, other: Atlas, times: int) -> list[int]:
+    """Make ``other`` PATCH the fields right before ``atlas``'s next ``times`` sends go out."""
+    patched: list[int] = []
+
+    async def hook(request: httpx.Request) -> None:
+        if request.url.path.endswith("/send") and len(patched) < times:
+            eid = request.url.path.split("/")[-2]
+            result = await other.envelopes.update_fields(eid, [FIELD])
+            patched.append(result.fields_version)
+
+    atlas._transport.http.event_hooks["request"].append(hook)
+    return patched
+
+
+async def test_conflict_rereads_asks_the_hook_and_sends(
+    atlas: Atlas, make_client: Any, fake: FakeAtlas
+) -> None:
+    eid = await _ready(atlas)
+    patched = _patch_before_each_send(atlas, make_client(), times=1)
+    seen: list[int] = []
+
+    async def on_conflict(current: Any) -> bool:
+        seen.append(current.fields_version)
+        return True
+
+    credits = fake.credits()
+    env = await atlas.envelopes.send(eid, on_conflict=on_conflict)
+    assert len(patched) == 1
+    assert seen == patched  # the hook saw the fields as they were after the PATCH
+    assert env.status == EnvelopeStatus.PENDING
+    assert env.fields_version == patched[0]
+    assert fake.credits() == credits - 1
+
+
+async def test_conflict_hook_can_veto(atlas: Atlas, make_client: Any, fake: FakeAtlas) -> None:
+    eid = await _ready(atlas)
+    _patch_before_each_send(atlas, make_client(), times=1)
+    credits = fake.credits()
+    with pytest.raises(FieldsVersionConflictError):
+        await atlas.envelopes.send(eid, on_conflict=lambda current: False)
+    assert (await atlas.envelopes.get(eid)).status == EnvelopeStatus.DRAFT
+    assert fake.credits() == credits
+
+
+async def test_conflict_retries_are_bounded(atlas: Atlas, make_client: Any) -> None:
+    eid = await _ready(atlas)
+    patched = _patch_before_each_send(atlas, make_client(), times=10)
+    with pytest.raises(FieldsVersionConflictError):
+        await atlas.envelopes.send(eid, max_conflict_retries=2)
+    assert len(patched) == 3  # the first send and two retries, each beaten by a PATCH
+
+
+# Waiting for signatures -------------------------------------------------------------------------
+
+
+async def test_wait_until_signed_polls_until_both_sign(atlas: Atlas, fake: FakeAtlas) -> None:
+    eid = await _sent(atlas)
+
+    async def signers() -> None:
+        await anyio.sleep(0.3)
+        await fake.sign(eid)
+        await anyio.sleep(0.3)
+        await fake.sign(eid)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(signers)
+        done = await atlas.envelopes.wait_until_signed(eid, timeout=20, poll_interval=0.1)
+    assert done.source == "poll"
+    assert done.signed_count == 2
+
+
+async def test_wait_until_signed_raises_on_decline_and_void(atlas: Atlas, fake: FakeAtlas) -> None:
+    declined = await _sent(atlas)
+    await fake.decline(declined, "wrong amount")
+    with pytest.raises(EnvelopeDeclinedError):
+        await atlas.envelopes.wait_until_signed(declined, timeout=5)
+    voided = await _sent(atlas)
+    await atlas.envelopes.void(voided)
+    with pytest.raises(EnvelopeVoidedError):
+        await atlas.envelopes.wait_until_signed(voided, timeout=5)
+
+
+async def test_wait_until_signed_deadline(atlas: Atlas) -> None:
+    eid = await _sent(atlas)
+    with pytest.raises(WaitTimeoutError) as info:
+        await atlas.envelopes.wait_until_signed(eid, timeout=0.3, poll_interval=0.1)
+    assert info.value.last.status == "pending"
+
+
+async def test_webhook_wakes_the_waiter_without_another_request(atlas: Atlas, wire: Any) -> None:
+    eid = await _sent(atlas)
+    polled, _ = _event_after(atlas, "GET", "/status")
+    result: list[Any] = []
+
+    async def waiter() -> None:
+        # A long poll interval: only the notification can end this wait quickly.
+        result.append(await atlas.envelopes.wait_until_signed(eid, timeout=30, poll_interval=25))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiter)
+        with anyio.fail_after(5):
+            await polled.wait()  # subscribed, first poll answered "pending"
+        requests = wire.checked
+        copy = atlas.with_options(timeout=5.0)  # every copy shares the client's waiters
+        assert copy._waiters.notify(eid, "signed") == 1
+    assert result[0].source == "webhook"
+    assert wire.checked == requests  # no further HTTP call
+
+
+async def test_webhook_declined_raises(atlas: Atlas) -> None:
+    eid = await _sent(atlas)
+    polled, _ = _event_after(atlas, "GET", "/status")
+    raised: list[BaseException] = []
+
+    async def waiter() -> None:
+        try:
+            await atlas.envelopes.wait_until_signed(eid, timeout=30, poll_interval=25)
+        except EnvelopeDeclinedError as exc:
+            raised.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiter)
+        with anyio.fail_after(5):
+            await polled.wait()
+        atlas._waiters.notify(eid, "declined")
+    assert len(raised) == 1
+
+
+# The whole flow -------------------------------------------------------------------------------------
+
+
+async def test_create_and_send_is_idempotent_end_to_end(atlas: Atlas, fake: FakeAtlas) -> None:
+    credits = fake.credits()
+    first = await atlas.envelopes.create_and_send(PDF, parties=PARTIES, idempotency_key="order-42")
+    again = await atlas.envelopes.create_and_send(PDF, parties=PARTIES, idempotency_key="order-42")
+    assert first.envelope_id == again.envelope_id
+    assert again.status == EnvelopeStatus.PENDING
+    assert len(fake.envelopes()) == 1
+    assert fake.credits() == credits - 1
+
+
+async def test_create_and_send_waits_for_signatures(atlas: Atlas, fake: FakeAtlas) -> None:
+    sent, ids = _event_after(atlas, "POST", "/send")
+
+    async def signer() -> None:
+        with anyio.fail_after(10):
+            await sent.wait()
+        eid = ids[0]
+        await fake.sign(eid)
+        await fake.sign(eid)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(signer)
+        env = await atlas.envelopes.create_and_send(
+            PDF,
+            parties=PARTIES,
+            wait_signed=True,
+            sign_timeout=20,
+        )
+    assert env.status == EnvelopeStatus.SIGNED
+
+
+async def test_create_and_send_without_fields_needs_placement(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    fake.set_detection("recovered_empty", count=2)
+    with pytest.raises(ManualPlacementRequiredError):
+        await atlas.envelopes.create_and_send(PDF, parties=PARTIES)
+    env = await atlas.envelopes.create_and_send(PDF, parties=PARTIES, fields=[FIELD])
+    assert env.status == EnvelopeStatus.PENDING
+
+
+# Lifecycle actions and the PDF ------------------------------------------------------------------------
+
+
+async def test_void_refunds_and_then_is_invalid_state(atlas: Atlas, fake: FakeAtlas) -> None:
+    eid = await _sent(atlas)
+    credits = fake.credits()
+    env = await atlas.envelopes.void(eid, reason="sent by mistake")
+    assert env.status == EnvelopeStatus.VOIDED
+    assert env.credit_refunded is True
+    assert fake.credits() == credits + 1
+    with pytest.raises(InvalidStateError):
+        await atlas.envelopes.void(eid)
+
+
+async def test_decline_with_the_signers_token(atlas: Atlas) -> None:
+    eid = await _sent(atlas)
+    env = await atlas.envelopes.get(eid)
+    sign_url = next(p.sign_url for p in env.parties if isinstance(p.sign_url, str))
+    with pytest.raises(AuthenticationError):
+        await atlas.envelopes.decline(eid, reason="no", signer_token="not-a-token")
+    declined = await atlas.envelopes.decline(eid, reason="wrong amount", sign_url=sign_url)
+    assert declined.status == EnvelopeStatus.DECLINED
+    with pytest.raises(ValueError, match="exactly one"):
+        await atlas.envelopes.decline(eid, reason="x")
+
+
+async def test_remind_and_its_cooldown(atlas: Atlas, wire: Any) -> None:
+    eid = await _sent(atlas)
+    reminded = await atlas.envelopes.remind(eid)
+    assert reminded.reminded_email == "jane@example.com"
+    before = wire.checked
+    with pytest.raises(RateLimitError) as info:
+        await atlas.envelopes.remind(eid)
+    assert info.value.code == "remind_cooldown"
+    assert info.value.retry_after is not None
+    assert wire.checked == before + 1  # not retried
+    draft = await _ready(atlas)
+    with pytest.raises(InvalidStateError):
+        await atlas.envelopes.remind(draft)
+
+
+async def test_pdf_before_signing_and_streamed_after(atlas: Atlas, fake: FakeAtlas) -> None:
+    eid = await _sent(atlas)
+    with pytest.raises(InvalidStateError) as info:
+        await atlas.envelopes.download_signed_pdf(eid)
+    assert info.value.code == "not_signed"
+    await fake.sign(eid)
+    await fake.sign(eid)
+    chunks = []
+    async with atlas.envelopes.stream_signed_pdf(eid, chunk_size=256) as stream:
+        async for chunk in stream:
+            chunks.append(chunk)
+    assert len(chunks) > 1
+    assert b"".join(chunks) == fake.signed_pdf(eid)
+    assert b"".join([c async for c in atlas.envelopes.stream_signed_pdf(eid)]) == b"".join(chunks)
+    assert await atlas.envelopes.download_signed_pdf(eid) == b"".join(chunks)
+
+
+async def test_download_to_a_path_leaves_nothing_on_error(atlas: Atlas, tmp_path: Path) -> None:
+    eid = await _sent(atlas)
+    target = tmp_path / "signed.pdf"
+    with pytest.raises(InvalidStateError):
+        await atlas.envelopes.download_signed_pdf(eid, target)
+    assert [p async for p in anyio.Path(tmp_path).iterdir()] == []
+
+
+async def test_wrong_api_key_is_authentication_error(make_client: Any) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        await make_client(api_key="atlas_live_wrong").envelopes.get(
+            "00000000-0000-4000-8000-000000000000"
+        )
+    assert "atlas_live_wrong" not in str(info.value)
