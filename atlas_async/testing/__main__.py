@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._fake import FakeAtlas
+from ._fake import FakeAtlas, http_fetch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         detection_delay=args.detection_delay,
         webhook_time_scale=args.webhook_time_scale,
         base_url=url,
+        fetcher=http_fetch,
     )
     print(f"Atlas emulator listening on {url}", flush=True)
     print(f"ATLAS_BASE_URL={url}", flush=True)

@@ -262,6 +262,9 @@ class _Api:
             raise bad_request("The body is not valid JSON.", code="invalid_json") from None
         if not isinstance(data, dict):
             raise bad_request("The body must be a JSON object.", code="invalid_json")
+        nulls = sorted(k for k, v in data.items() if v is None)
+        if nulls:  # no request property of the contract is nullable: omit it instead
+            raise bad_request(f"These properties must not be null: {nulls}.")
         return data
 
     @staticmethod
@@ -296,15 +299,14 @@ class _Api:
                 "template_id is not accepted here: use POST /api/templates/{id}/send.",
                 code="template_id_not_allowed",
             )
-        parties = parse_parties(_maybe_json(fields.get("parties"), "parties"))
-        metadata = _maybe_json(fields.get("metadata"), "metadata")
-        if metadata is not None and not isinstance(metadata, dict):
-            raise bad_request("metadata must be an object.")
-        webhook_url = fields.get("webhook_url")
-        if webhook_url is not None and (
-            not isinstance(webhook_url, str) or not webhook_url.startswith(("http://", "https://"))
-        ):
-            raise bad_request("webhook_url must be an http(s) URL.")
+        unknown = sorted(set(fields) - _CREATE_KEYS)
+        if unknown:
+            raise bad_request(f"Unknown fields: {unknown}.")
+        # Multipart carries parties and metadata as JSON strings; a JSON body carries values.
+        decode = _maybe_json if namespace == "create:multipart" else _as_is
+        parties = parse_parties(decode(fields.get("parties"), "parties"))
+        metadata = _metadata(decode(fields.get("metadata"), "metadata"))
+        webhook_url = _url(fields.get("webhook_url"), "webhook_url")
         auto_send = _boolish(fields.get("auto_send", False), "auto_send")
         sources = [k for k in ("document", "document_url") if fields.get(k) is not None]
         if document is not None:
@@ -466,8 +468,8 @@ class _Api:
     async def _decline(self, request: Request, token: str) -> Response:
         body = await self._body(request)
         reason = body.get("reason")
-        if reason is not None and not isinstance(reason, str):
-            raise bad_request("reason must be a string.")
+        if not isinstance(reason, str):
+            raise bad_request("reason (a string) is required.")
 
         async def op() -> tuple[int, Any]:
             with self.state.lock:
@@ -643,7 +645,9 @@ class _Api:
             raise bad_request("name is required.")
         if document is None:
             raise bad_request("A multipart 'file' is required.", code="invalid_document")
-        tfields = parse_fields(_maybe_json(fields.get("fields"), "fields") or [])
+        if fields.get("fields") is None:
+            raise bad_request("fields (a JSON array) is required.")
+        tfields = parse_fields(_maybe_json(fields.get("fields"), "fields"))
         pdf = _to_pdf(document, self.fake.max_document_bytes)
 
         async def op() -> tuple[int, Any]:
@@ -729,6 +733,7 @@ class _Api:
         return _json(
             {
                 "name": "atlas",
+                "version": "1",
                 "description": "Atlas e-signature (emulated): envelopes, templates, signing.",
                 "endpoint": f"{base}/api/mcp",
                 "transport": "streamable-http",
@@ -765,11 +770,11 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
         Route("/api/templates/upload", api.template_upload, methods=["POST"]),
         Route("/api/templates/{id}", api.template_get, methods=["GET"]),
         Route("/api/templates/{id}/send", api.template_send, methods=["POST"]),
-        Route("/api/platform/connected-accounts", api.account_create, methods=["POST"]),
-        Route("/api/platform/connected-accounts", api.account_list, methods=["GET"]),
+        _by_method(
+            "/api/platform/connected-accounts", GET=api.account_list, POST=api.account_create
+        ),
         Route("/api/platform/connected-accounts/{id}", api.account_patch, methods=["PATCH"]),
-        Route("/sign/{id}", api.sign_page, methods=["GET"]),
-        Route("/sign/{id}", api.sign_submit, methods=["POST"]),
+        _by_method("/sign/{id}", GET=api.sign_page, POST=api.sign_submit),
         Route("/sign/{id}/decline", api.sign_decline, methods=["POST"]),
         Route("/review/{id}", api.review_page, methods=["GET"]),
         Route("/openapi.json", api.openapi, methods=["GET"]),
@@ -796,11 +801,21 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
     return _Edge(app, fake)
 
 
+def _by_method(path: str, **handlers: Handler) -> Route:
+    """One route per path (so a 405 names every allowed method in ``Allow``)."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method  # Starlette adds HEAD
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
 # ---------------------------------------------------------------------- small parsers
 
 
 def _maybe_json(value: Any, name: str) -> Any:
-    """Multipart fields carry JSON as strings; JSON bodies carry it as values."""
+    """A multipart field holding JSON text, decoded (``None`` when absent)."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -809,12 +824,50 @@ def _maybe_json(value: Any, name: str) -> Any:
     return value
 
 
+_CREATE_KEYS = frozenset(
+    {"document", "document_url", "filename", "parties", "metadata", "webhook_url", "auto_send"}
+)
+
+
+def _as_is(value: Any, name: str) -> Any:
+    return value
+
+
 def _boolish(value: Any, name: str) -> bool:
+    """A JSON boolean, or the multipart spellings ``"true"`` / ``"false"``."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
-        return value.lower() in ("true", "1")
+    if value in ("true", "false"):
+        return bool(value == "true")
     raise bad_request(f"{name} must be a boolean.")
+
+
+_METADATA_TYPES: dict[str, type] = {
+    "external_id": str,
+    "is_test": bool,
+    "send_error": str,
+    "detection_error": str,
+}
+
+
+def _metadata(value: Any) -> dict[str, Any] | None:
+    """Free-form metadata, except the documented keys must have their documented types."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad_request("metadata must be an object.")
+    for key, kind in _METADATA_TYPES.items():
+        if key in value and not isinstance(value[key], kind):
+            raise bad_request(f"metadata.{key} must be a {kind.__name__}.")
+    return value
+
+
+def _url(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or " " in value:
+        raise bad_request(f"{name} must be an http(s) URL.")
+    return value
 
 
 def _str(value: Any, name: str) -> str:

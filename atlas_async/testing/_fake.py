@@ -25,7 +25,7 @@ from ._oauth_server import OAuthServer
 from ._state import AtlasState, DetectionOutcome, Envelope
 from ._webhooks import WebhookDispatcher, new_event
 
-__all__ = ["FakeAtlas", "Org"]
+__all__ = ["FakeAtlas", "Org", "http_fetch"]
 
 Fetcher = Callable[[str], Awaitable[bytes]]
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
@@ -49,7 +49,8 @@ class FakeAtlas:
     ``clock``: a zero-argument callable returning POSIX seconds (default ``time.time``); pass a
     :class:`ManualClock` for deterministic tests. :meth:`advance` works with any clock.
     ``fetcher``: ``async (url) -> bytes`` used for ``document_url`` creates; the default serves
-    documents registered with :meth:`add_document` and fetches anything else with httpx.
+    only documents registered with :meth:`add_document` (a test never reaches the internet);
+    ``python -m atlas_async.testing`` passes one that fetches over HTTP.
     ``webhook_time_scale``: multiplies the webhook retry schedule (1, 5, 30 min, 2 h) and the
     10 s delivery timeout; ``0.001`` makes a retry come after 60 ms.
     ``base_url``: the host the emulator names in links (``sign_url``, ``review_url``) when used
@@ -219,14 +220,17 @@ class FakeAtlas:
         self._documents[url] = content
 
     async def fetch_document(self, url: str) -> bytes:
-        if self._fetcher is not None:
-            fetch = self._fetcher
-        elif url in self._documents:
-            return self._documents[url]
-        else:
-            fetch = _http_fetch
+        if self._fetcher is None:
+            if url in self._documents:
+                return self._documents[url]
+            raise ApiError(
+                400,
+                "document_fetch_failed",
+                f"Could not fetch document_url {url!r}: the emulator only serves documents "
+                "registered with fake.add_document() (or pass fetcher=).",
+            )
         try:
-            return await fetch(url)
+            return await self._fetcher(url)
         except ApiError:
             raise
         except Exception as exc:
@@ -387,7 +391,8 @@ def _load_openapi() -> bytes:
     raise FileNotFoundError("openapi.json is neither packaged nor in the checkout")
 
 
-async def _http_fetch(url: str) -> bytes:
+async def http_fetch(url: str) -> bytes:
+    """A fetcher that really downloads ``document_url`` (used by ``python -m``)."""
     async with httpx.AsyncClient(follow_redirects=True, timeout=20) as client:
         response = await client.get(url)
         response.raise_for_status()

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import math
+import re
 import secrets
 import threading
 import uuid
@@ -45,6 +46,8 @@ TERMINAL = frozenset({"signed", "declined", "voided"})
 FIELD_TYPES = frozenset({"signature", "initials", "date", "text", "checkbox"})
 BILLING_MODES = ("platform_pays", "child_pays")
 REMIND_COOLDOWN = 3600.0
+# Deliberately plain: one @, no spaces, a dot in the domain (what a mail system would accept).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _T = TypeVar("_T")
 
@@ -253,7 +256,7 @@ class AtlasState:
         if billing_mode not in BILLING_MODES:
             raise bad_request("billing_mode must be platform_pays or child_pays.")
         initial = body.get("initial_credits")
-        if initial is not None and (
+        if "initial_credits" in body and (
             isinstance(initial, bool) or not isinstance(initial, int) or initial < 0
         ):
             raise bad_request("initial_credits must be a non-negative integer.")
@@ -648,7 +651,8 @@ class AtlasState:
             if f.get("party_order") != signer.order:
                 continue
             if f["field_id"] in values:
-                f["value"] = values[f["field_id"]]
+                given = values[f["field_id"]]
+                f["value"] = given if isinstance(given, str) or given is None else str(given)
             elif f["type"] == "signature":
                 f["value"] = signer.name
             elif f["type"] == "initials":
@@ -656,7 +660,7 @@ class AtlasState:
             elif f["type"] == "date":
                 f["value"] = (rfc3339(now) or "")[:10]
             elif f["type"] == "checkbox" and f.get("value") is None:
-                f["value"] = True
+                f["value"] = "true"
         signer.status = "signed"
         signer.signed_at = now
         nxt = next((p for p in env.parties if p.status == "waiting"), None)
@@ -955,7 +959,10 @@ class AtlasState:
 
 
 def parse_parties(value: Any) -> list[Party] | None:
-    """Parties from a request body (already JSON-decoded); ``None`` when absent; 400 if malformed."""
+    """Parties from a request body (already JSON-decoded); ``None`` when absent; 400 if malformed.
+
+    Each party needs ``email``, ``name`` and ``role``; ``order`` defaults to the list position.
+    """
     if value is None:
         return None
     if not isinstance(value, list):
@@ -965,13 +972,11 @@ def parse_parties(value: Any) -> list[Party] | None:
         if not isinstance(raw, dict):
             raise bad_request(f"parties[{i}] must be an object.", code="invalid_parties")
         email = raw.get("email")
-        if not isinstance(email, str) or "@" not in email.strip("@") or " " in email:
+        if not isinstance(email, str) or not _EMAIL.match(email):
             raise bad_request(f"parties[{i}].email must be an email address.", "invalid_parties")
-        name = raw.get("name", email.split("@")[0])
-        role = raw.get("role", "Signer")
-        order = raw.get("order", i + 1)
-        if not isinstance(name, str) or not isinstance(role, str):
-            raise bad_request(f"parties[{i}].name and role must be strings.", "invalid_parties")
+        name, role, order = raw.get("name"), raw.get("role"), raw.get("order", i + 1)
+        if not isinstance(name, str) or not name or not isinstance(role, str) or not role:
+            raise bad_request(f"parties[{i}] needs a non-empty name and role.", "invalid_parties")
         if isinstance(order, bool) or not isinstance(order, int) or order < 1:
             raise bad_request(f"parties[{i}].order must be an integer >= 1.", "invalid_parties")
         parties.append(Party(email=email, name=name, role=role, order=order))
@@ -1007,16 +1012,20 @@ def _clean_field(raw: Any, i: int) -> dict[str, Any]:
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise bad_request(f"fields[{i}].{name} must be an integer >= 1.", "invalid_fields")
     label = raw.get("label")
-    if label is not None and not isinstance(label, str):
+    if "label" in raw and not isinstance(label, str):
         raise bad_request(f"fields[{i}].label must be a string.", "invalid_fields")
     required = raw.get("required", True)
     if not isinstance(required, bool):
         raise bad_request(f"fields[{i}].required must be a boolean.", "invalid_fields")
     value = raw.get("value")
-    if value is not None and not isinstance(value, str | bool):
-        raise bad_request(f"fields[{i}].value must be a string, boolean or null.", "invalid_fields")
+    if isinstance(value, bool):  # Field.value is a string: checkboxes are "true" / "false"
+        value = "true" if value else "false"
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"fields[{i}].value must be a string or null.", "invalid_fields")
     field_id = raw.get("field_id")
-    if not isinstance(field_id, str) or not field_id:
+    if "field_id" in raw and not isinstance(field_id, str):
+        raise bad_request(f"fields[{i}].field_id must be a string.", "invalid_fields")
+    if not field_id:
         field_id = "fld_" + secrets.token_hex(6)
     out: dict[str, Any] = {
         "field_id": field_id,

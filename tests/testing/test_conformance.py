@@ -1,0 +1,187 @@
+"""The emulator against openapi.json, with schemathesis, in process (no sockets).
+
+Per operation (examples, coverage and fuzzing phases) and stateful (schemathesis chains create ->
+send -> get ... through inferred links). Every check: no server errors, responses match their
+schemas, only documented status codes and headers, auth enforced. State is reset per scenario.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+
+from atlas_async.testing import FakeAtlas
+
+from .conftest import PDF
+
+
+async def _any_url_is_a_pdf(url: str) -> bytes:
+    return PDF
+
+
+SPEC = Path(__file__).resolve().parents[2] / "openapi.json"
+FAKE = FakeAtlas(detection_delay=0.0, initial_credits=1000, fetcher=_any_url_is_a_pdf)
+# A platform key may call every operation (envelope rows land on the platform org itself).
+PLATFORM = FAKE.create_org(platform=True)
+assert PLATFORM.platform_key is not None
+AUTH = {"Authorization": f"Bearer {PLATFORM.platform_key}"}
+
+# A schema cannot say "these bytes must be a PDF or a DOCX" or "roles must match the template's":
+# Atlas answers such schema-valid requests with 400 (and 413 for size), as ATLAS_API.md requires.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "413", "429"]
+            }
+        }
+    }
+)
+schema = schemathesis.openapi.from_path(SPEC, config=CONFIG)
+schema.app = FAKE.app
+
+# `make test` keeps this small (well under a minute); raise it for a deeper run:
+# ATLAS_CONFORMANCE_EXAMPLES=200 pytest tests/testing/test_conformance.py
+EXAMPLES = int(os.environ.get("ATLAS_CONFORMANCE_EXAMPLES", "8"))
+SETTINGS: Any = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+
+
+# Places where openapi.json disagrees with ATLAS_API.md (which wins). Each is reported to the
+# contract owner with the exact fix; the check is skipped only for that operation and status.
+KNOWN_SPEC_GAPS: dict[tuple[str, int], str] = {
+    # ATLAS_API.md: a malformed body is 400 everywhere; the spec omits 400 on void.
+    ("POST /api/envelope/{id}/void", 400): "status_code_conformance",
+    # ATLAS_API.md: an unknown Atlas-Account is 404 on every envelope call; create omits 404.
+    ("POST /api/envelope", 404): "status_code_conformance",
+}
+# The OAuth server (atlas_async/testing/_oauth_server.py) is checked by its owner's suite.
+OAUTH = "/oauth/"
+
+
+def _validate(case: schemathesis.Case) -> None:
+    FAKE.reset()  # each example starts from a clean emulator (idempotency keys, envelopes)
+    response = case.call(headers=AUTH)
+    gap = KNOWN_SPEC_GAPS.get((f"{case.method} {case.operation.path}", response.status_code))
+    excluded = [getattr(schemathesis.checks, gap)] if gap else []
+    case.validate_response(response, headers=AUTH, excluded_checks=excluded)
+
+
+@schema.exclude(path_regex=OAUTH).parametrize()
+@SETTINGS
+def test_operation_conforms(case: schemathesis.Case) -> None:
+    _validate(case)
+
+
+TEMPLATE_FIELDS = [
+    {
+        "type": "signature",
+        "page": 1,
+        "x_pct": 0.1,
+        "y_pct": 0.8,
+        "w_pct": 0.3,
+        "h_pct": 0.05,
+        "party_order": 1,
+        "role": "Customer",
+    }
+]
+
+
+def _with_links(raw: dict[str, Any]) -> dict[str, Any]:
+    """The contract with OpenAPI links from a created envelope to the operations on it.
+
+    openapi.json has no links, and schemathesis cannot infer ``id`` from ``envelope_id``; without
+    them the stateful phase never reaches a created envelope. Added here, in memory only.
+    """
+    targets = {
+        "GetEnvelope": "get_envelope",
+        "GetStatus": "get_envelope_status",
+        "Send": "send_envelope",
+        "UpdateFields": "update_envelope_fields",
+        "Void": "void_envelope",
+        "Remind": "remind_envelope",
+        "Pdf": "download_signed_pdf",
+    }
+    links = {
+        name: {"operationId": op, "parameters": {"id": "$response.body#/envelope_id"}}
+        for name, op in targets.items()
+    }
+    created = raw["paths"]["/api/envelope"]["post"]["responses"]["201"]
+    created["links"] = links
+    sent = raw["paths"]["/api/envelope/{id}/send"]["post"]["responses"]["200"]
+    sent["links"] = {k: v for k, v in links.items() if k != "Send"}
+    return raw
+
+
+STATEFUL_CONFIG = SchemathesisConfig.from_dict(
+    {
+        "generation": {"mode": "positive"},
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "413", "429"]
+            }
+        },
+    }
+)
+stateful_schema = schemathesis.openapi.from_dict(
+    _with_links(json.loads(SPEC.read_text())), config=STATEFUL_CONFIG
+)
+stateful_schema.app = FAKE.app
+stateful_schema = stateful_schema.exclude(path_regex=OAUTH)
+# schemathesis reads `metadata.external_id` as a foreign key to an "External" resource nothing
+# produces, and so never starts a scenario with POST /api/envelope. It is free-form metadata:
+# drop that inferred input so creates are scenario roots.
+stateful_schema.analysis.dependency_graph.operations["POST /api/envelope"].inputs.clear()
+
+
+class EmulatorWorkflow(stateful_schema.as_state_machine()):  # type: ignore[misc]
+    """Stateful: schemathesis chains create -> get/send/void/... through the links above."""
+
+    def setup(self) -> None:
+        FAKE.reset()  # leaking state across scenarios makes the generated links inconsistent
+
+    def before_call(self, case: schemathesis.Case) -> None:
+        # Account scoping is tested on its own; a random Atlas-Account turns every step into 404.
+        if case.headers:
+            case.headers.pop("Atlas-Account", None)
+        # Random bytes are never a PDF (400): give creates a real document so scenarios go on.
+        if isinstance(case.body, dict):
+            if "document" in case.body:
+                case.body["document"] = base64.b64encode(PDF).decode()
+            if "file" in case.body:
+                case.body["file"] = PDF
+            if case.operation.path == "/api/templates/upload":
+                case.body["fields"] = json.dumps(TEMPLATE_FIELDS)
+
+    def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        return {"headers": AUTH}
+
+    def validate_response(
+        self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
+    ) -> None:
+        gap = KNOWN_SPEC_GAPS.get((f"{case.method} {case.operation.path}", response.status_code))
+        excluded = [getattr(schemathesis.checks, gap)] if gap else None
+        case.validate_response(
+            response,
+            additional_checks=additional_checks,
+            excluded_checks=excluded,
+            transport_kwargs=kwargs or None,
+        )
+
+
+EmulatorWorkflow.TestCase.settings = settings(
+    max_examples=3 * EXAMPLES,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+TestEmulatorWorkflow = EmulatorWorkflow.TestCase
