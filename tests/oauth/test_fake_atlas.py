@@ -12,12 +12,15 @@ import pytest
 
 from atlas_async import Atlas, PermissionDeniedError
 from atlas_async.oauth import (
+    FileTokenStore,
     InvalidGrantError,
     OAuthTokenProvider,
     OAuthTokens,
     ServerMetadata,
     discover,
     exchange_code,
+    login,
+    logout,
     register_client,
     revoke_token,
     start_authorization,
@@ -158,3 +161,22 @@ async def test_scopes_are_enforced_by_the_emulator(
     with pytest.raises(PermissionDeniedError) as info:
         await atlas.envelopes.create(PDF, filename="a.pdf")
     assert info.value.code == "insufficient_scope"
+
+
+async def test_login_against_the_emulator_on_a_real_port(tmp_path: Path) -> None:
+    """No injected client anywhere: the SDK's own httpx sessions, the emulator under uvicorn on
+    127.0.0.1, the loopback listener on another port, a "browser" following the redirects."""
+    fake = FakeAtlas()
+
+    async def browser(url: str) -> None:
+        async with httpx.AsyncClient(trust_env=False) as real:
+            consent = await real.get(url)
+            assert consent.status_code == 302
+            assert (await real.get(consent.headers["location"])).status_code == 200
+
+    async with fake.serve() as base_url:
+        store = FileTokenStore(tmp_path / "tokens.json")
+        await login(base_url, store=store, open_browser=False, on_url=browser)
+        async with Atlas(auth=OAuthTokenProvider(store=store), base_url=base_url) as atlas:
+            assert (await atlas.envelopes.list()).items == []
+        assert await logout(store) is True
