@@ -63,6 +63,9 @@ DEFAULT_LIMITS = httpx.Limits(
     max_connections=100, max_keepalive_connections=20, keepalive_expiry=30
 )
 
+# The one place backoff sleeps; tests swap it to record delays instead of waiting them out.
+_sleep = anyio.sleep
+
 _RETRY_STATUSES = frozenset({408, 429})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -298,7 +301,7 @@ class Transport:
                 delay = wait if wait is not None else backoff_delay(attempt)
                 self._log_retry(request, call, attempt, delay, f"HTTP {status}", request_id)
                 attempt += 1
-                await anyio.sleep(delay)
+                await _sleep(delay)
                 continue
             # Only transport errors reach here.
             if not (repeatable and attempt < call.max_retries):
@@ -306,7 +309,7 @@ class Transport:
             delay = backoff_delay(attempt)
             self._log_retry(request, call, attempt, delay, type(cause).__name__, None)
             attempt += 1
-            await anyio.sleep(delay)
+            await _sleep(delay)
 
     async def send_following_redirects(self, request: httpx.Request, call: Call) -> httpx.Response:
         """Stream a GET that may answer 3xx (the signed-PDF download).

@@ -100,7 +100,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(seconds: float) -> None:
         recorded.append(seconds)
 
-    monkeypatch.setattr("atlas_async._transport.anyio.sleep", fake_sleep)
+    monkeypatch.setattr("atlas_async._transport._sleep", fake_sleep)
     return recorded
 
 

@@ -97,6 +97,7 @@ class WireValidator:
     api_host: str
     spec: OpenAPI = field(default_factory=load_spec)
     violations: list[str] = field(default_factory=list)
+    undocumented_5xx: list[str] = field(default_factory=list)
     checked: int = 0
 
     @property
@@ -120,7 +121,12 @@ class WireValidator:
         try:
             self.spec.validate_response(oreq, HttpxOpenAPIResponse(response))
         except Exception as exc:
-            if not _only_validator_artefacts(exc):
+            if response.status_code >= 500 and type(exc).__name__ == "ResponseNotFound":
+                # A 5xx the operation does not document: any proxy or load balancer on the way
+                # can answer one (the reliability tests inject them). The client must cope; it
+                # is not the server breaking the contract. Recorded, not failed.
+                self.undocumented_5xx.append(label)
+            elif not _only_validator_artefacts(exc):
                 self.violations.append(f"response {label}: {_describe(exc)}")
         self.checked += 1
 

@@ -1,0 +1,125 @@
+"""Retries and idempotency against the emulator's fault injection.
+
+Whatever goes wrong on the wire (a 5xx, a 429, the connection dropped after the server already
+committed), create and send still yield exactly one envelope and spend exactly one credit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from atlas_async import Atlas, EnvelopeStatus, InternalServerError, Party
+from atlas_async.testing import FakeAtlas
+
+pytestmark = pytest.mark.anyio
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PARTIES = [
+    Party(email="jane@example.com", name="Jane", role="Customer"),
+    Party(email="sam@example.com", name="Sam", role="Supplier"),
+]
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the client's backoff delays instead of waiting them out (the emulator is in
+    process, so nothing needs the time to pass)."""
+    recorded: list[float] = []
+
+    async def record(seconds: float) -> None:
+        recorded.append(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    monkeypatch.setattr("atlas_async._transport._sleep", record)
+    return recorded
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [("status", 503), ("status", 500), ("drop_before", 0), ("drop_after", 0)],
+)
+async def test_create_then_send_through_faults_one_envelope_one_credit(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float], kind: Any, status: int
+) -> None:
+    credits = fake.credits()
+    create = fake.faults.add(kind, "POST /api/envelope", status=status or 503, count=2)
+    created = await atlas.envelopes.create(PDF, parties=PARTIES)
+    assert create.fired == 2
+    send = fake.faults.add(kind, "POST /api/envelope/{id}/send", status=status or 503, count=2)
+    env = await atlas.envelopes.send(created.envelope_id)
+    assert send.fired == 2
+    assert env.status == EnvelopeStatus.PENDING
+    assert len(fake.envelopes()) == 1
+    assert fake.credits() == credits - 1
+    assert len(sleeps) == 4
+
+
+async def test_429_retry_after_is_honoured(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    eid = str((await atlas.envelopes.create(PDF, parties=PARTIES)).envelope_id)
+    fake.faults.add("status", "GET /api/envelope/{id}", status=429, retry_after=2, count=1)
+    env = await atlas.envelopes.get(eid)
+    assert str(env.envelope_id) == eid
+    assert sleeps == [2.0]
+
+
+async def test_faults_beyond_max_retries_surface(
+    make_client: Any, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    atlas = make_client(max_retries=1)
+    fault = fake.faults.add("status", "POST /api/envelope", status=502, count=None)
+    with pytest.raises(InternalServerError) as info:
+        await atlas.envelopes.create(PDF, parties=PARTIES)
+    assert info.value.status_code == 502
+    assert fault.fired == 2
+    assert fake.envelopes() == []
+
+
+async def test_proxy_html_error_page_is_tolerated(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    page = b"<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"
+    fake.faults.add("status", "GET /api/envelopes", status=502, body=page, count=None)
+    with pytest.raises(InternalServerError) as info:
+        await atlas.envelopes.list()
+    assert "502 Bad Gateway" in info.value.message
+    assert isinstance(info.value.body, str)
+
+
+async def test_create_and_send_end_to_end_through_faults(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    credits = fake.credits()
+    fake.faults.add("drop_after", "POST /api/envelope", count=1)
+    fake.faults.add("status", "GET /api/envelope/{id}", status=503, count=1)
+    fake.faults.add("drop_after", "POST /api/envelope/{id}/send", count=1)
+    env = await atlas.envelopes.create_and_send(PDF, parties=PARTIES, idempotency_key="run-1")
+    assert env.status == EnvelopeStatus.PENDING
+    # The whole call crashed at the caller's end and is re-run with the same key:
+    fake.faults.add("drop_after", "POST /api/envelope/{id}/send", count=1)
+    again = await atlas.envelopes.create_and_send(PDF, parties=PARTIES, idempotency_key="run-1")
+    assert again.envelope_id == env.envelope_id
+    assert len(fake.envelopes()) == 1
+    assert fake.credits() == credits - 1
+
+
+async def test_concurrent_duplicate_waits_for_the_first(atlas: Atlas, fake: FakeAtlas) -> None:
+    # The first create is slow; a duplicate with the same key meanwhile gets 409
+    # idempotency_key_in_use, backs off (Retry-After) and then receives the replay.
+    fake.faults.add("latency", "POST /api/envelope", seconds=0.3, count=1)
+    ids: list[str] = []
+
+    async def create() -> None:
+        created = await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="dup-1")
+        ids.append(str(created.envelope_id))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(create)
+        tg.start_soon(create)
+    assert len(ids) == 2
+    assert ids[0] == ids[1]
+    assert len(fake.envelopes()) == 1
