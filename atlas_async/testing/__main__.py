@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from ._fake import FakeAtlas, http_fetch
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
+    sock.listen(128)  # connections made right after the banner wait in the backlog
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}"
     fake = FakeAtlas(
@@ -50,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     print("Press Ctrl-C to stop.", flush=True)
     config = uvicorn.Config(fake.app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal: that is our exit.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
     print("Atlas emulator stopped.", flush=True)
     return 0
 

@@ -1,0 +1,106 @@
+"""The emulator on a real port: FakeAtlas.serve() under asyncio and trio, drop faults on a real
+socket, and ``python -m atlas_async.testing`` started, used and stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import anyio
+import httpx
+import pytest
+
+from atlas_async.testing import FakeAtlas
+
+from .conftest import PARTIES, PDF, b64
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_serve_on_a_free_port() -> None:
+    fake = FakeAtlas(detection_delay=0)
+    async with fake.serve() as url:
+        assert url.startswith("http://127.0.0.1:")
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {fake.api_key}"}
+        ) as c:
+            r = await c.post("/api/envelope", json={"document": b64(PDF), "parties": PARTIES[:1]})
+            assert r.status_code == 201
+            assert r.json()["review_url"].startswith(url)  # links name the real address
+            eid = r.json()["envelope_id"]
+            sent = await c.post(f"/api/envelope/{eid}/send", json={})
+            sign_url = sent.json()["parties"][0]["sign_url"]
+            assert (await c.post(sign_url)).json()["status"] == "signed"
+            pdf = await c.get(f"/api/envelope/{eid}/pdf")
+            assert pdf.content.startswith(b"%PDF-")
+            fake.faults.add("drop_before", "GET /api/envelope/{id}")
+            with pytest.raises(httpx.RemoteProtocolError):
+                await c.get(f"/api/envelope/{eid}")
+            assert (await c.get(f"/api/envelope/{eid}")).status_code == 200
+    assert fake.base_url == "http://atlas.test"
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as c:
+            await c.get(url)
+
+
+def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "atlas_async.testing", "--port", "0", "--detection-delay", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as proc:
+        out, err = _drive(proc)
+    assert proc.returncode == 0, err
+    assert "stopped" in out
+    assert "Traceback" not in err
+
+
+def _drive(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        env = dict(line.strip().split("=", 1) for line in lines if "=" in line)
+        url, key = env["ATLAS_BASE_URL"], env["ATLAS_API_KEY"]
+        assert key.startswith("atlas_live_")
+        r = httpx.post(
+            f"{url}/api/envelope",
+            json={"document": b64(PDF)},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert r.status_code == 201
+        proc.send_signal(signal.SIGINT)
+        return proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_python_m_busy_port_is_one_clear_line() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "atlas_async.testing", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith(f"cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in done.stderr
+
+
+async def test_serve_under_the_running_backend_is_stoppable_quickly() -> None:
+    fake = FakeAtlas()
+    with anyio.fail_after(10):
+        async with fake.serve() as url, httpx.AsyncClient() as c:
+            assert (await c.get(f"{url}/openapi.json")).status_code == 200
