@@ -17,6 +17,7 @@ logger instead.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -34,6 +35,8 @@ __all__ = [
     "respond",
     "too_large",
 ]
+
+logger = logging.getLogger("atlas_async.webhooks")
 
 #: Atlas's payloads are an envelope snapshot: kilobytes. Anything near this limit is not Atlas.
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
@@ -81,8 +84,11 @@ async def respond(
     try:
         result = await dispatcher.handle(body, signature_header)
     except WebhookSignatureError as exc:
+        # Worth a warning: a burst of "mismatch" after a key rotation means a secret is missing.
+        logger.warning("rejected a webhook (%s): %s", exc.reason, exc.message)
         return WebhookResponse(400, _error_body("invalid_signature", exc.message))
     except WebhookPayloadError as exc:
+        logger.warning("rejected a signed webhook: %s", exc.message)
         return WebhookResponse(400, _error_body("invalid_payload", exc.message))
     if result.ok:
         payload = {"event_id": result.event.event_id, "outcome": result.outcome}
