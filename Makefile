@@ -4,7 +4,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: help test check lint format typecheck pytest generate pull
+.PHONY: help demo test check lint format typecheck pytest generate pull
 
 help:
 	@echo "make demo      run the full signing flow (embedded emulator, or ATLAS_API_KEY + ATLAS_BASE_URL)"
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
 	@$(PY) -c "import atlas_async, openapi_python_client" 
 	@touch $@
+
+demo: $(STAMP)
+	$(PY) examples/demo.py
 
 test: check pytest
 
@@ -40,3 +43,8 @@ generate: $(STAMP)
 
 pull: $(STAMP)
 	$(PY) -m codegen pull
+
+# Bulk throughput at concurrency 1/8/32 and import cost; rewrites benchmarks/RESULTS.md.
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) -m benchmarks
