@@ -500,11 +500,32 @@ class _Api:
             if env.status != "signed" or env.signed_pdf is None:
                 raise ApiError(409, "not_signed", f"Envelope is {env.status}, not signed yet.")
             data = env.signed_pdf
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{env.envelope_id}-signed.pdf"'},
-        )
+        if self.fake.pdf_redirect:
+            # As Atlas may: a 302 to a presigned storage URL on another host.
+            url = f"{self.fake.storage_url()}/storage/{env.envelope_id}.pdf"
+            sig = self.fake.storage_signature(env.envelope_id)
+            return Response(status_code=302, headers={"Location": f"{url}?sig={sig}"})
+        return _pdf_response(env.envelope_id, data)
+
+    async def storage(self, request: Request) -> Response:
+        """The presigned storage URL: no API key, and (like S3) it refuses one if sent."""
+        envelope_id = request.path_params["name"].removesuffix(".pdf")
+        sig = request.query_params.get("sig", "")
+        if not secrets.compare_digest(sig, self.fake.storage_signature(envelope_id)):
+            raise ApiError(403, "forbidden", "Invalid or expired storage signature.")
+        if "authorization" in request.headers:
+            self.fake.leaked_credentials.append(request.headers["authorization"])
+            raise ApiError(
+                400,
+                "credentials_not_allowed",
+                "Storage URLs are presigned: do not send an Authorization header.",
+            )
+        with self.state.lock:
+            env = self.state.envelopes.get(envelope_id)
+            data = env.signed_pdf if env is not None else None
+        if data is None:
+            raise ApiError(404, "not_found", "No such object.")
+        return _pdf_response(envelope_id, data)
 
     # ---- signing pages (the links in sign_url and review_url)
 
@@ -777,6 +798,7 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
         _by_method("/sign/{id}", GET=api.sign_page, POST=api.sign_submit),
         Route("/sign/{id}/decline", api.sign_decline, methods=["POST"]),
         Route("/review/{id}", api.review_page, methods=["GET"]),
+        Route("/storage/{name}", api.storage, methods=["GET"]),
         Route("/openapi.json", api.openapi, methods=["GET"]),
         Route("/llms.txt", api.llms_txt, methods=["GET"]),
         Route("/.well-known/mcp", api.mcp_manifest, methods=["GET"]),
@@ -799,6 +821,14 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
         lifespan=fake._lifespan,
     )
     return _Edge(app, fake)
+
+
+def _pdf_response(envelope_id: str, data: bytes) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{envelope_id}-signed.pdf"'},
+    )
 
 
 def _by_method(path: str, **handlers: Handler) -> Route:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -11,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -55,6 +59,12 @@ class FakeAtlas:
     10 s delivery timeout; ``0.001`` makes a retry come after 60 ms.
     ``base_url``: the host the emulator names in links (``sign_url``, ``review_url``) when used
     in process; :meth:`serve` replaces it with the real address while it runs.
+    ``max_document_bytes``: the upload limit (25 MB, as Atlas); lower it to test 413 cheaply.
+    ``pdf_redirect``: GET /api/envelope/{id}/pdf answers 302 to a presigned storage URL on
+    another host (``storage.atlas.test`` in process, ``localhost`` instead of ``127.0.0.1`` when
+    served), as Atlas may. The storage URL refuses a request carrying ``Authorization`` (400,
+    recorded in :attr:`leaked_credentials`), so a client that leaks its key fails loudly.
+    ``seed``: seeds the random choices of probabilistic faults.
 
     Use ``fake.transport()`` as the transport of an ``httpx.AsyncClient`` (no sockets), or
     ``async with fake.serve() as url`` for a real server. ``async with fake:`` runs the webhook
@@ -71,6 +81,7 @@ class FakeAtlas:
         webhook_time_scale: float = 1.0,
         base_url: str = "http://atlas.test",
         max_document_bytes: int = MAX_DOCUMENT_BYTES,
+        pdf_redirect: bool = False,
         seed: int = 0,
     ) -> None:
         if initial_credits < 0 or detection_delay < 0 or webhook_time_scale < 0:
@@ -79,6 +90,9 @@ class FakeAtlas:
         self._offset = 0.0
         self.base_url = base_url.rstrip("/")
         self.max_document_bytes = max_document_bytes
+        self.pdf_redirect = pdf_redirect
+        self.leaked_credentials: list[str] = []  # Authorization headers sent to storage URLs
+        self._storage_secret = secrets.token_bytes(16)
         self._fetcher = fetcher
         self._documents: dict[str, bytes] = {}
         self.state = AtlasState(
@@ -371,6 +385,22 @@ class FakeAtlas:
             self.base_url = previous
             server.should_exit = True
             await anyio.to_thread.run_sync(thread.join)
+
+    # ---- signed-PDF storage (pdf_redirect)
+
+    def storage_url(self) -> str:
+        """The storage host: a different host name than the API, on the same server."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        other = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}.get(host)
+        if other is None:
+            return "http://storage.atlas.test"
+        return (
+            f"{parts.scheme}://{other}:{parts.port}" if parts.port else f"{parts.scheme}://{other}"
+        )
+
+    def storage_signature(self, envelope_id: str) -> str:
+        return hmac.new(self._storage_secret, envelope_id.encode(), hashlib.sha256).hexdigest()
 
     # ---- discovery
 

@@ -413,3 +413,31 @@ async def test_oauth_access_token_is_a_rest_bearer(
     assert r.status_code == 200  # the default org consented
     r = await client.post("/api/envelope", json=CREATE, headers=bearer(access))
     assert (r.status_code, r.json()["error"]["code"]) == (403, "insufficient_scope")
+
+
+async def test_pdf_redirect_to_storage_refuses_a_leaked_key() -> None:
+    fake = FakeAtlas(detection_delay=0, pdf_redirect=True)
+    async with httpx.AsyncClient(
+        transport=fake.transport(), base_url=fake.base_url, headers=bearer(fake.api_key)
+    ) as c:
+        eid = (
+            await c.post("/api/envelope", json={"document": b64(PDF), "parties": PARTIES[:1]})
+        ).json()["envelope_id"]
+        await c.post(f"/api/envelope/{eid}/send", json={})
+        await fake.sign(eid)
+        r = await c.get(f"/api/envelope/{eid}/pdf")
+        assert r.status_code == 302
+        location = r.headers["location"]
+        assert location.startswith("http://storage.atlas.test/storage/")
+        leaked = await c.get(location)  # the client's default headers carry the API key
+        assert (leaked.status_code, leaked.json()["error"]["code"]) == (
+            400,
+            "credentials_not_allowed",
+        )
+        assert fake.leaked_credentials == [f"Bearer {fake.api_key}"]
+    async with httpx.AsyncClient(transport=fake.transport()) as anonymous:
+        ok = await anonymous.get(location)
+        assert (ok.status_code, ok.headers["content-type"]) == (200, "application/pdf")
+        assert ok.content == fake.signed_pdf(eid)
+        forged = await anonymous.get(location.replace("sig=", "sig=0"))
+        assert forged.status_code == 403

@@ -104,3 +104,19 @@ async def test_serve_under_the_running_backend_is_stoppable_quickly() -> None:
     with anyio.fail_after(10):
         async with fake.serve() as url, httpx.AsyncClient() as c:
             assert (await c.get(f"{url}/openapi.json")).status_code == 200
+
+
+async def test_served_pdf_redirect_goes_to_another_host_name() -> None:
+    fake = FakeAtlas(detection_delay=0, pdf_redirect=True)
+    async with fake.serve() as url:
+        headers = {"Authorization": f"Bearer {fake.api_key}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, follow_redirects=True) as c:
+            r = await c.post("/api/envelope", json={"document": b64(PDF), "parties": PARTIES[:1]})
+            eid = r.json()["envelope_id"]
+            await c.post(f"/api/envelope/{eid}/send", json={})
+            await fake.sign(eid)
+            pdf = await c.get(f"/api/envelope/{eid}/pdf")
+    assert pdf.history[0].status_code == 302
+    assert pdf.url.host == "localhost"  # httpx drops Authorization across hosts: no leak
+    assert pdf.content == fake.signed_pdf(eid)
+    assert fake.leaked_credentials == []
