@@ -390,7 +390,7 @@ async def test_in_memory_store_is_bounded_lru() -> None:
         InMemoryEventStore(max_events=0)
 
 
-async def test_respond_maps_outcomes_to_http_answers() -> None:
+async def test_respond_maps_outcomes_to_http_answers(caplog: pytest.LogCaptureFixture) -> None:
     hooks = WebhookDispatcher(SECRET)
 
     @hooks.on(ContractExtractedEvent)
@@ -410,7 +410,11 @@ async def test_respond_maps_outcomes_to_http_answers() -> None:
     assert json.loads(failed.body)["error"]["code"] == "handler_failed"
     assert b"secret customer data" not in failed.body
 
-    bad_sig = await hooks.respond(b"{}", "sha256=" + "1" * 64)
+    with caplog.at_level(logging.WARNING, logger="atlas_async.webhooks"):
+        bad_sig = await hooks.respond(b"{}", "sha256=" + "1" * 64)
+    assert "rejected a webhook (mismatch)" in caplog.text
+    assert SECRET not in caplog.text
+    assert "1" * 64 not in caplog.text
     assert bad_sig.status_code == 400
     assert json.loads(bad_sig.body)["error"]["code"] == "invalid_signature"
     assert bad_sig.result is None
