@@ -117,8 +117,9 @@ class WebhookDispatcher:
         @webhooks.on(EnvelopeSignedEvent)
         async def archive(event: EnvelopeSignedEvent) -> None: ...
 
-        result = await webhooks.handle(raw_body, request.headers.get("X-Atlas-Signature"))
-        return Response(status_code=result.http_status)
+        # in any framework's route; the glue in .fastapi / .aiohttp / .asgi does exactly this
+        answer = await webhooks.respond(raw_body, request.headers.get("X-Atlas-Signature"))
+        return Response(answer.body, status_code=answer.status_code, headers=answer.headers)
 
     ``secret`` is the API key that created the envelopes (or several, while rotating).
     ``client`` is an ``atlas_async.Atlas`` (any object with its ``_waiters``) whose
