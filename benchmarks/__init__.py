@@ -1,0 +1,1 @@
+"""Performance harness (``make bench``). Not shipped; results go to benchmarks/RESULTS.md."""
