@@ -640,3 +640,43 @@ def test_status_error_bodies_round_trip_through_json() -> None:
         409, {"X-Request-Id": "r"}, json.dumps({"error": {"code": "fields_pending"}}).encode()
     )
     assert isinstance(err, atlas_async.FieldsPendingError)
+
+
+# The generated client's traps (codegen-notes sections 3 and 8), each neutralised ----------------
+
+
+async def test_spec_defaults_are_not_sent_unless_chosen() -> None:
+    rec = Recorder(
+        httpx.Response(200, json={"envelope_id": ENV_ID, "status": "pending"}),
+    )
+    atlas = make(rec)
+    party = {"email": "a@x.io", "name": "A", "role": "r"}
+    await atlas.templates.send("tmpl_1", parties=[party])
+    await atlas.templates.send("tmpl_1", parties=[party], auto_send=False)
+    default, chosen = (json.loads(r.content) for r in rec.requests)
+    assert "auto_send" not in default  # the model's default (True) stays the server's decision
+    assert chosen["auto_send"] is False
+
+
+async def test_generated_with_headers_is_never_used_so_the_shared_client_stays_clean() -> None:
+    rec = Recorder(httpx.Response(200, json=_envelope()))
+    atlas = make(rec)
+    http = atlas._transport.http
+    before = dict(http.headers)
+    await atlas.for_account("ext_acme").with_options(timeout=3).envelopes.get(ENV_ID)
+    assert dict(http.headers) == before
+    assert http.timeout == httpx.Timeout(5.0)  # the user's client's own default, untouched
+
+
+def test_import_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, atlas_async; "
+        "print(sorted(m for m in ('httpx', 'attrs', 'atlas_async._generated') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
