@@ -72,13 +72,27 @@ class Stamp:
 
 
 def render_pdf(
-    pages: Sequence[Sequence[str]], *, title: str = "", stamps: Sequence[Stamp] = ()
+    pages: Sequence[Sequence[str]],
+    *,
+    title: str = "",
+    stamps: Sequence[Stamp] = (),
+    attachments: Sequence[tuple[str, bytes]] = (),
 ) -> bytes:
-    """A valid PDF 1.4: one page per entry of ``pages`` (lines of text), plus optional stamps."""
+    """A valid PDF 1.4: one page per entry of ``pages`` (lines of text), optional stamps, and
+    optional embedded files (``(name, bytes)``, listed in the catalog's EmbeddedFiles tree)."""
     objects: list[bytes] = []  # object n is objects[n - 1]
     n_pages = max(1, len(pages))
     page_ids = [4 + 2 * i for i in range(n_pages)]
-    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    info_id = 4 + 2 * n_pages
+    spec_ids = [info_id + 2 + 2 * i for i in range(len(attachments))]
+    names = ""
+    if attachments:
+        entries = " ".join(
+            f"({_pdf_text(name)}) {sid} 0 R"
+            for (name, _), sid in zip(attachments, spec_ids, strict=True)
+        )
+        names = f" /Names << /EmbeddedFiles << /Names [{entries}] >> >>"
+    objects.append(f"<< /Type /Catalog /Pages 2 0 R{names} >>".encode("latin-1"))
     kids = " ".join(f"{p} 0 R" for p in page_ids)
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
@@ -98,10 +112,20 @@ def render_pdf(
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    info_id = len(objects) + 1
+    assert len(objects) + 1 == info_id
     objects.append(
         f"<< /Title ({_pdf_text(title)}) /Producer (atlas-async emulator) >>".encode("latin-1")
     )
+    for (name, data), sid in zip(attachments, spec_ids, strict=True):
+        objects.append(
+            b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+        )
+        label = _pdf_text(name)
+        objects.append(
+            f"<< /Type /Filespec /F ({label}) /UF ({label}) /EF << /F {sid - 1} 0 R >> >>".encode(
+                "latin-1"
+            )
+        )
 
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

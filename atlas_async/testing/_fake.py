@@ -26,7 +26,7 @@ from ._clock import Clock, ManualClock
 from ._faults import Faults
 from ._idempotency import IdempotencyStore
 from ._oauth_server import OAuthServer
-from ._state import AtlasState, DetectionOutcome, Envelope
+from ._state import AtlasState, DetectionOutcome, Envelope, Party
 from ._webhooks import WebhookDispatcher, new_event
 
 __all__ = ["FakeAtlas", "Org", "http_fetch"]
@@ -286,10 +286,7 @@ class FakeAtlas:
     ) -> dict[str, Any]:
         """Decline as the party whose turn it is (or as ``email``)."""
         with self.state.lock:
-            env = self._env(envelope_id)
-            party = env.current_party()
-            if email is not None:
-                party = next((p for p in env.parties if p.email.lower() == email.lower()), None)
+            env, party = self._party(envelope_id, email)
             if party is None:
                 raise ApiError(409, "invalid_state", f"Envelope is {env.status}.")
             self.state.decline(envelope_id, party, reason)
@@ -300,13 +297,17 @@ class FakeAtlas:
     def sign_url(self, envelope_id: str, email: str | None = None) -> str:
         """The tokenized sign URL of a party (default: whoever's turn it is), even if not due."""
         with self.state.lock:
-            env = self._env(envelope_id)
-            party = env.current_party()
-            if email is not None:
-                party = next((p for p in env.parties if p.email.lower() == email.lower()), None)
+            env, party = self._party(envelope_id, email)
             if party is None:
                 raise ValueError("no such party, or nobody's turn")
             return self.state.sign_url(env, party)
+
+    def _party(self, envelope_id: str, email: str | None) -> tuple[Envelope, Party | None]:
+        """The party with ``email``, or (without it) whoever's turn it is."""
+        env = self._env(envelope_id)
+        if email is None:
+            return env, env.current_party()
+        return env, next((p for p in env.parties if p.email.lower() == email.lower()), None)
 
     # ---- webhooks
 

@@ -467,8 +467,32 @@ class AtlasState:
             if not parties:
                 raise bad_request("auto_send needs parties.")
             self._check_can_dispatch(org)
+        env = self._new_envelope(
+            org, creator_key, document, parties or [], metadata, webhook_url, auto_send=auto_send
+        )
+        plan, cacheable = self._next_plan()
+        env.detection_plan = plan
+        env.detection_cacheable = cacheable
+        hit = cacheable and env.document_sha256 in self._detection_cache
+        env.detection_due = env.created_at + (0.0 if hit else plan.delay)
+        self._pending_detection.add(env.envelope_id)
+        self._store(env)
+        self.tick()
+        return env
+
+    def _new_envelope(
+        self,
+        org: Org,
+        creator_key: str,
+        document: bytes,
+        parties: list[Party],
+        metadata: dict[str, Any] | None,
+        webhook_url: str | None,
+        *,
+        auto_send: bool = False,
+    ) -> Envelope:
         self._seq += 1
-        env = Envelope(
+        return Envelope(
             envelope_id=str(uuid.uuid4()),
             org_id=org.org_id,
             seq=self._seq,
@@ -476,22 +500,16 @@ class AtlasState:
             document=document,
             document_sha256=hashlib.sha256(document).hexdigest(),
             creator_key=creator_key,
-            parties=parties or [],
+            parties=parties,
             metadata=dict(metadata or {}),
             webhook_url=webhook_url,
             auto_send=auto_send,
         )
-        plan, cacheable = self._next_plan()
-        env.detection_plan = plan
-        env.detection_cacheable = cacheable
-        hit = cacheable and env.document_sha256 in self._detection_cache
-        env.detection_due = env.created_at + (0.0 if hit else plan.delay)
+
+    def _store(self, env: Envelope) -> None:
         self.envelopes[env.envelope_id] = env
         self._index_tokens(env)
-        self._pending_detection.add(env.envelope_id)
         self._emit(env, "envelope.created")
-        self.tick()
-        return env
 
     def _index_tokens(self, env: Envelope) -> None:
         for i, party in enumerate(env.parties):
@@ -815,24 +833,17 @@ class AtlasState:
             if key in prefill:
                 g["value"] = prefill[key]
             fields.append(g)
-        self._seq += 1
-        env = Envelope(
-            envelope_id=str(uuid.uuid4()),
-            org_id=org.org_id,
-            seq=self._seq,
-            created_at=self.clock(),
-            document=tmpl.document,
-            document_sha256=hashlib.sha256(tmpl.document).hexdigest(),
-            creator_key=creator_key,
-            parties=sorted(parties, key=lambda p: p.order),
-            metadata=dict(metadata or {}),
-            webhook_url=webhook_url,
-            fields_status="ready" if fields else "recovered_empty",
-            fields=fields,
+        env = self._new_envelope(
+            org,
+            creator_key,
+            tmpl.document,
+            sorted(parties, key=lambda p: p.order),
+            metadata,
+            webhook_url,
         )
-        self.envelopes[env.envelope_id] = env
-        self._index_tokens(env)
-        self._emit(env, "envelope.created")
+        env.fields_status = "ready" if fields else "recovered_empty"
+        env.fields = fields
+        self._store(env)
         if auto_send:
             self._dispatch(env)
         return env
@@ -945,7 +956,12 @@ class AtlasState:
             f"{p.order}. {p.name} <{p.email}> ({p.role}) signed at {rfc3339(p.signed_at)}"
             for p in env.parties
         ]
-        return render_pdf([*doc_pages, audit], title=f"Signed {env.envelope_id}", stamps=stamps)
+        return render_pdf(
+            [*doc_pages, audit],
+            title=f"Signed {env.envelope_id}",
+            stamps=stamps,
+            attachments=[("original.pdf", env.document)],  # what was signed, byte for byte
+        )
 
     # ------------------------------------------------------------------ events
 

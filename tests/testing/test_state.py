@@ -155,8 +155,9 @@ def test_sequential_signing_promotes_in_order(
     assert env.status == "signed"
     assert env.signed_pdf is not None
     assert all(f["value"] for f in env.fields)
-    reader = pypdf.PdfReader(io.BytesIO(env.signed_pdf))
+    reader = pypdf.PdfReader(io.BytesIO(env.signed_pdf), strict=True)
     assert "Certificate of completion" in reader.pages[-1].extract_text()
+    assert reader.attachments["original.pdf"] == [PDF]  # the signed document, embedded
     with pytest.raises(ApiError) as exc:
         state.sign(eid)
     assert code_of(exc) == (409, "invalid_state")
