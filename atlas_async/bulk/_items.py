@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import anyio
+import anyio.to_thread
 
 if TYPE_CHECKING:
     from .._models import PartyLike
@@ -79,12 +79,20 @@ def _party_fingerprint(party: PartyLike) -> dict[str, Any]:
     return out
 
 
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 async def _document_fingerprint(document: Any) -> str:
     if isinstance(document, bytes | bytearray | memoryview):
         return "sha256:" + hashlib.sha256(document).hexdigest()
     if isinstance(document, str | os.PathLike):
-        data = await anyio.Path(os.fspath(document)).read_bytes()
-        return "sha256:" + hashlib.sha256(data).hexdigest()
+        # Streamed in a worker thread: a 25 MB PDF is neither held whole nor hashed on the loop.
+        return "sha256:" + await anyio.to_thread.run_sync(_file_sha256, os.fspath(document))
     url = getattr(document, "url", None)
     if isinstance(url, str):
         return "url:" + url

@@ -59,9 +59,28 @@ def echo_result(value: Any, *, as_json: bool, fields: tuple[str, ...] = ()) -> N
         shown = data.get(name)
         if shown is None or shown == [] or shown == {}:
             continue
+        if name == "parties" and isinstance(shown, list):
+            click.echo(name)
+            for party in shown:
+                click.echo("  " + _party_line(party))
+            continue
         if isinstance(shown, dict | list):
             shown = json.dumps(shown, sort_keys=True)
         click.echo(f"{name.ljust(width)}  {shown}")
+
+
+def _party_line(party: Any) -> str:
+    if not isinstance(party, dict):
+        return str(party)
+    parts = [
+        f"{party.get('order', '?')}.",
+        str(party.get("email")),
+        f"{party.get('name')} ({party.get('role')})",
+        str(party.get("status") or ""),
+    ]
+    if party.get("sign_url"):
+        parts.append(str(party["sign_url"]))
+    return "  ".join(p for p in parts if p)
 
 
 def error_line(exc: BaseException) -> str:
