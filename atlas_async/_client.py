@@ -81,7 +81,7 @@ class Atlas:
     Use it as ``async with Atlas() as atlas: ...`` or call :meth:`aclose` when done.
     """
 
-    __slots__ = ("_envelopes", "_options", "_owner", "_platform", "_shared", "_templates")
+    __slots__ = ("_options", "_owner", "_shared")
 
     _shared: _Shared
     _options: Options
@@ -128,9 +128,6 @@ class Atlas:
         self._shared = shared
         self._options = options
         self._owner = owner
-        self._envelopes: Envelopes | None = None
-        self._templates: Templates | None = None
-        self._platform: Platform | None = None
 
     # Copies --------------------------------------------------------------------------------------
 
@@ -164,30 +161,27 @@ class Atlas:
         return self.with_options(account=account)
 
     # Resources -----------------------------------------------------------------------------------
+    # A resource is a one-slot view of its client, made on access rather than cached: caching it
+    # would make every copy a reference cycle (copy -> resource -> copy) that only the garbage
+    # collector can free, whereas a plain copy is freed the moment it goes out of scope.
 
     @property
     def envelopes(self) -> Envelopes:
-        if self._envelopes is None:
-            from ._resources.envelopes import Envelopes
+        from ._resources.envelopes import Envelopes
 
-            self._envelopes = Envelopes(self)
-        return self._envelopes
+        return Envelopes(self)
 
     @property
     def templates(self) -> Templates:
-        if self._templates is None:
-            from ._resources.templates import Templates
+        from ._resources.templates import Templates
 
-            self._templates = Templates(self)
-        return self._templates
+        return Templates(self)
 
     @property
     def platform(self) -> Platform:
-        if self._platform is None:
-            from ._resources.platform import Platform
+        from ._resources.platform import Platform
 
-            self._platform = Platform(self)
-        return self._platform
+        return Platform(self)
 
     # Introspection -------------------------------------------------------------------------------
 

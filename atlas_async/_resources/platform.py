@@ -92,14 +92,8 @@ class ConnectedAccounts(Resource):
 class Platform(Resource):
     """Platform-key operations."""
 
-    __slots__ = ("_accounts",)
-
-    def __init__(self, client: object) -> None:
-        super().__init__(client)  # type: ignore[arg-type]
-        self._accounts: ConnectedAccounts | None = None
+    __slots__ = ()
 
     @property
     def connected_accounts(self) -> ConnectedAccounts:
-        if self._accounts is None:
-            self._accounts = ConnectedAccounts(self._client)
-        return self._accounts
+        return ConnectedAccounts(self._client)
