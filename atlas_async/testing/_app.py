@@ -815,9 +815,14 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
         err = ApiError(exc.status_code, code, str(exc.detail), headers=exc.headers)
         return _error_response(err, _request_id(request))
 
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        # Starlette answers with this, then re-raises; _Edge logs the crash and swallows it.
+        err = ApiError(500, "internal_error", "The emulator hit an internal error.")
+        return _error_response(err, _request_id(request))
+
     app = Starlette(
         routes=routes,
-        exception_handlers={ApiError: on_api_error, HTTPException: on_http_error},
+        exception_handlers={ApiError: on_api_error, HTTPException: on_http_error, 500: on_crash},
         lifespan=fake._lifespan,
     )
     return _Edge(app, fake)

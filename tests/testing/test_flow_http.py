@@ -100,3 +100,43 @@ async def test_errors_have_documented_shape(client: httpx.AsyncClient) -> None:
         assert set(body["error"]) == {"code", "message"}
         assert body["request_id"] == r.headers["x-request-id"]
     assert (await client.get("/api/envelopes", headers={"Authorization": ""})).status_code == 401
+
+
+async def test_a_crash_is_a_500_in_the_documented_shape(
+    client: httpx.AsyncClient,
+    fake: FakeAtlas,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def boom(env: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(fake.state, "status_json", boom)
+    eid = (await client.post("/api/envelope", json={"document": b64(PDF)})).json()["envelope_id"]
+    r = await client.get(f"/api/envelope/{eid}/status")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    assert r.json()["request_id"] == r.headers["x-request-id"]
+    assert "emulator crashed" in caplog.text
+
+
+async def test_sign_pages_for_people(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
+    eid = await create_ready(client, fake)
+    review = (await client.post(f"/api/envelope/{eid}/send", json={})).json()["review_url"]
+    assert (await client.get(review, headers={"Authorization": ""})).json()["envelope_id"] == eid
+    assert (await client.get(review.replace("rt=", "rt=x"))).status_code == 404
+    first = fake.sign_url(eid)
+    second = fake.sign_url(eid, email=PARTIES[1]["email"])
+    page = await client.get(first, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<form method="post"' in page.text
+    assert "Ann Lee" in page.text
+    waiting = await client.get(second)
+    assert waiting.json()["your_turn"] is False
+    early = await client.post(second)
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "not_your_turn")
+    assert (await client.post(first.replace("t=", "t=forged"))).status_code == 401
+    declined = await client.post(
+        second.replace("/sign/", "/sign/", 1).replace("?t=", "/decline?t="), json={"reason": "No"}
+    )
+    assert declined.json()["status"] == "declined"
