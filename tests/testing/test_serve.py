@@ -120,3 +120,38 @@ async def test_served_pdf_redirect_goes_to_another_host_name() -> None:
     assert pdf.url.host == "localhost"  # httpx drops Authorization across hosts: no leak
     assert pdf.content == fake.signed_pdf(eid)
     assert fake.leaked_credentials == []
+
+
+async def test_served_emulator_delivers_webhooks_from_its_own_loop() -> None:
+    import threading
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    got: list[str] = []
+    signed = threading.Event()
+
+    async def hook(request: Request) -> Response:
+        event = (await request.json())["type"]
+        got.append(event)
+        if event == "envelope.signed":
+            signed.set()
+        return Response(status_code=204)
+
+    fake = FakeAtlas(detection_delay=0)
+    fake.webhooks.route("hooks.test", Starlette(routes=[Route("/h", hook, methods=["POST"])]))
+    async with fake.serve() as url:
+        headers = {"Authorization": f"Bearer {fake.api_key}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers) as c:
+            body = {
+                "document": b64(PDF),
+                "parties": PARTIES[:1],
+                "webhook_url": "http://hooks.test/h",
+            }
+            eid = (await c.post("/api/envelope", json=body)).json()["envelope_id"]
+            await c.post(f"/api/envelope/{eid}/send", json={})
+        await fake.sign(eid)  # from this loop; the server's worker picks it up
+        assert await anyio.to_thread.run_sync(signed.wait, 10)
+    assert got[:3] == ["envelope.created", "envelope.sent", "envelope.signed"]
