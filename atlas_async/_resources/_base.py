@@ -14,7 +14,7 @@ from .._transport import Call, GeneratedSeam
 if TYPE_CHECKING:
     from .._client import Atlas
 
-__all__ = ["Resource", "new_idempotency_key", "path_id"]
+__all__ = ["Resource", "check_key", "check_limit", "new_idempotency_key", "path_id"]
 
 T = TypeVar("T")
 
@@ -34,6 +34,14 @@ def path_id(value: object, what: str) -> str:
     if not text or text != value or any(ch in text for ch in "/?#") or not text.isprintable():
         raise ValueError(f"invalid {what}: {value!r}")
     return text
+
+
+def check_limit(limit: int | None) -> None:
+    """Page sizes are 1..100 in the contract: say so before any request."""
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100
+    ):
+        raise ValueError("limit must be an int between 1 and 100")
 
 
 def check_key(key: str | None) -> str | None:

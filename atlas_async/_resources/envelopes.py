@@ -66,7 +66,7 @@ from .._models import (
 )
 from .._pagination import AsyncPager, Page
 from .._polling import Backoff, check_timeout, poll_until
-from ._base import Resource, check_key, new_idempotency_key, path_id
+from ._base import Resource, check_key, check_limit, new_idempotency_key, path_id
 
 if TYPE_CHECKING:
     import httpx
@@ -286,8 +286,7 @@ class Envelopes(Resource):
         limit: int | None = None,
     ) -> AsyncPager[EnvelopeSummary]:
         """Envelopes, newest first. ``await`` it for one page; ``async for`` it for every item."""
-        if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= 100):
-            raise ValueError("limit must be between 1 and 100")
+        check_limit(limit)
 
         async def fetch(cursor: str | None) -> Page[EnvelopeSummary]:
             result = await self._invoke(

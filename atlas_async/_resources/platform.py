@@ -12,7 +12,7 @@ from .._generated.types import UNSET
 from .._models import ConnectedAccount, ConnectedAccountCreateResponse, ConnectedAccountStatus
 from .._pagination import AsyncPager, Page
 from .._responses import get_request_id
-from ._base import Resource, check_key, new_idempotency_key, path_id
+from ._base import Resource, check_key, check_limit, new_idempotency_key, path_id
 
 __all__ = ["ConnectedAccounts", "Platform"]
 
@@ -56,8 +56,7 @@ class ConnectedAccounts(Resource):
         )
 
     def list(self, *, limit: int | None = None) -> AsyncPager[ConnectedAccount]:
-        if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= 100):
-            raise ValueError("limit must be between 1 and 100")
+        check_limit(limit)
 
         async def fetch(cursor: str | None) -> Page[ConnectedAccount]:
             result = await self._invoke(

@@ -35,7 +35,7 @@ from .._models import (
 )
 from .._pagination import AsyncPager, Page
 from .._responses import get_request_id
-from ._base import Resource, check_key, new_idempotency_key, path_id
+from ._base import Resource, check_key, check_limit, new_idempotency_key, path_id
 
 __all__ = ["Templates"]
 
@@ -90,8 +90,7 @@ class Templates(Resource):
         )
 
     def list(self, *, limit: int | None = None) -> AsyncPager[Template]:
-        if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= 100):
-            raise ValueError("limit must be between 1 and 100")
+        check_limit(limit)
 
         async def fetch(cursor: str | None) -> Page[Template]:
             result = await self._invoke(
