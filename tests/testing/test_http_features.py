@@ -231,6 +231,9 @@ async def test_void_remind_decline_over_http(client: httpx.AsyncClient, fake: Fa
     voided = await client.post(f"/api/envelope/{other}/void", json={"reason": "typo"})
     assert (voided.json()["status"], voided.json()["credit_refunded"]) == ("voided", True)
     assert fake.credits() == 4  # two sends, one refund
+    kinds = [(e["envelope_id"], e["type"]) for e in fake.webhooks.events]
+    assert (eid, "envelope.declined") in kinds
+    assert (other, "envelope.voided") in kinds
 
 
 async def test_list_and_filters_over_http(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
