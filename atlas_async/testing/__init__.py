@@ -9,6 +9,7 @@ See :class:`FakeAtlas` and the README section "The emulator".
 from __future__ import annotations
 
 from ._apierror import ApiError
+from ._app import RequestRecord
 from ._clock import ManualClock
 from ._fake import FakeAtlas, Org
 from ._faults import Fault, Faults
@@ -25,6 +26,7 @@ __all__ = [
     "Faults",
     "ManualClock",
     "Org",
+    "RequestRecord",
     "WebhookDispatcher",
     "sign_webhook",
 ]

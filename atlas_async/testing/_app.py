@@ -36,7 +36,7 @@ from ._state import Envelope, Org, paginate, parse_fields, parse_parties
 if TYPE_CHECKING:
     from ._fake import FakeAtlas
 
-__all__ = ["DROP_HEADER", "INPROCESS_SCOPE_KEY", "build_app"]
+__all__ = ["DROP_HEADER", "INPROCESS_SCOPE_KEY", "RequestRecord", "build_app"]
 
 logger = logging.getLogger("atlas_async.testing")
 
@@ -75,8 +75,26 @@ def _dumps(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode()
 
 
+@dataclass
+class RequestRecord:
+    """One request the emulator received (``fake.requests``), for asserting on retries.
+
+    ``status`` is what the client was sent (``None`` when the connection was dropped);
+    ``fault`` names the injected fault that shaped the answer, if any.
+    """
+
+    method: str
+    path: str
+    query: str
+    request_id: str
+    idempotency_key: str | None
+    account: str | None
+    status: int | None = None
+    fault: str | None = None
+
+
 class _Edge:
-    """Request ids, faults and last-resort error handling, outside all routing."""
+    """Request ids, faults, the request log and last-resort error handling, outside routing."""
 
     def __init__(self, app: ASGIApp, fake: FakeAtlas) -> None:
         self.app = app
@@ -88,12 +106,23 @@ class _Edge:
             return
         rid = "req_" + secrets.token_hex(12)
         scope[_REQUEST_ID_KEY] = rid
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        record = RequestRecord(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            request_id=rid,
+            idempotency_key=headers.get("idempotency-key"),
+            account=headers.get("atlas-account"),
+        )
+        self.fake.requests.append(record)
         started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                record.status = message["status"]
                 MutableHeaders(scope=message)["X-Request-Id"] = rid
             await send(message)
 
@@ -101,20 +130,24 @@ class _Edge:
         kinds = {f.kind: f for f in faults}
         if "latency" in kinds:
             scope[_LATENCY_KEY] = kinds["latency"].seconds
+            record.fault = "latency"
         if "drop_before" in kinds:
-            await self._drop(scope, send_with_id, "before")
+            record.fault = "drop_before"
+            await self._drop(scope, send, "before")
             return
         if "status" in kinds:
+            record.fault = "status"
             await self._status_fault(kinds["status"], rid)(scope, receive, send_with_id)
             return
         if "drop_after" in kinds:
+            record.fault = "drop_after"
             sink: list[Message] = []
 
             async def swallow(message: Message) -> None:
                 sink.append(message)
 
             await self._guarded(scope, receive, swallow, rid, lambda: bool(sink))
-            await self._drop(scope, send_with_id, "after")
+            await self._drop(scope, send, "after")
             return
         await self._guarded(scope, receive, send_with_id, rid, lambda: started)
 

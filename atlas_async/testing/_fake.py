@@ -21,7 +21,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from ._apierror import ApiError
-from ._app import DROP_HEADER, INPROCESS_SCOPE_KEY, build_app
+from ._app import DROP_HEADER, INPROCESS_SCOPE_KEY, RequestRecord, build_app
 from ._clock import Clock, ManualClock
 from ._faults import Faults
 from ._idempotency import IdempotencyStore
@@ -92,6 +92,7 @@ class FakeAtlas:
         self.max_document_bytes = max_document_bytes
         self.pdf_redirect = pdf_redirect
         self.leaked_credentials: list[str] = []  # Authorization headers sent to storage URLs
+        self.requests: list[RequestRecord] = []  # every HTTP request received, oldest first
         self._storage_secret = secrets.token_bytes(16)
         self._fetcher = fetcher
         self._documents: dict[str, bytes] = {}
@@ -253,7 +254,8 @@ class FakeAtlas:
             ) from None
 
     def reset(self) -> None:
-        """Forget every envelope, template, idempotency key, fault and delivery; keep the orgs."""
+        """Forget envelopes, templates, idempotency keys, faults, deliveries and the request log;
+        keep the orgs (top-level orgs get ``initial_credits`` back)."""
         with self.state.lock:
             self.state.envelopes.clear()
             self.state.templates.clear()
@@ -264,6 +266,7 @@ class FakeAtlas:
         self.idempotency.clear()
         self.faults.clear()
         self.webhooks.clear()
+        self.requests.clear()
 
     # ---- acting as a signer
 

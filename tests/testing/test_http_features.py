@@ -127,6 +127,12 @@ async def test_drop_after_commits_and_the_retry_replays(
     assert retry.status_code == 200
     assert retry.headers["Idempotency-Replayed"] == "true"
     assert fake.credits() == 4  # charged once
+    sends = [r for r in fake.requests if r.path.endswith("/send")]
+    assert [(r.status, r.fault, r.idempotency_key) for r in sends] == [
+        (None, "drop_after", "send-once"),
+        (200, None, "send-once"),
+    ]
+    assert all(r.request_id.startswith("req_") for r in fake.requests)
 
 
 async def test_fault_probability_and_validation(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
