@@ -31,6 +31,7 @@ from ._apierror import ApiError, bad_request
 from ._documents import docx_to_pdf, sniff_document
 from ._faults import Fault
 from ._idempotency import StoredResponse
+from ._mcp import handle_rpc
 from ._state import Envelope, Org, paginate, parse_fields, parse_parties
 
 if TYPE_CHECKING:
@@ -798,6 +799,30 @@ class _Api:
             }
         )
 
+    async def mcp(self, request: Request) -> Response:
+        """JSON-RPC 2.0 over HTTP: one message or a batch; 202 when there is nothing to answer."""
+        ctx = self._auth(request)
+        try:
+            message = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            return _json(
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+            )
+        limit = self.fake.max_document_bytes
+
+        def to_pdf(data: bytes) -> bytes:
+            return _to_pdf(data, limit)
+
+        batch = message if isinstance(message, list) else [message]
+        answers = [
+            a
+            for m in batch
+            if (a := handle_rpc(self.state, ctx.org, ctx.key, m, to_pdf)) is not None
+        ]
+        if not answers:
+            return Response(status_code=202)
+        return _json(answers if isinstance(message, list) else answers[0])
+
     async def llms_txt(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         return PlainTextResponse(
@@ -835,6 +860,7 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
         Route("/openapi.json", api.openapi, methods=["GET"]),
         Route("/llms.txt", api.llms_txt, methods=["GET"]),
         Route("/.well-known/mcp", api.mcp_manifest, methods=["GET"]),
+        Route("/api/mcp", api.mcp, methods=["POST"]),
         *fake.oauth.routes(),
     ]
 
