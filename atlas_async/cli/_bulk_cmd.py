@@ -260,7 +260,11 @@ def bulk_send(
         try:
             for bad in invalid:
                 sink.write(line=bad.line, key=bad.key, status="invalid", error=bad.message)
-                sys.stderr.write(f"atlas-async: {manifest.name}: {bad}\n")
+                if opts.as_json:  # one JSON object per line, like every error under --json
+                    doc = {"invalid_row": {"line": bad.line, "key": bad.key, "error": bad.message}}
+                    sys.stderr.write(json.dumps(doc, sort_keys=True) + "\n")
+                else:
+                    sys.stderr.write(f"atlas-async: {manifest.name}: {bad}\n")
             async with opts.client() as atlas:
                 return await _run(atlas, sink)
         finally:

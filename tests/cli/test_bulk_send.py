@@ -69,7 +69,10 @@ def test_bad_rows_402_then_resume(cli: CLI, emulator: Emulator, tmp_path: Path) 
     assert second.code == 14  # everything sent now, but the 3 bad rows are still bad
     summary = json.loads(second.out)
     assert (summary["sent"], summary["already_sent"], summary["invalid"]) == (18, 12, 3)
-    assert second.err.count("line ") == 3  # --json: no progress lines, only the bad rows
+    # --json: no progress lines; each bad row is one JSON object on stderr
+    bad_rows = [json.loads(line)["invalid_row"] for line in second.err.splitlines()]
+    assert [row["line"] for row in bad_rows] == [4, 9, 12]
+    assert bad_rows[0]["key"] == "bad-doc"
 
     third = cli("bulk-send", "batch.csv", "--json")
     assert json.loads(third.out)["already_sent"] == 30
