@@ -10,7 +10,7 @@ import anyio.lowlevel
 import pytest
 
 from atlas_async import Atlas, InsufficientCreditsError, Party
-from atlas_async.bulk import BulkItem, BulkOutcome, derive_key, send_all, send_many
+from atlas_async.bulk import BulkItem, BulkOutcome, BulkRun, derive_key, send_all, send_many
 from atlas_async.testing import FakeAtlas
 
 from .conftest import FAST, PDF, CountingTransport, items
@@ -26,6 +26,21 @@ pytestmark = [
         ":pytest.PytestUnraisableExceptionWarning"
     ),
 ]
+
+
+async def cancel_after(
+    atlas: Atlas, batch: list[BulkItem], *, outcomes: int, concurrency: int
+) -> BulkRun:
+    """Run a batch and cancel the enclosing scope once ``outcomes`` outcomes came back."""
+    got = 0
+    with anyio.CancelScope() as scope:
+        async with send_many(atlas, batch, concurrency=concurrency, retry=FAST) as run:
+            async for _ in run:
+                got += 1
+                if got == outcomes:
+                    scope.cancel()
+    assert scope.cancelled_caught
+    return run
 
 
 def external_ids(fake: FakeAtlas) -> Counter[str]:
@@ -73,14 +88,7 @@ async def test_killed_half_way_then_rerun_sends_the_rest_once(
     add_faults(fake, 0.075)
     before = fake.credits()
     batch = items(200)
-    seen = 0
-    with anyio.CancelScope() as scope:
-        async with send_many(atlas, batch, concurrency=16, retry=FAST) as run:
-            async for _ in run:
-                seen += 1
-                if seen == 80:
-                    scope.cancel()  # what Ctrl-C does to the CLI
-    assert scope.cancelled_caught
+    await cancel_after(atlas, batch, outcomes=80, concurrency=16)  # what Ctrl-C does to the CLI
     first = fake.envelopes()
     assert 80 <= len(first) < 200
     went_out = sum(1 for e in first if e["status"] == "pending")
@@ -165,13 +173,7 @@ async def test_cancelling_leaves_no_task_and_no_open_response(
 ) -> None:
     fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.05, count=None)
     baseline = {task.id for task in anyio.get_running_tasks()}
-    got = 0
-    with anyio.CancelScope() as scope:
-        async with send_many(atlas, items(200), concurrency=16, retry=FAST) as run:
-            async for _ in run:
-                got += 1
-                if got == 5:
-                    scope.cancel()
+    run = await cancel_after(atlas, items(200), outcomes=5, concurrency=16)
     assert counting.peak > 5  # requests were really in flight when the scope was cancelled
     assert counting.open == 0  # every response was closed: no connection left mid-request
     leftover = [t for t in anyio.get_running_tasks() if t.id not in baseline]
@@ -304,13 +306,7 @@ async def test_cancelling_over_real_sockets_leaves_no_busy_connection(fake: Fake
             httpx.AsyncClient(transport=counting, base_url=url) as http,
             Atlas(api_key=fake.api_key, base_url=url, http_client=http) as client,
         ):
-            got = 0
-            with anyio.CancelScope() as scope:
-                async with send_many(client, items(100), concurrency=8, retry=FAST) as run:
-                    async for _ in run:
-                        got += 1
-                        if got == 3:
-                            scope.cancel()
+            run = await cancel_after(client, items(100), outcomes=3, concurrency=8)
             assert counting.peak > 3
             assert counting.open == 0
             # httpcore's pool (private, read only here): a connection whose request was
