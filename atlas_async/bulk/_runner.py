@@ -12,11 +12,12 @@ group, so no task outlives the block and no request is left half-read on a poole
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -34,6 +35,9 @@ from .._errors import (
 )
 from ._gate import BackoffGate
 from ._items import BulkItem, derive_key
+
+if TYPE_CHECKING:
+    from .._client import Atlas
 
 __all__ = [
     "BulkOutcome",
@@ -148,6 +152,10 @@ _STOPPING_ERRORS: tuple[tuple[type[APIStatusError], str], ...] = (
 )
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, APIConnectionError | InternalServerError | IdempotencyKeyInUseError):
         return True
@@ -160,7 +168,7 @@ def _retryable(exc: BaseException) -> bool:
 class BulkRun:
     """A running batch: iterate it for outcomes, read :attr:`summary` at any time."""
 
-    _client: Any
+    _client: Atlas
     _items: Iterable[BulkItem] | AsyncIterable[BulkItem]
     concurrency: int
     retry: RetryPolicy
@@ -278,7 +286,7 @@ class BulkRun:
         await self._out_send.send(outcome)
 
     async def _process(self, index: int, item: BulkItem) -> BulkOutcome:
-        attempts = [0]
+        attempts = [0]  # every request of this item, retries included (shared with _call)
         key: str | None = None
         envelope_id: str | None = None
         try:
@@ -287,9 +295,11 @@ class BulkRun:
                 raise ValueError(f"duplicate bulk key {key!r} in this batch: item skipped")
             self._seen_keys.add(key)
             if key in self.skip_keys:
-                return BulkOutcome(index, item, "already_sent", key=key, attempts=0)
+                return BulkOutcome(index, item, "already_sent", key=key)
             if self.lookup_existing:
-                found = await self._call(attempts, lambda: _find_existing(self._client, key or ""))
+                found = await self._call(
+                    attempts, functools.partial(_find_existing, self._client, key)
+                )
                 if found is not None:
                     envelope_id, status = found
                     if status != "draft":
@@ -302,36 +312,11 @@ class BulkRun:
                             envelope_status=status,
                             attempts=attempts[0],
                         )
-            metadata = {**item.metadata, "external_id": key}
             if item.template_id is not None:
-                env = await self._call(
-                    attempts,
-                    lambda: self._client.templates.send(
-                        item.template_id,
-                        parties=list(item.parties),
-                        prefill=dict(item.prefill) or None,
-                        metadata=metadata,
-                        webhook_url=item.webhook_url,
-                        idempotency_key=send_key(key or ""),
-                    ),
-                )
+                envelope_id, sent_status = await self._send_template(item, key, attempts)
             else:
-                if envelope_id is None:
-                    draft = await self._call(
-                        attempts,
-                        lambda: self._client.envelopes.create(
-                            item.document,
-                            parties=list(item.parties),
-                            metadata=metadata,
-                            webhook_url=item.webhook_url,
-                            idempotency_key=create_key(key or ""),
-                        ),
-                    )
-                    envelope_id = str(draft.envelope_id)
-                eid = envelope_id
-                env = await self._call(
-                    attempts,
-                    lambda: self._client.envelopes.send(eid, idempotency_key=send_key(key or "")),
+                envelope_id, sent_status = await self._send_document(
+                    item, key, envelope_id, attempts
                 )
         except Exception as exc:
             for error_type, reason in _STOPPING_ERRORS:
@@ -346,16 +331,53 @@ class BulkRun:
                 error=exc,
                 attempts=attempts[0],
             )
-        sent_status = getattr(env, "status", None)
         return BulkOutcome(
             index,
             item,
             "sent",
             key=key,
-            envelope_id=str(getattr(env, "envelope_id", None) or envelope_id),
-            envelope_status=None if sent_status is None else str(sent_status),
+            envelope_id=envelope_id,
+            envelope_status=sent_status,
             attempts=attempts[0],
         )
+
+    async def _send_template(
+        self, item: BulkItem, key: str, attempts: list[int]
+    ) -> tuple[str, str | None]:
+        template_id = item.template_id or ""
+        sent = await self._call(
+            attempts,
+            lambda: self._client.templates.send(
+                template_id,
+                parties=list(item.parties),
+                prefill=dict(item.prefill) or None,
+                metadata={**item.metadata, "external_id": key},
+                webhook_url=item.webhook_url,
+                idempotency_key=send_key(key),
+            ),
+        )
+        return str(sent.envelope_id), _text(sent.status)
+
+    async def _send_document(
+        self, item: BulkItem, key: str, draft_id: str | None, attempts: list[int]
+    ) -> tuple[str, str | None]:
+        if draft_id is None:  # no draft from an earlier run: create one
+            draft = await self._call(
+                attempts,
+                lambda: self._client.envelopes.create(
+                    item.document,
+                    parties=list(item.parties),
+                    metadata={**item.metadata, "external_id": key},
+                    webhook_url=item.webhook_url,
+                    idempotency_key=create_key(key),
+                ),
+            )
+            draft_id = str(draft.envelope_id)
+        eid = draft_id
+        sent = await self._call(
+            attempts, lambda: self._client.envelopes.send(eid, idempotency_key=send_key(key))
+        )
+        return eid, _text(sent.status)
 
     async def _call(self, attempts: list[int], fn: Callable[[], Awaitable[T]]) -> T:
         failures = 0
@@ -381,7 +403,7 @@ class BulkRun:
             return result
 
 
-async def _find_existing(client: Any, key: str) -> tuple[str, str] | None:
+async def _find_existing(client: Atlas, key: str) -> tuple[str, str] | None:
     """The envelope an earlier run made for ``key``: a dispatched one first, else a draft."""
     draft: tuple[str, str] | None = None
     async for summary in client.envelopes.list(external_id=key):
@@ -393,14 +415,15 @@ async def _find_existing(client: Any, key: str) -> tuple[str, str] | None:
     return draft
 
 
-def _no_client_retries(atlas: Any) -> Any:
-    with_options = getattr(atlas, "with_options", None)
-    return with_options(max_retries=0) if callable(with_options) else atlas
+def _no_client_retries(atlas: Atlas) -> Atlas:
+    # Every 429 must reach the shared gate, and every retry must reuse the bulk key: the engine
+    # retries, the client does not (a copy: the caller's client keeps its own settings).
+    return atlas.with_options(max_retries=0)
 
 
 @asynccontextmanager
 async def send_many(
-    atlas: Any,
+    atlas: Atlas,
     items: Iterable[BulkItem] | AsyncIterable[BulkItem],
     *,
     concurrency: int = 8,
@@ -446,7 +469,7 @@ async def send_many(
 
 
 async def send_all(
-    atlas: Any,
+    atlas: Atlas,
     items: Iterable[BulkItem] | AsyncIterable[BulkItem],
     *,
     concurrency: int = 8,
