@@ -1,14 +1,16 @@
-"""Fixtures for the client suite: an in-process emulator and clients wired to it.
+"""Fixtures for the client suite: an in-process emulator, clients wired to it, and the wire check.
 
-Every client made here carries the openapi-core wire validator in its httpx event hooks, and the
-test fails at teardown if any request or response broke ``openapi.json``: the whole client suite
-doubles as a wire-conformance suite.
+Every ``Atlas`` built anywhere in this suite (by a fixture, by the README examples, by the demo)
+gets the openapi-core wire validator in its httpx response hooks, and the test fails at teardown
+if any request or response broke ``openapi.json``: the whole client suite doubles as a
+wire-conformance suite. Modules that feed the client deliberately off-contract answers (an HTML
+520, a teapot) opt out with ``pytestmark = pytest.mark.no_wire``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "wire"))
 from openapi_wire import WireValidator
 
 from atlas_async import Atlas
+from atlas_async._transport import Transport
 from atlas_async.testing import FakeAtlas
 
 MakeClient = Callable[..., Atlas]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "no_wire: this module's fake answers are off-contract on purpose"
+    )
+
+
+@pytest.fixture(autouse=True)
+def wire(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WireValidator]:
+    """The validator hooked into every client transport created during the test."""
+    validator = WireValidator()
+    if request.node.get_closest_marker("no_wire") is None:
+        original = Transport.__init__
+
+        def hooked(self: Transport, **kwargs: Any) -> None:
+            original(self, **kwargs)
+            validator.api_hosts.add(httpx.URL(self.base_url).host)
+            hooks = self.http.event_hooks
+            if validator not in hooks["response"]:
+                hooks["response"] = [*hooks["response"], validator]
+                self.http.event_hooks = hooks
+
+        monkeypatch.setattr(Transport, "__init__", hooked)
+    yield validator
+    validator.assert_clean()
 
 
 @pytest.fixture
@@ -32,22 +63,12 @@ def fake() -> FakeAtlas:
 
 
 @pytest.fixture
-async def wire(fake: FakeAtlas) -> AsyncIterator[WireValidator]:
-    validator = WireValidator(api_host=httpx.URL(fake.base_url).host)
-    yield validator
-    validator.assert_clean()
-
-
-@pytest.fixture
-async def make_client(fake: FakeAtlas, wire: WireValidator) -> AsyncIterator[MakeClient]:
-    """``make_client(api_key=..., **Atlas kwargs)``: a client on the emulator, wire-validated."""
+async def make_client(fake: FakeAtlas) -> AsyncIterator[MakeClient]:
+    """``make_client(api_key=..., **Atlas kwargs)``: a client on the in-process emulator."""
     made: list[httpx.AsyncClient] = []
 
     def make(api_key: str | None = None, **kwargs: Any) -> Atlas:
-        http = httpx.AsyncClient(
-            transport=fake.transport(),
-            event_hooks={"request": [], "response": [wire]},
-        )
+        http = httpx.AsyncClient(transport=fake.transport())
         made.append(http)
         return Atlas(api_key or fake.api_key, base_url=fake.base_url, http_client=http, **kwargs)
 

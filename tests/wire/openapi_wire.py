@@ -94,7 +94,7 @@ class HttpxOpenAPIResponse:
 class WireValidator:
     """An httpx response hook recording every contract violation it sees."""
 
-    api_host: str
+    api_hosts: set[str] = field(default_factory=set)
     spec: OpenAPI = field(default_factory=load_spec)
     violations: list[str] = field(default_factory=list)
     undocumented_5xx: list[str] = field(default_factory=list)
@@ -108,7 +108,7 @@ class WireValidator:
 
     async def __call__(self, response: httpx.Response) -> None:
         request = response.request
-        if request.url.host != self.api_host:
+        if request.url.host not in self.api_hosts:
             return  # e.g. a storage host after a cross-host redirect: not part of the contract
         await response.aread()
         oreq = HttpxOpenAPIRequest(request, self.server_url)
