@@ -151,8 +151,9 @@ def to_parties(parties: Iterable[PartyLike] | None, *, required: bool) -> list[P
     if isinstance(parties, Mapping | str | Party | EnvelopeParty):
         raise TypeError("parties must be a list of Party (or dicts), not a single value")
     result = [_party(p, i) for i, p in enumerate(parties, start=1)]
-    if not result and required:
-        raise ValueError("at least one party is required")
+    if not result:
+        # An empty list is never what the caller meant: Atlas answers 400 to it.
+        raise ValueError("at least one party is required (or leave parties out until send)")
     emails = [p.email.lower() for p in result]
     if len(set(emails)) != len(emails):
         raise ValueError("each party needs its own email address")

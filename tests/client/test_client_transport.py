@@ -419,6 +419,14 @@ async def test_bad_input_fails_before_any_request() -> None:
         await atlas.envelopes.create_and_send(pdf, parties=[])
     with pytest.raises(ValueError, match="at least one party"):
         await atlas.templates.send("tmpl_1", parties=[])
+    with pytest.raises(ValueError, match="at least one party"):
+        await atlas.envelopes.create(pdf, parties=[])
+    with pytest.raises(ValueError, match="each party needs its own email"):
+        await atlas.envelopes.create(
+            pdf, parties=[{"email": "a@x.io", "name": "A", "role": "r"}] * 2
+        )
+    with pytest.raises(ValueError, match="limit"):
+        atlas.envelopes.list(limit=500)
     with pytest.raises(ValueError, match="envelope_id"):
         await atlas.envelopes.get("../../admin")
     assert rec.requests == []
