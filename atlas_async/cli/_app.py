@@ -364,7 +364,9 @@ def list_(status_: str | None, external_id: str | None, limit: int, **kwargs: An
 
     async def body(atlas: Atlas) -> None:
         rows: list[Any] = []
-        async for env in atlas.envelopes.list(status=status_, external_id=external_id):
+        async for env in atlas.envelopes.list(
+            status=status_, external_id=external_id, limit=min(limit, 100)
+        ):
             rows.append(env)
             if len(rows) >= limit:
                 break
@@ -398,7 +400,7 @@ def templates_list(limit: int, **kwargs: Any) -> None:
 
     async def body(atlas: Atlas) -> None:
         rows: list[Any] = []
-        async for tmpl in atlas.templates.list():
+        async for tmpl in atlas.templates.list(limit=min(limit, 100)):
             rows.append(tmpl)
             if len(rows) >= limit:
                 break
@@ -479,7 +481,7 @@ def accounts_list(limit: int, **kwargs: Any) -> None:
 
     async def body(atlas: Atlas) -> None:
         rows: list[Any] = []
-        async for acct in atlas.platform.connected_accounts.list():
+        async for acct in atlas.platform.connected_accounts.list(limit=min(limit, 100)):
             rows.append(acct)
             if len(rows) >= limit:
                 break
