@@ -87,19 +87,19 @@ async def test_killed_half_way_then_rerun_sends_the_rest_once(
 ) -> None:
     add_faults(fake, 0.075)
     before = fake.credits()
-    batch = items(200)
-    await cancel_after(atlas, batch, outcomes=80, concurrency=16)  # what Ctrl-C does to the CLI
+    batch = items(500)
+    await cancel_after(atlas, batch, outcomes=250, concurrency=16)  # what Ctrl-C does to the CLI
     first = fake.envelopes()
-    assert 80 <= len(first) < 200
+    assert 250 <= len(first) < 500
     went_out = sum(1 for e in first if e["status"] == "pending")
 
     async with send_many(atlas, batch, concurrency=16, retry=FAST) as rerun:
         statuses = Counter([o.status async for o in rerun])
 
-    assert statuses == {"sent": 200 - went_out, "already_sent": went_out}
-    assert rerun.summary.credits_spent == 200 - went_out
-    assert before - fake.credits() == 200
-    assert len(fake.envelopes()) == 200
+    assert statuses == {"sent": 500 - went_out, "already_sent": went_out}
+    assert rerun.summary.credits_spent == 500 - went_out
+    assert before - fake.credits() == 500
+    assert len(fake.envelopes()) == 500
     assert {e["status"] for e in fake.envelopes()} == {"pending"}
     assert set(external_ids(fake).values()) == {1}
 
