@@ -99,6 +99,11 @@ class WireValidator:
     violations: list[str] = field(default_factory=list)
     undocumented_5xx: list[str] = field(default_factory=list)
     checked: int = 0
+    api_host: str | None = None  # one host, for suites that build the validator themselves
+
+    def __post_init__(self) -> None:
+        if self.api_host is not None:
+            self.api_hosts.add(self.api_host)
 
     @property
     def server_url(self) -> str:
