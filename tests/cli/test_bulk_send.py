@@ -9,7 +9,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .conftest import CLI, Emulator
+import anyio
+
+from atlas_async import Atlas
+
+from .conftest import CLI, PDF, Emulator
 
 
 def manifest(
@@ -128,3 +132,26 @@ def test_unusable_manifest_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
     assert result.code == 2
     assert "signers column" in result.err
     assert not (tmp_path / "m.results.csv").exists()
+
+
+def test_template_rows(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
+    async def upload() -> tuple[str, str]:
+        async with Atlas(api_key=emulator.api_key, base_url=emulator.url) as atlas:
+            fields = [{"type": "signature", "page": 1, "x_pct": 0.1, "y_pct": 0.8,
+                       "w_pct": 0.3, "h_pct": 0.05}]  # fmt: skip
+            tmpl = await atlas.templates.upload("NDA", PDF, fields=fields)
+            return str(tmpl.template_id), str(tmpl.roles[0])
+
+    template_id, role = anyio.run(upload)
+    lines = ["template_id,signers,metadata,webhook_url"]
+    lines += [f"{template_id},t{i}@example.com:T {i}:{role},n={i}," for i in range(6)]
+    (tmp_path / "nda.csv").write_text("\n".join(lines) + "\n")
+
+    first = cli("bulk-send", "nda.csv", "--json")
+    assert first.code == 0, first.err
+    assert json.loads(first.out)["sent"] == 6
+    again = cli("bulk-send", "nda.csv", "--json", "--results", "elsewhere.csv")
+    # A fresh results file knows nothing, but the external_id look-up does: nothing twice.
+    assert json.loads(again.out)["already_sent"] == 6
+    assert len(server_keys(emulator)) == 6
+    assert {e["status"] for e in emulator.fake.envelopes()} == {"pending"}
