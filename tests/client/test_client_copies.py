@@ -137,7 +137,8 @@ async def test_ten_thousand_copies_share_one_pool_and_do_not_grow_memory() -> No
     assert server.requests == 1 + (1000 + COPIES) // REQUEST_EVERY
     assert server.connections == 1  # every copy reused the one pooled connection
     assert len(server.accounts) == 100  # and each still sent its own account header
-    assert growth < 64 * 1024, f"memory grew by {growth} bytes over {COPIES} copies"
+    # Keeping even 32 bytes per copy would grow 320 KB; the noise (allocator, caches) is ~40 KB.
+    assert growth < 256 * 1024, f"memory grew by {growth} bytes over {COPIES} copies"
     # A copy that survived would cost >= 128 B: 10,000 of them would leave over 1 MB behind.
     assert alone_after - alone_before < 64 * 1024, "copies or resources form reference cycles"
     assert per_copy < 1024, f"a copy costs {per_copy:.0f} bytes"

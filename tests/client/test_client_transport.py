@@ -458,6 +458,8 @@ async def test_large_file_is_streamed_not_read_whole(tmp_path: Any) -> None:
             return httpx.Response(201, json=body)
 
     atlas = Atlas(api_key=KEY, base_url=BASE, http_client=httpx.AsyncClient(transport=Sink()))
+    await atlas.envelopes.create(b"%PDF-1.7\n")  # warm up: first-use imports are not the upload
+    received = 0
     tracemalloc.start()
     try:
         await atlas.envelopes.create(path)
@@ -465,7 +467,8 @@ async def test_large_file_is_streamed_not_read_whole(tmp_path: Any) -> None:
     finally:
         tracemalloc.stop()
     assert received > size
-    assert peak < size // 4, f"peak {peak} bytes while uploading {size} bytes"
+    print(f"\nuploaded {received} bytes with a peak of {peak} bytes traced")
+    assert peak < size // 8, f"peak {peak} bytes while uploading {size} bytes"
 
 
 # Account scoping, auth, errors, redirects, logging ----------------------------------------------
