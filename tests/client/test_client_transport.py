@@ -692,3 +692,16 @@ def test_import_is_cheap() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_generated_endpoints_only_use_request_on_the_seam() -> None:
+    """The seam implements only ``request(**kwargs)``: a regeneration that starts calling
+    anything else on the async httpx client must fail here, not in production."""
+    import re
+    from pathlib import Path
+
+    api = Path(atlas_async.__file__).parent / "_generated" / "api"
+    uses = set()
+    for module in api.rglob("*.py"):
+        uses.update(re.findall(r"get_async_httpx_client\(\)\.(\w+)", module.read_text()))
+    assert uses == {"request"}
