@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -97,7 +97,7 @@ class SigningStatus:
     status: str
     signed_count: int | None
     total: int | None
-    source: str
+    source: Literal["poll", "webhook"]
 
 
 def _canonical(body: Mapping[str, Any]) -> str:
@@ -112,6 +112,15 @@ def send_idempotency_key(envelope_id: str, fields_version: int, body: Mapping[st
     """
     digest = hashlib.sha256(_canonical(body).encode()).hexdigest()[:16]
     return f"atlas-send-{envelope_id}-v{fields_version}-{digest}"
+
+
+def _versioned_key(key: str, fields_version: int) -> str:
+    """The caller's key for a later fields_version, kept within the contract's 255 characters."""
+    suffix = f"-v{fields_version}"
+    if len(key) + len(suffix) <= 255:
+        return key + suffix
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[: 255 - len(suffix) - 17]}-{digest}{suffix}"
 
 
 def signer_token(sign_url: str) -> str:
@@ -258,6 +267,7 @@ class Envelopes(Resource):
     # Read -----------------------------------------------------------------------------------------
 
     async def get(self, envelope_id: object) -> Envelope:
+        """The full envelope: status, fields and fields_version, parties, metadata, timestamps."""
         eid = path_id(envelope_id, "envelope_id")
         return await self._invoke(
             get_envelope.asyncio_detailed,
@@ -404,7 +414,7 @@ class Envelopes(Resource):
                 parties=party_list if party_list is not None else UNSET,
             )
             if caller_key is not None:
-                key = caller_key if first else f"{caller_key}-v{fields_version}"
+                key = caller_key if first else _versioned_key(caller_key, fields_version)
             else:
                 key = send_idempotency_key(eid, fields_version, body.to_dict())
             try:
@@ -664,7 +674,10 @@ def _token_of(sign_url: str) -> str:
 
 
 def _terminal(
-    eid: str, status: str, source: str, progress: EnvelopeProgress | None
+    eid: str,
+    status: str,
+    source: Literal["poll", "webhook"],
+    progress: EnvelopeProgress | None,
 ) -> SigningStatus | None:
     if status == EnvelopeStatus.SIGNED:
         return SigningStatus(

@@ -56,6 +56,7 @@ class ConnectedAccounts(Resource):
         )
 
     def list(self, *, limit: int | None = None) -> AsyncPager[ConnectedAccount]:
+        """Connected accounts: ``await`` for the first page, ``async for`` for every account."""
         check_limit(limit)
 
         async def fetch(cursor: str | None) -> Page[ConnectedAccount]:
@@ -75,6 +76,7 @@ class ConnectedAccounts(Resource):
         return await self._set_status(account_id, ConnectedAccountStatus.SUSPENDED)
 
     async def activate(self, account_id: str) -> ConnectedAccount:
+        """Lift a suspension: sends work again."""
         return await self._set_status(account_id, ConnectedAccountStatus.ACTIVE)
 
     async def _set_status(self, account_id: object, status: str) -> ConnectedAccount:

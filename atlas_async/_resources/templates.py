@@ -84,12 +84,14 @@ class Templates(Resource):
         )
 
     async def get(self, template_id: str) -> Template:
+        """One template: its roles, prefill keys and fields."""
         tid = path_id(template_id, "template_id")
         return await self._invoke(
             get_template.asyncio_detailed, Template, tid, atlas_account=self._account
         )
 
     def list(self, *, limit: int | None = None) -> AsyncPager[Template]:
+        """Templates: ``await`` for the first page, ``async for`` for every template."""
         check_limit(limit)
 
         async def fetch(cursor: str | None) -> Page[Template]:

@@ -705,3 +705,14 @@ def test_generated_endpoints_only_use_request_on_the_seam() -> None:
     for module in api.rglob("*.py"):
         uses.update(re.findall(r"get_async_httpx_client\(\)\.(\w+)", module.read_text()))
     assert uses == {"request"}
+
+
+def test_a_callers_send_key_stays_within_the_contracts_length() -> None:
+    from atlas_async._resources.envelopes import _versioned_key
+
+    assert _versioned_key("mine", 3) == "mine-v3"
+    long = "k" * 255
+    derived = _versioned_key(long, 12)
+    assert len(derived) <= 255
+    assert derived.endswith("-v12")
+    assert derived != _versioned_key("k" * 254 + "j", 12)
