@@ -513,3 +513,23 @@ async def test_wrong_api_key_is_authentication_error(make_client: Any) -> None:
             "00000000-0000-4000-8000-000000000000"
         )
     assert "atlas_live_wrong" not in str(info.value)
+
+
+async def test_conflict_with_a_callers_key_uses_a_versioned_key(
+    atlas: Atlas, make_client: Any, fake: FakeAtlas
+) -> None:
+    eid = await _ready(atlas)
+    _patch_before_each_send(atlas, make_client(), times=1)
+    keys: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        if request.url.path.endswith("/send"):
+            keys.append(request.headers["Idempotency-Key"])
+
+    atlas._transport.http.event_hooks["request"].append(record)
+    credits = fake.credits()
+    env = await atlas.envelopes.send(eid, idempotency_key="send-order-7")
+    assert env.status == EnvelopeStatus.PENDING
+    assert keys[0] == "send-order-7"  # the caller's key, untouched, for what they asked
+    assert keys[1] == f"send-order-7-v{env.fields_version}"  # a new request, a new key
+    assert fake.credits() == credits - 1
