@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from dataclasses import dataclass
 
 from ._errors import AtlasError
 
@@ -19,6 +18,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "MissingAPIKeyError",
+    "account_from_env",
     "resolve_api_key",
     "resolve_base_url",
     "validate_account",
@@ -83,11 +83,3 @@ def validate_account(account: str | None) -> str | None:
 
 def account_from_env() -> str | None:
     return validate_account(os.environ.get("ATLAS_ACCOUNT") or None)
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The resolved, validated configuration shared by an ``Atlas`` and all its copies."""
-
-    base_url: str
-    api_key: str | None
