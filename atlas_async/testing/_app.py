@@ -536,8 +536,8 @@ class _Api:
             data = env.signed_pdf
         if self.fake.pdf_redirect:
             # As Atlas may: a 302 to a presigned storage URL on another host.
-            url = f"{self.fake.storage_url()}/storage/{env.envelope_id}.pdf"
-            sig = self.fake.storage_signature(env.envelope_id)
+            url = f"{self.fake._storage_url()}/storage/{env.envelope_id}.pdf"
+            sig = self.fake._storage_signature(env.envelope_id)
             return Response(status_code=302, headers={"Location": f"{url}?sig={sig}"})
         return _pdf_response(env.envelope_id, data)
 
@@ -545,7 +545,7 @@ class _Api:
         """The presigned storage URL: no API key, and (like S3) it refuses one if sent."""
         envelope_id = request.path_params["name"].removesuffix(".pdf")
         sig = request.query_params.get("sig", "")
-        if not secrets.compare_digest(sig, self.fake.storage_signature(envelope_id)):
+        if not secrets.compare_digest(sig, self.fake._storage_signature(envelope_id)):
             raise ApiError(403, "forbidden", "Invalid or expired storage signature.")
         if "authorization" in request.headers:
             self.fake.leaked_credentials.append(request.headers["authorization"])
@@ -619,15 +619,11 @@ class _Api:
         parties = parse_parties(body.get("parties"))
         if not parties:
             raise bad_request("parties are required.", code="parties_required")
-        prefill = body.get("prefill") or {}
-        metadata = body.get("metadata")
-        webhook_url = body.get("webhook_url")
-        if not isinstance(prefill, dict) or (
-            metadata is not None and not isinstance(metadata, dict)
-        ):
-            raise bad_request("prefill and metadata must be objects.")
-        if webhook_url is not None and not isinstance(webhook_url, str):
-            raise bad_request("webhook_url must be a string.")
+        prefill = body.get("prefill", {})
+        if not isinstance(prefill, dict) or not all(isinstance(v, str) for v in prefill.values()):
+            raise bad_request("prefill must be an object of strings.")
+        metadata = _metadata(body.get("metadata"))
+        webhook_url = _url(body.get("webhook_url"), "webhook_url")
         auto_send = _boolish(body.get("auto_send", True), "auto_send")
 
         async def op() -> tuple[int, Any]:
@@ -817,7 +813,7 @@ class _Api:
         answers = [
             a
             for m in batch
-            if (a := handle_rpc(self.state, ctx.org, ctx.key, m, to_pdf)) is not None
+            if (a := handle_rpc(self.state, ctx.org, ctx.key, m, to_pdf, ctx.scopes)) is not None
         ]
         if not answers:
             return Response(status_code=202)

@@ -392,7 +392,7 @@ class FakeAtlas:
 
     # ---- signed-PDF storage (pdf_redirect)
 
-    def storage_url(self) -> str:
+    def _storage_url(self) -> str:
         """The storage host: a different host name than the API, on the same server."""
         parts = urlsplit(self.base_url)
         host = parts.hostname or ""
@@ -403,7 +403,7 @@ class FakeAtlas:
             f"{parts.scheme}://{other}:{parts.port}" if parts.port else f"{parts.scheme}://{other}"
         )
 
-    def storage_signature(self, envelope_id: str) -> str:
+    def _storage_signature(self, envelope_id: str) -> str:
         return hmac.new(self._storage_secret, envelope_id.encode(), hashlib.sha256).hexdigest()
 
     # ---- discovery

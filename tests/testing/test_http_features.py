@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -374,9 +375,8 @@ async def test_discovery_documents(client: httpx.AsyncClient) -> None:
     assert "openapi.json" in (await client.get("/llms.txt")).text
 
 
-async def test_oauth_access_token_is_a_rest_bearer(
-    client: httpx.AsyncClient, fake: FakeAtlas
-) -> None:
+async def read_only_token(client: httpx.AsyncClient) -> str:
+    """An OAuth access token with only ``envelopes:read``, through DCR + PKCE against the fake."""
     redirect = "http://127.0.0.1:9/cb"
     reg = await client.post(
         "/oauth/register",
@@ -416,7 +416,13 @@ async def test_oauth_access_token_is_a_rest_bearer(
             "code_verifier": verifier,
         },
     )
-    access = token.json()["access_token"]
+    return str(token.json()["access_token"])
+
+
+async def test_oauth_access_token_is_a_rest_bearer(
+    client: httpx.AsyncClient, fake: FakeAtlas
+) -> None:
+    access = await read_only_token(client)
     eid = await create_ready(client, fake)
     r = await client.get(f"/api/envelope/{eid}", headers=bearer(access))
     assert r.status_code == 200  # the default org consented
@@ -450,3 +456,55 @@ async def test_pdf_redirect_to_storage_refuses_a_leaked_key() -> None:
         assert ok.content == fake.signed_pdf(eid)
         forged = await anonymous.get(location.replace("sig=", "sig=0"))
         assert forged.status_code == 403
+
+
+async def test_mcp_tools_respect_oauth_scopes(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
+    access = await read_only_token(client)
+    eid = await create_ready(client, fake)
+
+    async def call(name: str) -> dict[str, Any]:
+        message = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": name, "arguments": {"envelope_id": eid}},
+        }
+        r = await client.post("/api/mcp", json=message, headers=bearer(access))
+        result: dict[str, Any] = r.json()["result"]
+        return result
+
+    assert (await call("get_envelope"))["isError"] is False
+    denied = await call("send_envelope")
+    assert denied["isError"] is True
+    assert "insufficient_scope" in denied["content"][0]["text"]
+    assert fake.envelope(eid)["status"] == "draft"
+
+
+async def test_template_send_validates_its_body(client: httpx.AsyncClient) -> None:
+    fields = [
+        {
+            "type": "signature",
+            "page": 1,
+            "x_pct": 0.1,
+            "y_pct": 0.8,
+            "w_pct": 0.3,
+            "h_pct": 0.05,
+            "party_order": 1,
+        }
+    ]
+    up = await client.post(
+        "/api/templates/upload",
+        data={"name": "T", "fields": json.dumps(fields)},
+        files={"file": ("t.pdf", PDF)},
+    )
+    tid = up.json()["template"]["template_id"]
+    party = [{"email": "c@x.io", "name": "C", "role": "Signer"}]
+    for extra in (
+        {"prefill": {"k": 1}},
+        {"metadata": {"external_id": 5}},
+        {"webhook_url": "ftp://x"},
+        {"auto_send": "yes"},
+        {"parties": []},
+    ):
+        r = await client.post(f"/api/templates/{tid}/send", json={"parties": party, **extra})
+        assert r.status_code == 400, extra
