@@ -140,6 +140,26 @@ def test_every_envelope_and_template_call_accepts_atlas_account() -> None:
             assert "Atlas-Account" in names, op["operationId"]
 
 
+def test_atlas_account_operations_document_its_403_and_404() -> None:
+    # ATLAS_API.md: a non-platform key sending Atlas-Account is 403 `platform_key_required`; an
+    # unknown account is 404 on every envelope and template call (create included).
+    for _, _, op in _operations():
+        names = {_resolve(p)["name"] for p in op.get("parameters", [])}
+        if "Atlas-Account" in names:
+            missing = {"403", "404"} - op["responses"].keys()
+            assert not missing, (op["operationId"], sorted(missing))
+
+
+def test_every_operation_with_a_request_body_documents_400() -> None:
+    # A malformed body (not JSON, a property of the wrong type) is 400 on every operation.
+    missing = [
+        op["operationId"]
+        for _, _, op in _operations()
+        if "requestBody" in op and "400" not in op["responses"]
+    ]
+    assert missing == []
+
+
 def test_rest_responses_carry_x_request_id_and_429_carries_retry_after() -> None:
     for _, path, op in _operations():
         if not path.startswith("/api/"):

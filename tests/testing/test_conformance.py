@@ -55,14 +55,6 @@ SETTINGS: Any = settings(
 )
 
 
-# Places where openapi.json disagrees with ATLAS_API.md (which wins). Each is reported to the
-# contract owner with the exact fix; the check is skipped only for that operation and status.
-KNOWN_SPEC_GAPS: dict[tuple[str, int], str] = {
-    # ATLAS_API.md: a malformed body is 400 everywhere; the spec omits 400 on void.
-    ("POST /api/envelope/{id}/void", 400): "status_code_conformance",
-    # ATLAS_API.md: an unknown Atlas-Account is 404 on every envelope call; create omits 404.
-    ("POST /api/envelope", 404): "status_code_conformance",
-}
 # OAuth operations share no state with envelopes: checked per operation, kept out of the
 # stateful scenarios (where they would only spend steps).
 OAUTH = "/oauth/"
@@ -71,9 +63,7 @@ OAUTH = "/oauth/"
 def _validate(case: schemathesis.Case) -> None:
     FAKE.reset()  # each example starts from a clean emulator (idempotency keys, envelopes)
     response = case.call(headers=AUTH)
-    gap = KNOWN_SPEC_GAPS.get((f"{case.method} {case.operation.path}", response.status_code))
-    excluded = [getattr(schemathesis.checks, gap)] if gap else []
-    case.validate_response(response, headers=AUTH, excluded_checks=excluded)
+    case.validate_response(response, headers=AUTH)
 
 
 @schema.parametrize()
@@ -177,18 +167,6 @@ class EmulatorWorkflow(stateful_schema.as_state_machine()):  # type: ignore[misc
 
     def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
         return {"headers": AUTH}
-
-    def validate_response(
-        self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
-    ) -> None:
-        gap = KNOWN_SPEC_GAPS.get((f"{case.method} {case.operation.path}", response.status_code))
-        excluded = [getattr(schemathesis.checks, gap)] if gap else None
-        case.validate_response(
-            response,
-            additional_checks=additional_checks,
-            excluded_checks=excluded,
-            transport_kwargs=kwargs or None,
-        )
 
 
 EmulatorWorkflow.TestCase.settings = settings(
