@@ -1027,9 +1027,9 @@ def _clean_field(raw: Any, i: int) -> dict[str, Any]:
     for name, v in (("page", page), ("party_order", order)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise bad_request(f"fields[{i}].{name} must be an integer >= 1.", "invalid_fields")
-    label = raw.get("label")
-    if "label" in raw and not isinstance(label, str):
-        raise bad_request(f"fields[{i}].label must be a string.", "invalid_fields")
+    label = raw.get("label")  # nullable, like Field.label: a field read back is sent as is
+    if label is not None and not isinstance(label, str):
+        raise bad_request(f"fields[{i}].label must be a string or null.", "invalid_fields")
     required = raw.get("required", True)
     if not isinstance(required, bool):
         raise bad_request(f"fields[{i}].required must be a boolean.", "invalid_fields")

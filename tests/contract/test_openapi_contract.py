@@ -316,6 +316,27 @@ def test_example_validates_against_its_schema(
     assert errors == [], where
 
 
+def _types(schema: dict[str, Any]) -> set[str]:
+    kind = _resolve(schema).get("type", "any")
+    return set(kind) if isinstance(kind, list) else {kind}
+
+
+def test_fields_read_from_a_get_can_be_patched_straight_back() -> None:
+    # Every Field property FieldInput also declares must accept whatever a GET returns in it
+    # (a null `label` included); `value` and the rest travel as additional properties.
+    schemas = SPEC["components"]["schemas"]
+    read, write = schemas["Field"]["properties"], schemas["FieldInput"]["properties"]
+    narrower = {
+        name: sorted(_types(read[name]) - _types(write[name]))
+        for name in read.keys() & write.keys()
+        if not _types(read[name]) <= _types(write[name])
+    }
+    assert narrower == {}
+    example = {**schemas["Field"]["examples"][0], "label": None}
+    root = {"$ref": "#/components/schemas/FieldInput", "components": SPEC["components"]}
+    assert list(jsonschema.Draft202012Validator(root).iter_errors(example)) == []
+
+
 def test_an_invalid_example_would_be_caught() -> None:
     # guards the test above against validating nothing (e.g. a ref that resolves to `{}`)
     root = {"$ref": "#/components/schemas/Envelope", "components": SPEC["components"]}

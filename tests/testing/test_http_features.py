@@ -210,6 +210,28 @@ async def test_send_conflicts_carry_current_version(
     assert again.json()["error"]["code"] == "invalid_state"
 
 
+async def test_fields_read_back_are_patched_straight_back_null_labels_included(
+    client: httpx.AsyncClient, fake: FakeAtlas
+) -> None:
+    unlabelled = {"type": "date", "page": 1, "x_pct": 0.6, "y_pct": 0.8, "w_pct": 0.2}
+    fake.set_detection("ready", fields=[{**unlabelled, "h_pct": 0.04, "label": None}], count=1)
+    eid = await create_ready(client, fake)
+    read = (await client.get(f"/api/envelope/{eid}")).json()
+    assert [f["label"] for f in read["fields"]] == [None]  # Field.label is nullable
+    patched = await client.patch(
+        f"/api/envelope/{eid}/fields",
+        json={"fields": read["fields"], "fields_version": read["fields_version"]},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["fields"] == read["fields"]
+    not_a_label = [{**read["fields"][0], "label": 7}]
+    bad = await client.patch(
+        f"/api/envelope/{eid}/fields",
+        json={"fields": not_a_label, "fields_version": patched.json()["fields_version"]},
+    )
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_fields")
+
+
 async def test_void_remind_decline_over_http(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
     eid = await create_ready(client, fake)
     await client.post(f"/api/envelope/{eid}/send", json={})

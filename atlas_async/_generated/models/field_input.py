@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -24,7 +24,7 @@ class FieldInput:
         x_pct (float): Left edge, fraction of page width.
         y_pct (float): Top edge, fraction of page height.
         field_id (str | Unset): Existing field to keep or move; omit for a new field.
-        label (str | Unset):
+        label (None | str | Unset):
         required (bool | Unset):
     """
 
@@ -36,7 +36,7 @@ class FieldInput:
     x_pct: float
     y_pct: float
     field_id: str | Unset = UNSET
-    label: str | Unset = UNSET
+    label: None | str | Unset = UNSET
     required: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -57,7 +57,11 @@ class FieldInput:
 
         field_id = self.field_id
 
-        label = self.label
+        label: None | str | Unset
+        if isinstance(self.label, Unset):
+            label = UNSET
+        else:
+            label = self.label
 
         required = self.required
 
@@ -102,7 +106,14 @@ class FieldInput:
 
         field_id = d.pop("field_id", UNSET)
 
-        label = d.pop("label", UNSET)
+        def _parse_label(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        label = _parse_label(d.pop("label", UNSET))
 
         required = d.pop("required", UNSET)
 
