@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._transport import Call
+    from .._waiters import Subscription
 
 __all__ = ["ConflictHook", "Envelopes", "SignedPDFStream", "SigningStatus"]
 
@@ -488,11 +489,9 @@ class Envelopes(Resource):
                 outcome = _terminal(eid, progress.status, "poll", progress)
                 if outcome is not None:
                     return outcome
-                woke = await sub.wait(backoff.next())
-                if woke and sub.last_status is not None:
-                    outcome = _terminal(eid, sub.last_status, "webhook", None)
-                    if outcome is not None:
-                        return outcome
+                outcome = await _until_next_poll(eid, sub, backoff.next())
+                if outcome is not None:
+                    return outcome
         raise WaitTimeoutError(
             f"envelope {eid} was not signed within {limit:g} s"
             + (f" ({last.signed_count}/{last.total} signed)" if last is not None else ""),
@@ -667,6 +666,36 @@ class Envelopes(Resource):
                 await anyio.Path(partial).unlink(missing_ok=True)
             raise
         return target
+
+
+# What a webhook may report while we wait: news we can act on without asking the server.
+_NOT_YET = frozenset({EnvelopeStatus.DRAFT, EnvelopeStatus.PENDING})
+
+
+async def _until_next_poll(eid: str, sub: Subscription, interval: float) -> SigningStatus | None:
+    """Sleep until the next ``/status`` poll is due, listening to webhooks meanwhile.
+
+    A terminal status (signed, declined, voided) ends the wait here, with no request. A
+    non-terminal one (``pending`` from envelope.sent / envelope.viewed) tells us nothing the
+    last poll did not, so the sleep goes on to its original end rather than spending a request.
+    A notification without a status, or with one this SDK does not know, ends the sleep early:
+    something happened that only the server can describe, so the caller polls now.
+    """
+    deadline = anyio.current_time() + interval
+    while True:
+        remaining = deadline - anyio.current_time()
+        if remaining <= 0 or not await sub.wait(remaining):
+            return None
+        # Consume what woke us, so an older status is never read as the next notification's.
+        status, sub.last_status = sub.last_status, None
+        if not status:
+            return None
+        outcome = _terminal(eid, status, "webhook", None)
+        if outcome is not None:
+            return outcome
+        if status not in _NOT_YET:
+            return None
+        logger.debug("atlas_async: envelope %s: webhook says %s; still waiting", eid, status)
 
 
 def _token_of(sign_url: str) -> str:

@@ -397,6 +397,61 @@ async def test_webhook_declined_raises(atlas: Atlas) -> None:
     assert len(raised) == 1
 
 
+def _status_polls(fake: FakeAtlas, eid: str) -> int:
+    return sum(1 for r in fake.requests if r.path == f"/api/envelope/{eid}/status")
+
+
+async def test_non_final_webhooks_keep_the_waiter_waiting(atlas: Atlas, fake: FakeAtlas) -> None:
+    eid = await _sent(atlas)
+    polled, _ = _event_after(atlas, "GET", "/status")
+    result: list[Any] = []
+
+    async def waiter() -> None:
+        result.append(await atlas.envelopes.wait_until_signed(eid, timeout=30, poll_interval=25))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiter)
+        with anyio.fail_after(5):
+            await polled.wait()
+        assert _status_polls(fake, eid) == 1
+        for status in ("pending", "pending", "draft"):  # envelope.sent, envelope.viewed...
+            assert atlas._waiters.notify(eid, status) == 1
+            await anyio.wait_all_tasks_blocked()  # the waiter has seen it and sleeps again
+            assert _status_polls(fake, eid) == 1  # ...cost no request
+        assert not result  # and did not end the wait
+        atlas._waiters.notify(eid, "signed")
+    assert result[0].source == "webhook"
+    assert _status_polls(fake, eid) == 1
+
+
+async def test_a_webhook_without_a_known_status_makes_the_waiter_poll(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    eid = await _sent(atlas)
+    polled, _ = _event_after(atlas, "GET", "/status")
+    raised: list[BaseException] = []
+
+    async def waiter() -> None:
+        try:
+            await atlas.envelopes.wait_until_signed(eid, timeout=30, poll_interval=25)
+        except EnvelopeVoidedError as exc:
+            raised.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiter)
+        with anyio.fail_after(5):
+            await polled.wait()
+        for status, polls in ((None, 2), ("archived", 3)):  # unknown: only the server can say
+            atlas._waiters.notify(eid, status)
+            with anyio.fail_after(5):
+                while _status_polls(fake, eid) < polls:
+                    await anyio.wait_all_tasks_blocked()
+        await atlas.envelopes.void(eid)
+        atlas._waiters.notify(eid, None)  # the next poll sees the void
+    assert len(raised) == 1
+    assert _status_polls(fake, eid) == 3 + 1
+
+
 # The whole flow -------------------------------------------------------------------------------------
 
 
