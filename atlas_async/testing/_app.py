@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -167,7 +168,9 @@ class _Edge:
     def _status_fault(fault: Fault, rid: str) -> Response:
         headers = {}
         if fault.retry_after is not None:
-            headers["Retry-After"] = f"{fault.retry_after:g}"
+            # Retry-After is an integer in the contract (and in RFC 9110's delay-seconds): a
+            # fractional ask is rounded up, so a client never retries before it was told to.
+            headers["Retry-After"] = str(math.ceil(fault.retry_after))
         if fault.body is not None:
             return Response(fault.body, fault.status, headers, media_type=fault.content_type)
         codes = {

@@ -71,8 +71,9 @@ class Faults:
         - ``latency``: sleep ``seconds`` before handling (after the idempotency key is reserved,
           so a concurrent duplicate sees 409 ``idempotency_key_in_use``); /api routes only.
         - ``status``: answer ``status`` (429, 500, 502, 503...) without touching state; 429 and 503
-          carry ``Retry-After: retry_after`` when given. ``body`` replaces the JSON error body
-          (e.g. a proxy's HTML page, sent with ``content_type``).
+          carry ``Retry-After: retry_after`` when given (whole seconds, rounded up: 1.5 sends 2).
+          ``body`` replaces the JSON error body (e.g. a proxy's HTML page, sent with
+          ``content_type``).
         - ``drop_before``: the connection drops before the server does anything.
         - ``drop_after``: the server commits the effect, then the connection drops (the answer is
           lost; a retry with the same Idempotency-Key gets the replay).

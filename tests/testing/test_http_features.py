@@ -104,6 +104,15 @@ async def test_status_faults_do_not_touch_state(client: httpx.AsyncClient, fake:
     assert (r.status_code, r.text, html.fired) == (502, "<html>Bad gateway</html>", 1)
 
 
+@pytest.mark.parametrize(("status", "asked", "sent"), [(429, 1.5, "2"), (503, 0.2, "1")])
+async def test_retry_after_is_whole_seconds_rounded_up(
+    client: httpx.AsyncClient, fake: FakeAtlas, status: int, asked: float, sent: str
+) -> None:
+    fake.faults.add("status", "GET /api/envelopes", status=status, retry_after=asked)
+    r = await client.get("/api/envelopes")
+    assert (r.status_code, r.headers["Retry-After"]) == (status, sent)
+
+
 async def test_drop_before_commits_nothing(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
     fake.faults.add("drop_before", "POST /api/envelope")
     with pytest.raises(httpx.RemoteProtocolError):
