@@ -19,6 +19,8 @@ from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     account_from_env,
+    check_base_url_security,
+    resolve_allow_insecure_http,
     resolve_api_key,
     resolve_base_url,
     validate_account,
@@ -72,8 +74,12 @@ class Atlas:
     """The asynchronous Atlas client.
 
     ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=2, auth=None,
-    http_client=None)``. Unset values come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL`` and
-    ``ATLAS_ACCOUNT``. ``auth`` takes a TokenProvider (e.g. ``atlas_async.oauth``) instead of a
+    http_client=None, allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``,
+    ``ATLAS_BASE_URL``, ``ATLAS_ACCOUNT`` and ``ATLAS_ALLOW_INSECURE_HTTP``.
+
+    A plain ``http://`` base URL is refused (ValueError) unless its host is loopback,
+    ``localhost``/``*.localhost`` or a ``*.test`` name, or ``allow_insecure_http=True`` is given:
+    the credentials would otherwise cross the network in clear text. ``auth`` takes a TokenProvider (e.g. ``atlas_async.oauth``) instead of a
     key. ``http_client`` takes an ``httpx.AsyncClient`` you configured yourself (proxies,
     certificates, event hooks); you then own its lifetime, and its redirects are never followed
     automatically.
@@ -97,6 +103,7 @@ class Atlas:
         max_retries: int = DEFAULT_MAX_RETRIES,
         auth: TokenProvider | None = None,
         http_client: object | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
         from ._transport import Transport
 
@@ -110,12 +117,16 @@ class Atlas:
             key = resolve_api_key(api_key)
         http = _check_http_client(http_client)
         timeout = _check_timeout(timeout)
+        url = resolve_base_url(base_url)
+        insecure = resolve_allow_insecure_http(allow_insecure_http)
+        check_base_url_security(url, insecure)
         transport = Transport(
-            base_url=resolve_base_url(base_url),
+            base_url=url,
             api_key=key,
             auth=auth,
             http_client=http,
             timeout=timeout,
+            allow_insecure_http=insecure,
         )
         account = validate_account(account) if account is not None else account_from_env()
         self._init(

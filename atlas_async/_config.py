@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from ipaddress import ip_address
+from urllib.parse import urlsplit
 
 from ._errors import AtlasError
 
@@ -19,6 +21,9 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MissingAPIKeyError",
     "account_from_env",
+    "allows_plain_http",
+    "check_base_url_security",
+    "resolve_allow_insecure_http",
     "resolve_api_key",
     "resolve_base_url",
     "validate_account",
@@ -59,6 +64,59 @@ def resolve_base_url(base_url: str | None) -> str:
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"base_url must start with https:// or http://, got {url!r}")
     return url
+
+
+_TRUTHY = frozenset({"1", "true", "yes", "on"})
+
+
+def allows_plain_http(url: str) -> bool:
+    """True when ``url`` is https, or plain http to a host that cannot be on the public internet.
+
+    Those hosts: loopback addresses (127.0.0.0/8, ::1), ``localhost`` and ``*.localhost`` (which
+    RFC 6761 section 6.3 pins to loopback), and ``*.test`` names (RFC 6761 section 6.2: reserved
+    for testing and never delegated in the public DNS; the emulator's in-process base URL is
+    ``http://atlas.test``). Anything else over plain http would put the credentials on the wire
+    in clear text, where any hop can read them.
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http" or not host:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".test")):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_allow_insecure_http(allow: bool | None) -> bool:
+    """The explicit opt-in to plain http on other hosts: the argument, else
+    ``ATLAS_ALLOW_INSECURE_HTTP`` (``1``/``true``/``yes``), so a base URL that comes from the
+    environment (an emulator in docker compose, say) can be opted in from the same place."""
+    if allow is None:
+        return os.environ.get("ATLAS_ALLOW_INSECURE_HTTP", "").strip().lower() in _TRUTHY
+    if not isinstance(allow, bool):
+        raise TypeError(f"allow_insecure_http must be a bool, got {type(allow).__name__}")
+    return allow
+
+
+def check_base_url_security(base_url: str, allow_insecure_http: bool) -> None:
+    """Refuse, before any request, to send credentials over plain http to a real host."""
+    if allow_insecure_http or allows_plain_http(base_url):
+        return
+    host = urlsplit(base_url).hostname
+    raise ValueError(
+        f"refusing to send Atlas credentials over plain http to {host!r}: use https://, or, for "
+        "a test server you trust, pass Atlas(allow_insecure_http=True) or set "
+        "ATLAS_ALLOW_INSECURE_HTTP=1 (plain http needs no opt-in on loopback, localhost and "
+        "*.test hosts)"
+    )
 
 
 def validate_account(account: str | None) -> str | None:

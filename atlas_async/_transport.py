@@ -26,6 +26,7 @@ import anyio
 import httpx
 
 from ._auth import TokenProvider
+from ._config import allows_plain_http
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -140,8 +141,10 @@ class Transport:
         auth: TokenProvider | None,
         http_client: httpx.AsyncClient | None,
         timeout: float,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url
+        self.allow_insecure_http = allow_insecure_http
         self._api_key = api_key
         self._auth = auth
         if http_client is None:
@@ -315,7 +318,11 @@ class Transport:
         """Stream a GET that may answer 3xx (the signed-PDF download).
 
         A redirect to another origin (a storage bucket's signed URL) is followed with no
-        Authorization, Atlas-Account or cookies: the API key never leaves the API host.
+        Authorization, Atlas-Account or cookies: the API key never leaves the API host. A redirect
+        to plain http on a public host is refused (APIStatusError with the 3xx status): the
+        presigned URL is itself a credential for the signed contract, and the document would
+        cross the network in clear text. Plain http is followed where the base URL would be
+        allowed it: loopback, ``localhost``, ``*.test``, or with ``allow_insecure_http``.
         """
         call = call.with_(stream=True)
         for _ in range(MAX_REDIRECTS + 1):
@@ -327,6 +334,25 @@ class Transport:
             if not location:
                 raise error_from_response(response.status_code, response.headers, b"")
             target = request.url.join(location)
+            # Never keep Location on an error: a presigned URL's query string is a credential.
+            kept = {k: v for k, v in response.headers.items() if k.lower() != "location"}
+            if target.scheme not in ("http", "https"):
+                raise APIStatusError(
+                    f"refusing to follow a redirect to a {target.scheme!r} URL",
+                    status_code=response.status_code,
+                    request_id=response.headers.get("x-request-id"),
+                    headers=kept,
+                )
+            if not (self.allow_insecure_http or allows_plain_http(str(target))):
+                # Only scheme and host: the query string of a presigned URL is a credential.
+                raise APIStatusError(
+                    f"refusing to follow a redirect to plain http on {target.host!r}: the "
+                    "document would cross the network unencrypted (allow_insecure_http=True "
+                    "permits it for a test server)",
+                    status_code=response.status_code,
+                    request_id=response.headers.get("x-request-id"),
+                    headers=kept,
+                )
             if _origin(target) == _origin(request.url) and call.credentials:
                 request = self.build(call, "GET", str(target))
             else:

@@ -562,6 +562,54 @@ async def test_download_to_a_path_leaves_nothing_on_error(atlas: Atlas, tmp_path
     assert [p async for p in anyio.Path(tmp_path).iterdir()] == []
 
 
+async def _signed_behind_a_redirect(fake: FakeAtlas, atlas: Atlas) -> str:
+    eid = await _sent(atlas)
+    await fake.sign(eid)
+    await fake.sign(eid)
+    return eid
+
+
+def _storage_fetches(fake: FakeAtlas) -> list[int | None]:
+    return [r.status for r in fake.requests if r.path.startswith("/storage/")]
+
+
+async def test_pdf_redirect_to_storage_is_followed_without_credentials(tmp_path: Path) -> None:
+    # As Atlas may: the PDF endpoint answers 302 to a presigned URL on another host, which (like
+    # S3) rejects a request that carries an Authorization header. In process, no sockets.
+    fake = FakeAtlas(detection_delay=0.0, pdf_redirect=True)
+    async with (
+        httpx.AsyncClient(transport=fake.transport()) as http,
+        Atlas(fake.api_key, base_url=fake.base_url, http_client=http) as atlas,
+    ):
+        eid = await _signed_behind_a_redirect(fake, atlas)
+        expected = fake.signed_pdf(eid)
+        assert await atlas.envelopes.download_signed_pdf(eid) == expected
+        target = await atlas.envelopes.download_signed_pdf(eid, tmp_path / "signed.pdf")
+        assert await anyio.Path(target).read_bytes() == expected
+        async with atlas.envelopes.stream_signed_pdf(eid, chunk_size=256) as stream:
+            chunks = [chunk async for chunk in stream]
+        assert len(chunks) > 1
+        assert b"".join(chunks) == expected
+        tenant_copy = atlas.with_options(timeout=5.0)  # a copy follows it the same way
+        assert await tenant_copy.envelopes.download_signed_pdf(eid) == expected
+    assert fake.leaked_credentials == []
+    assert _storage_fetches(fake) == [200, 200, 200, 200]
+    pdf_answers = [r.status for r in fake.requests if r.path.endswith(f"{eid}/pdf")]
+    assert pdf_answers == [302, 302, 302, 302]
+
+
+async def test_pdf_redirect_over_real_sockets(tmp_path: Path) -> None:
+    # Served on 127.0.0.1, the storage host is "localhost": another origin, over TCP, with the
+    # client's own connection pool.
+    fake = FakeAtlas(detection_delay=0.0, pdf_redirect=True)
+    async with fake.serve() as url, Atlas(fake.api_key, base_url=url) as atlas:
+        eid = await _signed_behind_a_redirect(fake, atlas)
+        target = await atlas.envelopes.download_signed_pdf(eid, tmp_path / "signed.pdf")
+        assert await anyio.Path(target).read_bytes() == fake.signed_pdf(eid)
+    assert fake.leaked_credentials == []
+    assert _storage_fetches(fake) == [200]
+
+
 async def test_wrong_api_key_is_authentication_error(make_client: Any) -> None:
     with pytest.raises(AuthenticationError) as info:
         await make_client(api_key="atlas_live_wrong").envelopes.get(

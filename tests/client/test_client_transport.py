@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import uuid
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -716,3 +717,135 @@ def test_a_callers_send_key_stays_within_the_contracts_length() -> None:
     assert len(derived) <= 255
     assert derived.endswith("-v12")
     assert derived != _versioned_key("k" * 254 + "j", 12)
+
+
+# Plain http: credentials never cross the network in clear text ----------------------------------
+
+PUBLIC_HTTP = [
+    "http://api.example.com",
+    "http://atlaswork.ai",
+    "http://10.0.0.5:8080",
+    "http://localhost.evil.example",
+    "http://127.0.0.1.nip.io",
+    "http://atlas.test.evil.example",
+    "http://test",
+]
+LOCAL_HTTP = [
+    "http://127.0.0.1:8080",
+    "http://127.8.9.10",
+    "http://localhost:4010",
+    "http://[::1]:8080",
+    "http://api.atlas.localhost",
+    "http://atlas.test",  # the emulator's in-process base URL
+    "http://storage.atlas.test/",
+    "https://api.example.com",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC_HTTP)
+def test_plain_http_to_a_public_host_is_refused(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ATLAS_ALLOW_INSECURE_HTTP", raising=False)
+    with pytest.raises(ValueError, match="plain http") as info:
+        Atlas(api_key=KEY, base_url=url)
+    assert KEY not in str(info.value)
+    assert "allow_insecure_http=True" in str(info.value)
+    monkeypatch.setenv("ATLAS_BASE_URL", url)
+    with pytest.raises(ValueError, match="plain http"):
+        Atlas(api_key=KEY)
+
+    class Provider:
+        async def token(self) -> str:
+            return "tok"
+
+        async def refresh(self, rejected: str) -> str | None:
+            return None
+
+    with pytest.raises(ValueError, match="plain http"):  # a bearer token is a credential too
+        Atlas(auth=Provider(), base_url=url)
+
+
+@pytest.mark.parametrize("url", LOCAL_HTTP)
+async def test_https_and_local_plain_http_need_no_opt_in(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ATLAS_ALLOW_INSECURE_HTTP", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # silently: no warning either
+        atlas = Atlas(api_key=KEY, base_url=url)
+    assert atlas.base_url == url.rstrip("/")
+    await atlas.aclose()
+
+
+async def test_plain_http_opt_in_by_argument_or_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "http://emulator:8080"  # say, the emulator in docker compose
+    monkeypatch.delenv("ATLAS_ALLOW_INSECURE_HTTP", raising=False)
+    async with Atlas(api_key=KEY, base_url=url, allow_insecure_http=True) as atlas:
+        assert atlas.base_url == url
+    for value in ("1", "true", "YES"):
+        monkeypatch.setenv("ATLAS_ALLOW_INSECURE_HTTP", value)
+        async with Atlas(api_key=KEY, base_url=url):
+            pass
+    with pytest.raises(ValueError, match="plain http"):  # the argument wins over the environment
+        Atlas(api_key=KEY, base_url=url, allow_insecure_http=False)
+    for value in ("0", "false", ""):
+        monkeypatch.setenv("ATLAS_ALLOW_INSECURE_HTTP", value)
+        with pytest.raises(ValueError, match="plain http"):
+            Atlas(api_key=KEY, base_url=url)
+    with pytest.raises(TypeError, match="allow_insecure_http"):
+        Atlas(api_key=KEY, base_url=url, allow_insecure_http="yes")  # type: ignore[arg-type]
+
+
+def _redirect_to(location: str, api_host: str) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == api_host and request.url.path.endswith("/pdf"):
+            return httpx.Response(302, headers={"Location": location, "X-Request-Id": "req_r"})
+        return httpx.Response(200, content=b"%PDF-1.7 signed")
+
+    return answer
+
+
+async def test_redirect_to_plain_http_on_a_public_host_is_refused() -> None:
+    location = "http://storage.example.net/signed.pdf?sig=presigned-secret"
+    rec = Recorder(_redirect_to(location, "api.atlas.test"))
+    with pytest.raises(atlas_async.APIStatusError, match="plain http") as info:
+        await make(rec).envelopes.download_signed_pdf(ENV_ID)
+    assert [r.url.host for r in rec.requests] == ["api.atlas.test"]  # storage never contacted
+    err = info.value
+    assert err.status_code == 302
+    assert err.request_id == "req_r"
+    assert "presigned-secret" not in str(err) + repr(err.headers)
+
+    # A downgrade on the API's own host is refused the same way.
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(
+            Recorder(_redirect_to("http://api.example.com/f.pdf", "api.example.com"))
+        )
+    )
+    atlas = Atlas(api_key=KEY, base_url="https://api.example.com", http_client=http)
+    with pytest.raises(atlas_async.APIStatusError, match="plain http"):
+        await atlas.envelopes.download_signed_pdf(ENV_ID)
+    rec = Recorder(_redirect_to("ftp://storage.example.net/f.pdf", "api.atlas.test"))
+    with pytest.raises(atlas_async.APIStatusError, match="'ftp'"):
+        await make(rec).envelopes.download_signed_pdf(ENV_ID)
+
+
+@pytest.mark.parametrize(
+    ("location", "opt_in"),
+    [
+        ("http://127.0.0.1:9000/signed.pdf?sig=s", False),  # a local storage emulator
+        ("http://storage.atlas.test/signed.pdf?sig=s", False),
+        ("http://storage.example.net/signed.pdf?sig=s", True),
+    ],
+)
+async def test_redirect_to_local_or_opted_in_plain_http_is_followed(
+    location: str, opt_in: bool
+) -> None:
+    rec = Recorder(_redirect_to(location, "api.atlas.test"))
+    atlas = make(rec, allow_insecure_http=opt_in)
+    assert await atlas.envelopes.download_signed_pdf(ENV_ID) == b"%PDF-1.7 signed"
+    api, storage = rec.requests
+    assert api.headers["Authorization"] == f"Bearer {KEY}"
+    assert str(storage.url) == location
+    assert "Authorization" not in storage.headers
