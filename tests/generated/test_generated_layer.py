@@ -11,6 +11,7 @@ import datetime
 import email.parser
 import importlib
 import inspect
+import io
 import json
 import pkgutil
 import re
@@ -128,7 +129,7 @@ async def test_multipart_create_sends_file_and_form_fields() -> None:
     recorder = Recorder(_json(201, answer))
     parties = [{"email": "jane@example.com", "name": "Jane Doe", "role": "Customer"}]
     body = models.CreateEnvelopeMultipart(
-        file=File(payload=__import__("io").BytesIO(PDF), file_name="contract.pdf"),
+        file=File(payload=io.BytesIO(PDF), file_name="contract.pdf"),
         parties=json.dumps(parties),
         metadata=json.dumps({"external_id": "crm-1"}),
         auto_send="false",
@@ -154,6 +155,26 @@ async def test_multipart_create_sends_file_and_form_fields() -> None:
     parsed = response.parsed
     assert isinstance(parsed, models.CreateEnvelopeResponse)
     assert parsed.to_dict() == answer
+
+
+MULTIPART_PATHS = ["/api/envelope", "/api/templates/upload", "/api/templates/infer-fields"]
+
+
+@pytest.mark.parametrize("path", MULTIPART_PATHS)
+def test_multipart_parts_go_out_as_the_contract_declares_them(path: str) -> None:
+    # The generated code sends every non-file part as a text/plain form field; the contract must
+    # say so (no `encoding` claiming application/json for a field that carries a JSON string).
+    media = SPEC["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
+    name = media["schema"]["$ref"].rsplit("/", 1)[1]
+    properties = SCHEMAS[name]["properties"]
+    texts = [p for p, s in properties.items() if s.get("format") != "binary"]
+    values: dict[str, Any] = {p: "[]" for p in texts}
+    values |= {p: File(payload=io.BytesIO(PDF)) for p in properties.keys() - set(texts)}
+    sent = {part: spec[2] for part, spec in getattr(models, name)(**values).to_multipart()}
+    declared = {
+        p: media.get("encoding", {}).get(p, {}).get("contentType", "text/plain") for p in texts
+    }
+    assert {p: sent[p] for p in texts} == declared
 
 
 @pytest.mark.anyio

@@ -140,23 +140,13 @@ class WireValidator:
 
 
 def _is_artefact(error: Any) -> bool:
-    """openapi-core (0.23, OpenAPI 3.1) false positives, each checked narrowly.
-
-    * binary content (``type: string, format: binary``: a multipart file part or an
-      application/pdf body) arrives as ``bytes``, which its 3.1 validator rejects as "not a string";
-    * a multipart part declared ``contentMediaType: application/json`` with an
-      ``encoding.contentType: application/json`` is JSON-decoded before the ``type: string``
-      check, so a well-formed JSON part is rejected as "not a string". The decoding itself
-      succeeding is the check that matters (malformed JSON fails differently).
-    """
+    """openapi-core (0.23, OpenAPI 3.1) false positive, checked narrowly: binary content
+    (``type: string, format: binary``: a multipart file part or an application/pdf body) arrives
+    as ``bytes``, which its 3.1 validator rejects as "not a string"."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator != "type" or schema.get("type") != "string":
         return False
-    if schema.get("format") == "binary" and isinstance(error.instance, bytes):
-        return True
-    return schema.get("contentMediaType") == "application/json" and isinstance(
-        error.instance, dict | list
-    )
+    return schema.get("format") == "binary" and isinstance(error.instance, bytes)
 
 
 def _only_validator_artefacts(exc: BaseException) -> bool:

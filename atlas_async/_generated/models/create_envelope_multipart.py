@@ -20,8 +20,8 @@ class CreateEnvelopeMultipart:
     Attributes:
         file (File): PDF or DOCX bytes (checked by content, not name). At most 25 MB.
         auto_send (str | Unset): Form boolean: `true` or `false` (default `false`).
-        metadata (str | Unset): JSON object (Metadata).
-        parties (str | Unset): JSON array of PartyInput.
+        metadata (str | Unset): A form field (text/plain) holding a JSON object (Metadata).
+        parties (str | Unset): A form field (text/plain) holding a JSON array of PartyInput.
         webhook_url (str | Unset):
     """
 

@@ -17,7 +17,8 @@ T = TypeVar("T", bound="UploadTemplateMultipart")
 class UploadTemplateMultipart:
     """
     Attributes:
-        fields (str): JSON array of fields (InferredField shape without `confidence`).
+        fields (str): A form field (text/plain) holding a JSON array of fields (InferredField shape without
+            `confidence`).
         file (File):
         name (str):
     """
