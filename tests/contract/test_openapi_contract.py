@@ -90,7 +90,7 @@ def test_documented_operation_is_present(
 ) -> None:
     op = SPEC["paths"][path][method.lower()]
     assert op["operationId"] == operation_id
-    present = {int(code) for code in op["responses"]}
+    present = {int(code) for code in op["responses"] if code.isdigit()}
     assert codes <= present, f"missing {sorted(codes - present)}"
 
 
@@ -158,6 +158,19 @@ def test_every_operation_with_a_request_body_documents_400() -> None:
         if "requestBody" in op and "400" not in op["responses"]
     ]
     assert missing == []
+
+
+def test_every_operation_documents_server_errors_once_as_a_5xx_range() -> None:
+    # ATLAS_API.md: `internal_error` 500, and clients retry any 5xx: one shared response.
+    for _, _, op in _operations():
+        codes = op["responses"].keys()
+        assert op["responses"].get("5XX") == {"$ref": "#/components/responses/ServerError"}
+        assert not [c for c in codes if c.startswith("5") and c != "5XX"], op["operationId"]
+    server_error = SPEC["components"]["responses"]["ServerError"]
+    media = server_error["content"]["application/json"]
+    assert media["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert list(server_error["content"]) == ["application/json"]  # see tests/wire: proxy pages
+    assert {"X-Request-Id", "Retry-After"} <= server_error["headers"].keys()
 
 
 def test_rest_responses_carry_x_request_id_and_429_carries_retry_after() -> None:
@@ -264,6 +277,7 @@ CHOSEN = [
     "/components/schemas/ConnectedAccountList",
     "/components/schemas/Error",
     "/components/schemas/ErrorBody",
+    "/components/responses/ServerError",  # 5XX: internal_error in the ErrorBody shape
     "/components/schemas/OAuthServerMetadata",
     *(f"/components/schemas/{name}" for name in EVENTS.values()),
 ]

@@ -24,6 +24,7 @@ import pytest
 
 import atlas_async._generated as generated
 from atlas_async._generated import AuthenticatedClient, models
+from atlas_async._generated.api.discovery import get_mcp_manifest
 from atlas_async._generated.api.envelopes import (
     create_envelope,
     download_signed_pdf,
@@ -238,6 +239,21 @@ async def test_documented_error_parses_with_current_fields_version() -> None:
     error = response.parsed
     assert isinstance(error, models.ErrorBody)  # returned, not raised: the client layer raises
     assert (error.error.code, error.current_fields_version) == ("fields_version_conflict", 3)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.anyio
+async def test_a_server_error_parses_as_the_documented_5xx_error_body(status: int) -> None:
+    # Every operation documents `5XX` (one shared ServerError response): the generator turns the
+    # range into `500 <= status <= 599` and parses the ErrorBody, on discovery calls too.
+    body = {"error": {"code": "internal_error", "message": "boom"}, "request_id": "req_5"}
+    recorder = Recorder(_json(status, body))
+    async with _client(recorder) as client:
+        envelope = await get_envelope.asyncio_detailed("env-1", client=client)
+        manifest = await get_mcp_manifest.asyncio_detailed(client=client)
+    for response in (envelope, manifest):
+        assert isinstance(response.parsed, models.ErrorBody)
+        assert response.parsed.error.code == "internal_error"
 
 
 @pytest.mark.anyio

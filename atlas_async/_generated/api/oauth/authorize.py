@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.authorize_code_challenge_method import AuthorizeCodeChallengeMethod
 from ...models.authorize_response_type import AuthorizeResponseType
+from ...models.error_body import ErrorBody
 from ...models.o_auth_error import OAuthError
 from ...types import UNSET, Response, Unset
 
@@ -53,7 +54,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | OAuthError | None:
+) -> Any | ErrorBody | OAuthError | None:
     if response.status_code == 302:
         response_302 = cast(Any, None)
         return response_302
@@ -63,6 +64,11 @@ def _parse_response(
 
         return response_400
 
+    if 500 <= response.status_code <= 599:
+        response_5xx = ErrorBody.from_dict(response.json())
+
+        return response_5xx
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -71,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | OAuthError]:
+) -> Response[Any | ErrorBody | OAuthError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -90,7 +96,7 @@ def sync_detailed(
     code_challenge: str,
     code_challenge_method: AuthorizeCodeChallengeMethod,
     scope: str | Unset = UNSET,
-) -> Response[Any | OAuthError]:
+) -> Response[Any | ErrorBody | OAuthError]:
     """Authorization endpoint (browser): PKCE S256, `state` required
 
     Args:
@@ -107,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | OAuthError]
+        Response[Any | ErrorBody | OAuthError]
     """
 
     kwargs = _get_kwargs(
@@ -137,7 +143,7 @@ def sync(
     code_challenge: str,
     code_challenge_method: AuthorizeCodeChallengeMethod,
     scope: str | Unset = UNSET,
-) -> Any | OAuthError | None:
+) -> Any | ErrorBody | OAuthError | None:
     """Authorization endpoint (browser): PKCE S256, `state` required
 
     Args:
@@ -154,7 +160,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | OAuthError
+        Any | ErrorBody | OAuthError
     """
 
     return sync_detailed(
@@ -179,7 +185,7 @@ async def asyncio_detailed(
     code_challenge: str,
     code_challenge_method: AuthorizeCodeChallengeMethod,
     scope: str | Unset = UNSET,
-) -> Response[Any | OAuthError]:
+) -> Response[Any | ErrorBody | OAuthError]:
     """Authorization endpoint (browser): PKCE S256, `state` required
 
     Args:
@@ -196,7 +202,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | OAuthError]
+        Response[Any | ErrorBody | OAuthError]
     """
 
     kwargs = _get_kwargs(
@@ -224,7 +230,7 @@ async def asyncio(
     code_challenge: str,
     code_challenge_method: AuthorizeCodeChallengeMethod,
     scope: str | Unset = UNSET,
-) -> Any | OAuthError | None:
+) -> Any | ErrorBody | OAuthError | None:
     """Authorization endpoint (browser): PKCE S256, `state` required
 
     Args:
@@ -241,7 +247,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | OAuthError
+        Any | ErrorBody | OAuthError
     """
 
     return (

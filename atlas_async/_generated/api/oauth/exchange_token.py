@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
 from ...models.o_auth_error import OAuthError
 from ...models.o_auth_token_request import OAuthTokenRequest
 from ...models.o_auth_token_response import OAuthTokenResponse
@@ -31,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> OAuthError | OAuthTokenResponse | None:
+) -> ErrorBody | OAuthError | OAuthTokenResponse | None:
     if response.status_code == 200:
         response_200 = OAuthTokenResponse.from_dict(response.json())
 
@@ -47,6 +48,11 @@ def _parse_response(
 
         return response_401
 
+    if 500 <= response.status_code <= 599:
+        response_5xx = ErrorBody.from_dict(response.json())
+
+        return response_5xx
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -55,7 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OAuthError | OAuthTokenResponse]:
+) -> Response[ErrorBody | OAuthError | OAuthTokenResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +74,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthTokenRequest,
-) -> Response[OAuthError | OAuthTokenResponse]:
+) -> Response[ErrorBody | OAuthError | OAuthTokenResponse]:
     """Token endpoint: code exchange (PKCE) or refresh (rotating)
 
     Args:
@@ -80,7 +86,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthError | OAuthTokenResponse]
+        Response[ErrorBody | OAuthError | OAuthTokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -98,7 +104,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthTokenRequest,
-) -> OAuthError | OAuthTokenResponse | None:
+) -> ErrorBody | OAuthError | OAuthTokenResponse | None:
     """Token endpoint: code exchange (PKCE) or refresh (rotating)
 
     Args:
@@ -110,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthError | OAuthTokenResponse
+        ErrorBody | OAuthError | OAuthTokenResponse
     """
 
     return sync_detailed(
@@ -123,7 +129,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthTokenRequest,
-) -> Response[OAuthError | OAuthTokenResponse]:
+) -> Response[ErrorBody | OAuthError | OAuthTokenResponse]:
     """Token endpoint: code exchange (PKCE) or refresh (rotating)
 
     Args:
@@ -135,7 +141,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthError | OAuthTokenResponse]
+        Response[ErrorBody | OAuthError | OAuthTokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +157,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthTokenRequest,
-) -> OAuthError | OAuthTokenResponse | None:
+) -> ErrorBody | OAuthError | OAuthTokenResponse | None:
     """Token endpoint: code exchange (PKCE) or refresh (rotating)
 
     Args:
@@ -163,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthError | OAuthTokenResponse
+        ErrorBody | OAuthError | OAuthTokenResponse
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
 from ...models.o_auth_client_registration import OAuthClientRegistration
 from ...models.o_auth_client_registration_request import OAuthClientRegistrationRequest
 from ...models.o_auth_error import OAuthError
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> OAuthClientRegistration | OAuthError | None:
+) -> ErrorBody | OAuthClientRegistration | OAuthError | None:
     if response.status_code == 201:
         response_201 = OAuthClientRegistration.from_dict(response.json())
 
@@ -43,6 +44,11 @@ def _parse_response(
 
         return response_400
 
+    if 500 <= response.status_code <= 599:
+        response_5xx = ErrorBody.from_dict(response.json())
+
+        return response_5xx
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -51,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OAuthClientRegistration | OAuthError]:
+) -> Response[ErrorBody | OAuthClientRegistration | OAuthError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +70,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthClientRegistrationRequest,
-) -> Response[OAuthClientRegistration | OAuthError]:
+) -> Response[ErrorBody | OAuthClientRegistration | OAuthError]:
     """RFC 7591 dynamic client registration
 
     Args:
@@ -76,7 +82,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthClientRegistration | OAuthError]
+        Response[ErrorBody | OAuthClientRegistration | OAuthError]
     """
 
     kwargs = _get_kwargs(
@@ -94,7 +100,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthClientRegistrationRequest,
-) -> OAuthClientRegistration | OAuthError | None:
+) -> ErrorBody | OAuthClientRegistration | OAuthError | None:
     """RFC 7591 dynamic client registration
 
     Args:
@@ -106,7 +112,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthClientRegistration | OAuthError
+        ErrorBody | OAuthClientRegistration | OAuthError
     """
 
     return sync_detailed(
@@ -119,7 +125,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthClientRegistrationRequest,
-) -> Response[OAuthClientRegistration | OAuthError]:
+) -> Response[ErrorBody | OAuthClientRegistration | OAuthError]:
     """RFC 7591 dynamic client registration
 
     Args:
@@ -131,7 +137,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthClientRegistration | OAuthError]
+        Response[ErrorBody | OAuthClientRegistration | OAuthError]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +153,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthClientRegistrationRequest,
-) -> OAuthClientRegistration | OAuthError | None:
+) -> ErrorBody | OAuthClientRegistration | OAuthError | None:
     """RFC 7591 dynamic client registration
 
     Args:
@@ -159,7 +165,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthClientRegistration | OAuthError
+        ErrorBody | OAuthClientRegistration | OAuthError
     """
 
     return (

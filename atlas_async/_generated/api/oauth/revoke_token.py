@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
 from ...models.o_auth_error import OAuthError
 from ...models.o_auth_revoke_request import OAuthRevokeRequest
 from ...types import Response
@@ -30,7 +31,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | OAuthError | None:
+) -> Any | ErrorBody | OAuthError | None:
     if response.status_code == 200:
         response_200 = cast(Any, None)
         return response_200
@@ -40,6 +41,11 @@ def _parse_response(
 
         return response_400
 
+    if 500 <= response.status_code <= 599:
+        response_5xx = ErrorBody.from_dict(response.json())
+
+        return response_5xx
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -48,7 +54,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | OAuthError]:
+) -> Response[Any | ErrorBody | OAuthError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -61,7 +67,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthRevokeRequest,
-) -> Response[Any | OAuthError]:
+) -> Response[Any | ErrorBody | OAuthError]:
     """RFC 7009 token revocation
 
     Args:
@@ -72,7 +78,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | OAuthError]
+        Response[Any | ErrorBody | OAuthError]
     """
 
     kwargs = _get_kwargs(
@@ -90,7 +96,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthRevokeRequest,
-) -> Any | OAuthError | None:
+) -> Any | ErrorBody | OAuthError | None:
     """RFC 7009 token revocation
 
     Args:
@@ -101,7 +107,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | OAuthError
+        Any | ErrorBody | OAuthError
     """
 
     return sync_detailed(
@@ -114,7 +120,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthRevokeRequest,
-) -> Response[Any | OAuthError]:
+) -> Response[Any | ErrorBody | OAuthError]:
     """RFC 7009 token revocation
 
     Args:
@@ -125,7 +131,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | OAuthError]
+        Response[Any | ErrorBody | OAuthError]
     """
 
     kwargs = _get_kwargs(
@@ -141,7 +147,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: OAuthRevokeRequest,
-) -> Any | OAuthError | None:
+) -> Any | ErrorBody | OAuthError | None:
     """RFC 7009 token revocation
 
     Args:
@@ -152,7 +158,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | OAuthError
+        Any | ErrorBody | OAuthError
     """
 
     return (
