@@ -173,6 +173,26 @@ def test_every_operation_documents_server_errors_once_as_a_5xx_range() -> None:
     assert {"X-Request-Id", "Retry-After"} <= server_error["headers"].keys()
 
 
+def test_links_name_real_operations_and_fill_their_path_parameters() -> None:
+    by_id = {op["operationId"]: (path, op) for _, path, op in _operations()}
+    seen = 0
+    for _, _, op in _operations():
+        for code, response in op["responses"].items():
+            for name, link in _resolve(response).get("links", {}).items():
+                target_path, target = by_id[link["operationId"]]
+                params = SPEC["paths"][target_path].get("parameters", []) + target.get(
+                    "parameters", []
+                )
+                in_path = {_resolve(p)["name"] for p in params if _resolve(p)["in"] == "path"}
+                assert set(link["parameters"]) == in_path, (op["operationId"], code, name)
+                for expression in link["parameters"].values():
+                    pointer = expression.removeprefix("$response.body#/")
+                    schema = _resolve(_resolve(response)["content"]["application/json"]["schema"])
+                    assert pointer in schema["properties"], (op["operationId"], name)
+                seen += 1
+    assert seen >= 7  # at least the create answer's links to every operation on the envelope
+
+
 def test_rest_responses_carry_x_request_id_and_429_carries_retry_after() -> None:
     for _, path, op in _operations():
         if not path.startswith("/api/"):

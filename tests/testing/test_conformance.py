@@ -1,8 +1,9 @@
 """The emulator against openapi.json, with schemathesis, in process (no sockets).
 
 Per operation (examples, coverage and fuzzing phases) and stateful (schemathesis chains create ->
-send -> get ... through inferred links). Every check: no server errors, responses match their
-schemas, only documented status codes and headers, auth enforced. State is reset per scenario.
+send -> get ... through the OpenAPI links that openapi.json declares on the create and send
+answers). Every check: no server errors, responses match their schemas, only documented status
+codes and headers, auth enforced. State is reset per scenario.
 """
 
 from __future__ import annotations
@@ -86,32 +87,6 @@ TEMPLATE_FIELDS = [
 ]
 
 
-def _with_links(raw: dict[str, Any]) -> dict[str, Any]:
-    """The contract with OpenAPI links from a created envelope to the operations on it.
-
-    openapi.json has no links, and schemathesis cannot infer ``id`` from ``envelope_id``; without
-    them the stateful phase never reaches a created envelope. Added here, in memory only.
-    """
-    targets = {
-        "GetEnvelope": "get_envelope",
-        "GetStatus": "get_envelope_status",
-        "Send": "send_envelope",
-        "UpdateFields": "update_envelope_fields",
-        "Void": "void_envelope",
-        "Remind": "remind_envelope",
-        "Pdf": "download_signed_pdf",
-    }
-    links = {
-        name: {"operationId": op, "parameters": {"id": "$response.body#/envelope_id"}}
-        for name, op in targets.items()
-    }
-    created = raw["paths"]["/api/envelope"]["post"]["responses"]["201"]
-    created["links"] = links
-    sent = raw["paths"]["/api/envelope/{id}/send"]["post"]["responses"]["200"]
-    sent["links"] = {k: v for k, v in links.items() if k != "Send"}
-    return raw
-
-
 # Within one scenario the same generated Idempotency-Key can come back with another body: the
 # documented answer is 422 idempotency_key_reused, a rejection of schema-valid data by design.
 STATEFUL_CONFIG = SchemathesisConfig.from_dict(
@@ -135,9 +110,7 @@ STATEFUL_CONFIG = SchemathesisConfig.from_dict(
         },
     }
 )
-stateful_schema = schemathesis.openapi.from_dict(
-    _with_links(json.loads(SPEC.read_text())), config=STATEFUL_CONFIG
-)
+stateful_schema = schemathesis.openapi.from_path(SPEC, config=STATEFUL_CONFIG)
 stateful_schema.app = FAKE.app
 stateful_schema = stateful_schema.exclude(path_regex=OAUTH)
 # schemathesis reads `metadata.external_id` as a foreign key to an "External" resource nothing
@@ -147,7 +120,7 @@ stateful_schema.analysis.dependency_graph.operations["POST /api/envelope"].input
 
 
 class EmulatorWorkflow(stateful_schema.as_state_machine()):  # type: ignore[misc]
-    """Stateful: schemathesis chains create -> get/send/void/... through the links above."""
+    """Stateful: schemathesis chains create -> get/send/void/... through the spec's links."""
 
     def setup(self) -> None:
         FAKE.reset()  # leaking state across scenarios makes the generated links inconsistent
@@ -177,3 +150,27 @@ EmulatorWorkflow.TestCase.settings = settings(
     derandomize=True,
 )
 TestEmulatorWorkflow = EmulatorWorkflow.TestCase
+
+
+def test_stateful_phase_follows_the_links_the_spec_declares() -> None:
+    # The links live in openapi.json (not added here): each one from the create answer becomes a
+    # state-machine rule that calls its target with the created envelope's id.
+    raw = json.loads(SPEC.read_text())
+    links = raw["paths"]["/api/envelope"]["post"]["responses"]["201"].get("links", {})
+    assert {link["operationId"] for link in links.values()} == {
+        "get_envelope",
+        "get_envelope_status",
+        "send_envelope",
+        "update_envelope_fields",
+        "void_envelope",
+        "remind_envelope",
+        "download_signed_pdf",
+    }
+    assert all(
+        link["parameters"] == {"id": "$response.body#/envelope_id"} for link in links.values()
+    )
+    rules = [name for name in dir(EmulatorWorkflow) if name.startswith("POST_api_envelope___201_")]
+    missing = [
+        n for n in links if not any(r.startswith(f"POST_api_envelope___201_{n}__") for r in rules)
+    ]
+    assert missing == []
