@@ -4,10 +4,12 @@ A document is judged by its bytes, never by its name: ``%PDF-`` in the first KiB
 whose entries include ``[Content_Types].xml`` and ``word/`` is a DOCX. Anything else raises
 :class:`InvalidDocumentError` before a request is made.
 
-Nothing is read whole into memory when it does not have to be: a path is opened and streamed by
-httpx in 64 KiB chunks (the zip check reads only the central directory at the end), a seekable
-file object likewise. A non-seekable stream is sniffed from its first 64 KiB and sent once, as a
-stream; such a body cannot be replayed, so the transport never retries it.
+Nothing is read whole into memory when it does not have to be: a path is opened and streamed in
+64 KiB chunks read in a worker thread (``_multipart.MultipartBody``; the zip check reads only the
+central directory at the end), a seekable file object likewise. A non-seekable stream is sniffed
+from its first 64 KiB and sent once, as a stream; such a body cannot be replayed, so the
+transport never retries it. Whatever this module opens, ``PreparedDocument.close`` closes when
+the call ends, cancelled or not.
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ def _prepare_fileobj(fileobj: BinaryIO, filename: str | None) -> PreparedDocumen
     if kind is None:
         raise _invalid("the stream")
     stream = io.BufferedReader(_Chained(bytes(head), fileobj))
-    # httpx rewinds file objects before each send when it can; a stream it cannot rewind must
+    # The upload body rewinds seekable files before each send; a stream it cannot rewind must
     # therefore never be sent twice.
     return PreparedDocument(kind, name or _default_name(kind), stream, rewindable=False, owned=True)
 

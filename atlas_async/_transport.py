@@ -34,6 +34,7 @@ from ._errors import (
     IdempotencyKeyInUseError,
     error_from_response,
 )
+from ._multipart import MultipartBody
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -182,12 +183,36 @@ class Transport:
         if url.startswith("/"):
             url = self.base_url + url
         seconds = call.timeout
+        files = kwargs.pop("files", None)
         request = self.http.build_request(
             method,
             url,
             timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)),
             **kwargs,
         )
+        if files is not None:
+            # Our own multipart body in place of httpx's generator-based one (see _multipart),
+            # with a random boundary in place of the generated code's fixed "+++".
+            if "data" in kwargs or "content" in kwargs or "json" in kwargs:
+                raise TypeError("files= cannot be combined with data=, content= or json=")
+            body = MultipartBody(files)
+            headers = request.headers.copy()
+            headers["Content-Type"] = body.content_type
+            if body.content_length is not None:
+                headers["Content-Length"] = str(body.content_length)
+                headers.pop("Transfer-Encoding", None)
+            else:
+                headers.pop("Content-Length", None)
+                headers["Transfer-Encoding"] = "chunked"
+            # A new Request rather than a swapped stream: one built without a body believes
+            # its content is b"" and would tell any hook reading it so.
+            request = httpx.Request(
+                request.method,
+                request.url,
+                headers=headers,
+                stream=body,
+                extensions=request.extensions,
+            )
         request.headers["User-Agent"] = USER_AGENT
         # The generated functions put Atlas-Account on the request when asked; this covers the
         # hand-built ones. The account lives on the call, never on the shared client.
@@ -217,7 +242,10 @@ class Transport:
         """
         if self.closed:
             raise RuntimeError("this Atlas client is closed; create a new one")
-        repeatable = call.rewindable and (
+        rewindable = call.rewindable and not (
+            isinstance(request.stream, MultipartBody) and not request.stream.rewindable
+        )
+        repeatable = rewindable and (
             request.method in _SAFE_METHODS or "Idempotency-Key" in request.headers
         )
         if call.credentials:
@@ -274,7 +302,7 @@ class Transport:
                     and not refreshed
                     and self._auth is not None
                     and call.bearer is None
-                    and call.rewindable
+                    and rewindable
                     and token is not None
                 ):
                     # The server rejected the token before doing anything: one refresh, one resend.
@@ -432,7 +460,11 @@ class GeneratedSeam:
 
     async def request(self, *, method: str, url: str, **kwargs: Any) -> httpx.Response:
         request = self._transport.build(self._call, method, url, **kwargs)
-        response = await self._transport.send(request, self._call)
+        try:
+            response = await self._transport.send(request, self._call)
+        finally:
+            if isinstance(request.stream, MultipartBody):
+                await request.stream.aclose()
         self.last_response = response
         return response
 

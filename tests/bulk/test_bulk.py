@@ -15,17 +15,7 @@ from atlas_async.testing import FakeAtlas
 
 from .conftest import FAST, PDF, CountingTransport, items
 
-pytestmark = [
-    pytest.mark.anyio,
-    # Cancelling a batch can cut a multipart upload mid-body. httpcore (and httpx's ASGI
-    # transport) then drop httpx's MultipartStream async generator without closing it, and trio,
-    # unlike asyncio, warns when the garbage collector finalises it. Nothing leaks (the tests
-    # below check the tasks and the connection pool); only this one third-party warning is muted.
-    pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <async_generator object MultipartStream.__aiter__"
-        ":pytest.PytestUnraisableExceptionWarning"
-    ),
-]
+pytestmark = pytest.mark.anyio
 
 
 async def cancel_after(
