@@ -119,6 +119,9 @@ async def request(
             data=dict(data) if data is not None else None,
             json=dict(json_body) if json_body is not None else None,
             headers={"Accept": "application/json"},
+            # Per request, not per client: a caller-lent client that follows redirects must not
+            # re-POST a code or refresh token to wherever a 307/308 points.
+            follow_redirects=False,
         )
     except httpx.TimeoutException as exc:
         raise APITimeoutError(
