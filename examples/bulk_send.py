@@ -85,7 +85,7 @@ async def main(argv: list[str] | None = None, write: Callable[[str], None] = pri
     if args.faults:
         each = 1 - (1 - args.faults) ** (1 / 3)  # three independent faults, args.faults together
         fake.faults.add("status", None, status=503, count=None, probability=each)
-        fake.faults.add("status", None, status=429, retry_after=0.05, count=None, probability=each)
+        fake.faults.add("status", None, status=429, retry_after=0, count=None, probability=each)
         fake.faults.add("drop_after", None, count=None, probability=each)
     fast = RetryPolicy(base_delay=0.01, max_delay=0.1)
     async with (

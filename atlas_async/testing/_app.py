@@ -693,7 +693,7 @@ class _Api:
 
     async def template_upload(self, request: Request) -> Response:
         ctx = self._auth(request, scope="templates:write")
-        fields, document, _ = await self._multipart_only(request)
+        fields, document, fp = await self._multipart_only(request)
         name = fields.get("name")
         if not isinstance(name, str) or not name.strip():
             raise bad_request("name is required.")
@@ -709,7 +709,8 @@ class _Api:
                 tmpl = self.state.upload_template(ctx.org, name, pdf, tfields)
                 return 201, {"template": self.state.template_json(tmpl)}
 
-        return await self._run(request, ctx, op)
+        fingerprint = self._fingerprint(request, fp)
+        return await self._run(request, ctx, op, ("template_upload", fingerprint))
 
     async def _multipart_only(self, request: Request) -> tuple[dict[str, Any], bytes | None, Any]:
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):

@@ -120,7 +120,14 @@ def test_every_authenticated_operation_documents_401() -> None:
 
 
 def test_every_operation_that_creates_or_spends_takes_an_idempotency_key() -> None:
-    spending = {"create_envelope", "send_envelope", "send_template", "create_connected_account"}
+    # ATLAS_API.md [chosen]: every POST that creates or spends; a template upload creates one.
+    spending = {
+        "create_envelope",
+        "send_envelope",
+        "send_template",
+        "create_connected_account",
+        "upload_template",
+    }
     for _, _, op in _operations():
         names = {_resolve(p)["name"] for p in op.get("parameters", [])}
         has_key = "Idempotency-Key" in names

@@ -51,6 +51,40 @@ async def test_replay_returns_the_original_answer(
     assert "Idempotency-Replayed" not in fresh.headers
 
 
+async def test_template_upload_is_deduplicated_by_key(
+    client: httpx.AsyncClient, fake: FakeAtlas
+) -> None:
+    fields = [
+        {
+            "type": "signature",
+            "page": 1,
+            "x_pct": 0.1,
+            "y_pct": 0.8,
+            "w_pct": 0.3,
+            "h_pct": 0.05,
+            "party_order": 1,
+            "role": "Customer",
+        }
+    ]
+    form = {"name": "NDA", "fields": json.dumps(fields)}
+    key = {"Idempotency-Key": "upload-nda-1"}
+
+    async def upload(name: str = "NDA") -> httpx.Response:
+        data = {**form, "name": name}
+        return await client.post(
+            "/api/templates/upload", data=data, files={"file": ("n.pdf", PDF)}, headers=key
+        )
+
+    first, again = await upload(), await upload()
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert again.json() == first.json()
+    listed = (await client.get("/api/templates")).json()["items"]
+    assert [t["name"] for t in listed] == ["NDA"]
+    reused = await upload(name="Other")
+    assert (reused.status_code, reused.json()["error"]["code"]) == (422, "idempotency_key_reused")
+
+
 async def test_send_is_charged_once_per_key(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
     eid = await create_ready(client, fake)
     key = {"Idempotency-Key": f"send-{eid}-2"}

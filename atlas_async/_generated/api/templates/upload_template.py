@@ -14,9 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: UploadTemplateMultipart,
+    idempotency_key: str | Unset = UNSET,
     atlas_account: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
     if not isinstance(atlas_account, Unset):
         headers["Atlas-Account"] = atlas_account
 
@@ -61,10 +65,20 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = ErrorBody.from_dict(response.json())
 
         return response_413
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
@@ -97,11 +111,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTemplateMultipart,
+    idempotency_key: str | Unset = UNSET,
     atlas_account: str | Unset = UNSET,
 ) -> Response[ErrorBody | UploadTemplateResponse]:
     """Upload a document as a template
 
     Args:
+        idempotency_key (str | Unset):
         atlas_account (str | Unset):
         body (UploadTemplateMultipart):
 
@@ -115,6 +131,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
         atlas_account=atlas_account,
     )
 
@@ -129,11 +146,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTemplateMultipart,
+    idempotency_key: str | Unset = UNSET,
     atlas_account: str | Unset = UNSET,
 ) -> ErrorBody | UploadTemplateResponse | None:
     """Upload a document as a template
 
     Args:
+        idempotency_key (str | Unset):
         atlas_account (str | Unset):
         body (UploadTemplateMultipart):
 
@@ -148,6 +167,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
         atlas_account=atlas_account,
     ).parsed
 
@@ -156,11 +176,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTemplateMultipart,
+    idempotency_key: str | Unset = UNSET,
     atlas_account: str | Unset = UNSET,
 ) -> Response[ErrorBody | UploadTemplateResponse]:
     """Upload a document as a template
 
     Args:
+        idempotency_key (str | Unset):
         atlas_account (str | Unset):
         body (UploadTemplateMultipart):
 
@@ -174,6 +196,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
         atlas_account=atlas_account,
     )
 
@@ -186,11 +209,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UploadTemplateMultipart,
+    idempotency_key: str | Unset = UNSET,
     atlas_account: str | Unset = UNSET,
 ) -> ErrorBody | UploadTemplateResponse | None:
     """Upload a document as a template
 
     Args:
+        idempotency_key (str | Unset):
         atlas_account (str | Unset):
         body (UploadTemplateMultipart):
 
@@ -206,6 +231,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
             atlas_account=atlas_account,
         )
     ).parsed
