@@ -134,10 +134,16 @@ class Templates(Resource):
         *,
         fields: Iterable[InferredField | Mapping[str, Any]],
         filename: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Template:
-        """Create a template from a document and its fields (InferredField or dicts)."""
+        """Create a template from a document and its fields (InferredField or dicts).
+
+        Carries an Idempotency-Key (yours, or one made for this call and reused by its retries),
+        so a lost answer never leaves a second copy of the template.
+        """
         if not isinstance(name, str) or not name.strip():
             raise ValueError("a template needs a name")
+        key = check_key(idempotency_key) or new_idempotency_key()
         if isinstance(document, DocumentURL):
             raise TypeError("upload needs the document itself, not a DocumentURL")
         field_dicts = [_field_dict(f, i) for i, f in enumerate(fields, start=1)]
@@ -151,6 +157,7 @@ class Templates(Resource):
                     file=File(prepared.payload, prepared.filename, prepared.mime_type),
                     fields=json.dumps(field_dicts),
                 ),
+                idempotency_key=key,
                 atlas_account=self._account,
                 call=self._call(rewindable=prepared.rewindable),
             )

@@ -57,6 +57,31 @@ async def test_create_then_send_through_faults_one_envelope_one_credit(
     assert len(sleeps) == 4
 
 
+# The wire validator reads each body in a response hook, inside the send; without it the drop
+# happens where it does in production: while the transport reads the body.
+@pytest.mark.no_wire
+async def test_connection_dropped_after_commit_on_a_real_port_replays_the_send(
+    sleeps: list[float],
+) -> None:
+    fake = FakeAtlas(detection_delay=0.0)
+    async with fake.serve(port=0) as url, Atlas(fake.api_key, base_url=url) as atlas:
+        created = await atlas.envelopes.create(PDF, parties=PARTIES)
+        await atlas.envelopes.wait_for_fields(created.envelope_id)
+        credits = fake.credits()
+        # On a socket the emulator answers 200 with headers, then closes before the body.
+        drop = fake.faults.add("drop_after", "POST /api/envelope/{id}/send", count=1)
+        env = await atlas.envelopes.send(created.envelope_id)
+    assert drop.fired == 1
+    sends = [r for r in fake.requests if r.path.endswith("/send")]
+    assert len(sends) == 2
+    assert sends[0].idempotency_key == sends[1].idempotency_key
+    assert sends[0].fault == "drop_after"
+    assert sends[1].status == 200
+    assert env.status == EnvelopeStatus.PENDING
+    assert fake.credits() == credits - 1  # one dispatch, one credit
+    assert len(sleeps) == 1
+
+
 async def test_429_retry_after_is_honoured(
     atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
 ) -> None:
@@ -123,3 +148,28 @@ async def test_concurrent_duplicate_waits_for_the_first(atlas: Atlas, fake: Fake
     assert len(ids) == 2
     assert ids[0] == ids[1]
     assert len(fake.envelopes()) == 1
+
+
+async def test_template_upload_answer_lost_after_commit_leaves_one_template(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    fields = [
+        {
+            "type": "signature",
+            "page": 1,
+            "x_pct": 0.1,
+            "y_pct": 0.8,
+            "w_pct": 0.3,
+            "h_pct": 0.05,
+            "party_order": 1,
+            "role": "Customer",
+        }
+    ]
+    drop = fake.faults.add("drop_after", "POST /api/templates/upload", count=1)
+    template = await atlas.templates.upload("NDA", PDF, fields=fields)
+    assert drop.fired == 1
+    uploads = [r for r in fake.requests if r.path == "/api/templates/upload"]
+    assert len({r.idempotency_key for r in uploads}) == 1
+    assert uploads[0].idempotency_key is not None
+    assert [t.template_id async for t in atlas.templates.list()] == [template.template_id]
+    assert len(sleeps) == 1
