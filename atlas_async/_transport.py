@@ -18,7 +18,8 @@ import logging
 import platform
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -47,6 +48,7 @@ __all__ = [
     "GeneratedSeam",
     "Transport",
     "backoff_delay",
+    "map_transport_errors",
     "parse_retry_after",
 ]
 
@@ -125,6 +127,27 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, float(when.timestamp()) - time.time())
+
+
+@contextmanager
+def map_transport_errors(method: str, path: str) -> Iterator[None]:
+    """Turn httpx's connection and timeout errors into ours, so httpx stays private.
+
+    The one mapping for every place that touches the network: the send and body read in
+    :meth:`Transport.send`, and the chunks of a streamed download read after it returned.
+    """
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise APITimeoutError(
+            f"request timed out: {method} {path}", method=method, url=path
+        ) from exc
+    except httpx.TransportError as exc:
+        raise APIConnectionError(
+            f"connection error on {method} {path}: {type(exc).__name__}",
+            method=method,
+            url=path,
+        ) from exc
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -263,84 +286,78 @@ class Transport:
                 request.headers["Authorization"] = f"Bearer {token}"
             started = time.monotonic()
             try:
-                response = await self.http.send(
-                    request, stream=True, auth=None, follow_redirects=False
-                )
-            except httpx.TimeoutException as exc:
-                error: APIConnectionError = APITimeoutError(
-                    f"request timed out: {request.method} {path}",
-                    method=request.method,
-                    url=path,
-                )
-                cause: BaseException = exc
-            except httpx.TransportError as exc:
-                error = APIConnectionError(
-                    f"connection error on {request.method} {path}: {type(exc).__name__}",
-                    method=request.method,
-                    url=path,
-                )
-                cause = exc
-            else:
-                elapsed = time.monotonic() - started
-                status = response.status_code
-                request_id = response.headers.get("x-request-id")
-                self._log_response(request, call, status, request_id, elapsed, attempt)
-                if 200 <= status < 300 or (status in _REDIRECTS and call.stream):
-                    if not call.stream:
-                        try:
-                            await response.aread()
-                        finally:
-                            await response.aclose()
-                    return response
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-                status_error = error_from_response(status, response.headers, response.content)
-                if (
-                    status == 401
-                    and not refreshed
-                    and self._auth is not None
-                    and call.bearer is None
-                    and rewindable
-                    and token is not None
-                ):
-                    # The server rejected the token before doing anything: one refresh, one resend.
-                    refreshed = True
-                    new_token = await self._auth.refresh(token)
-                    if new_token is not None:
-                        logger.info("atlas_async: token rejected; retrying with a refreshed token")
-                        token = new_token
-                        continue
-                retryable = (
-                    status in _RETRY_STATUSES
-                    or status >= 500
-                    or isinstance(status_error, IdempotencyKeyInUseError)
-                )
-                if not (retryable and repeatable and attempt < call.max_retries):
-                    raise status_error
-                wait = parse_retry_after(response.headers)
-                if wait is not None and wait > MAX_RETRY_AFTER:
-                    logger.info(
-                        "atlas_async: not retrying %s %s: server asked to wait %.0f s (cap %.0f s)",
-                        request.method,
-                        path,
-                        wait,
-                        MAX_RETRY_AFTER,
-                    )
-                    raise status_error
-                delay = wait if wait is not None else backoff_delay(attempt)
-                self._log_retry(request, call, attempt, delay, f"HTTP {status}", request_id)
+                response = await self._exchange(request, call)
+            except APIConnectionError as error:
+                if not (repeatable and attempt < call.max_retries):
+                    raise
+                delay = backoff_delay(attempt)
+                reason = type(error.__cause__ or error).__name__
+                self._log_retry(request, call, attempt, delay, reason, None)
                 attempt += 1
                 await _sleep(delay)
                 continue
-            # Only transport errors reach here.
-            if not (repeatable and attempt < call.max_retries):
-                raise error from cause
-            delay = backoff_delay(attempt)
-            self._log_retry(request, call, attempt, delay, type(cause).__name__, None)
+            elapsed = time.monotonic() - started
+            status = response.status_code
+            request_id = response.headers.get("x-request-id")
+            self._log_response(request, call, status, request_id, elapsed, attempt)
+            if 200 <= status < 300 or (status in _REDIRECTS and call.stream):
+                return response
+            status_error = error_from_response(status, response.headers, response.content)
+            if (
+                status == 401
+                and not refreshed
+                and self._auth is not None
+                and call.bearer is None
+                and rewindable
+                and token is not None
+            ):
+                # The server rejected the token before doing anything: one refresh, one resend.
+                refreshed = True
+                new_token = await self._auth.refresh(token)
+                if new_token is not None:
+                    logger.info("atlas_async: token rejected; retrying with a refreshed token")
+                    token = new_token
+                    continue
+            retryable = (
+                status in _RETRY_STATUSES
+                or status >= 500
+                or isinstance(status_error, IdempotencyKeyInUseError)
+            )
+            if not (retryable and repeatable and attempt < call.max_retries):
+                raise status_error
+            wait = parse_retry_after(response.headers)
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                logger.info(
+                    "atlas_async: not retrying %s %s: server asked to wait %.0f s (cap %.0f s)",
+                    request.method,
+                    path,
+                    wait,
+                    MAX_RETRY_AFTER,
+                )
+                raise status_error
+            delay = wait if wait is not None else backoff_delay(attempt)
+            self._log_retry(request, call, attempt, delay, f"HTTP {status}", request_id)
             attempt += 1
             await _sleep(delay)
+
+    async def _exchange(self, request: httpx.Request, call: Call) -> httpx.Response:
+        """One attempt: send, and read the body unless the caller streams a success.
+
+        The body is read inside the same guard as the send: a connection that drops (or a read
+        that times out) while the body arrives is a connection error like one before the status
+        line, and goes through the same retry decision. Raises APIConnectionError (or
+        APITimeoutError), never an httpx exception.
+        """
+        with map_transport_errors(request.method, request.url.path):
+            response = await self.http.send(request, stream=True, auth=None, follow_redirects=False)
+            status = response.status_code
+            if call.stream and (200 <= status < 300 or status in _REDIRECTS):
+                return response
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            return response
 
     async def send_following_redirects(self, request: httpx.Request, call: Call) -> httpx.Response:
         """Stream a GET that may answer 3xx (the signed-PDF download).

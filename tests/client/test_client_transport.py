@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -261,6 +261,73 @@ async def test_timeout_surfaces_as_api_timeout_error(sleeps: list[float]) -> Non
     rec = Recorder(httpx.ReadTimeout("slow"))
     with pytest.raises(atlas_async.APITimeoutError):
         await make(rec, max_retries=0).envelopes.get(ENV_ID)
+
+
+class BrokenBody(httpx.AsyncByteStream):
+    """A body whose connection fails after the first chunk (a reset, a read timeout)."""
+
+    def __init__(self, first: bytes, error: Exception) -> None:
+        self.first = first
+        self.error = error
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.first
+        raise self.error
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def broken_answer(error: Exception, streams: list[BrokenBody] | None = None) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        stream = BrokenBody(b'{"envelope_id": "', error)
+        if streams is not None:
+            streams.append(stream)
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, stream=stream)
+
+    return answer
+
+
+async def test_connection_dropped_while_reading_the_body_is_retried(sleeps: list[float]) -> None:
+    streams: list[BrokenBody] = []
+    rec = Recorder(
+        broken_answer(httpx.ReadError("connection reset by peer"), streams),
+        httpx.Response(200, json=_envelope(status="pending")),
+    )
+    env = await make(rec).envelopes.send(ENV_ID, fields_version=1)
+    assert env.status == "pending"
+    assert len(rec.requests) == 2
+    assert len({r.headers["Idempotency-Key"] for r in rec.requests}) == 1  # the same key
+    assert len(sleeps) == 1
+    assert streams[0].closed  # the broken response went back to the pool closed
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (httpx.ReadError("reset"), APIConnectionError),
+        (httpx.RemoteProtocolError("peer closed"), APIConnectionError),
+        (httpx.ReadTimeout("slow body"), atlas_async.APITimeoutError),
+    ],
+)
+async def test_body_read_failures_map_to_our_errors_after_retries(
+    sleeps: list[float], error: Exception, expected: type[Exception]
+) -> None:
+    rec = Recorder(broken_answer(error))
+    with pytest.raises(expected) as info:
+        await make(rec, max_retries=2).envelopes.status(ENV_ID)
+    assert type(info.value) is expected
+    assert isinstance(info.value.__cause__, type(error))
+    assert len(rec.requests) == 3  # a GET is safe to repeat
+
+
+async def test_body_read_failure_of_an_unkeyed_post_is_not_retried(sleeps: list[float]) -> None:
+    rec = Recorder(broken_answer(httpx.ReadError("reset")))
+    with pytest.raises(APIConnectionError):
+        await make(rec).envelopes.remind(ENV_ID)
+    assert len(rec.requests) == 1
+    assert sleeps == []
 
 
 async def test_retry_after_is_honoured(sleeps: list[float]) -> None:
