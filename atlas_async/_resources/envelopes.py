@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -66,11 +66,10 @@ from .._models import (
 )
 from .._pagination import AsyncPager, Page
 from .._polling import Backoff, check_timeout, poll_until
+from .._transport import map_transport_errors
 from ._base import Resource, check_key, check_limit, new_idempotency_key, path_id
 
 if TYPE_CHECKING:
-    import httpx
-
     from .._transport import Call
     from .._waiters import Subscription
 
@@ -132,30 +131,60 @@ def signer_token(sign_url: str) -> str:
     return values[0]
 
 
+class _Body(Protocol):
+    """What the stream reads from: a streamed HTTP response (kept private, httpx is)."""
+
+    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
 class SignedPDFStream:
     """The signed PDF as an async iterator of byte chunks.
 
     Use ``async with atlas.envelopes.stream_signed_pdf(id) as pdf: async for chunk in pdf: ...``
-    (the response is closed on exit), or iterate it directly (closed when exhausted).
+    (the response is closed on exit), or iterate it directly (closed when exhausted). A
+    connection lost mid-download raises APIConnectionError (APITimeoutError for a read timeout).
+    Get one from :meth:`Envelopes.stream_signed_pdf`; it is not built directly.
     """
 
-    def __init__(self, opener: Callable[[], Awaitable[httpx.Response]], chunk_size: int) -> None:
+    __slots__ = ("_body", "_chunk_size", "_chunks", "_done", "_opener", "_path")
+
+    _opener: Callable[[], Awaitable[_Body]]
+    _chunk_size: int
+    _path: str
+    _body: _Body | None
+    _chunks: AsyncIterator[bytes] | None
+    _done: bool
+
+    def __init__(self) -> None:
+        raise TypeError(
+            "SignedPDFStream is not built directly: use atlas.envelopes.stream_signed_pdf(id)"
+        )
+
+    @classmethod
+    def _create(
+        cls, opener: Callable[[], Awaitable[_Body]], chunk_size: int, path: str
+    ) -> SignedPDFStream:
+        self = cls.__new__(cls)
         self._opener = opener
         self._chunk_size = chunk_size
-        self._response: httpx.Response | None = None
-        self._chunks: AsyncIterator[bytes] | None = None
+        self._path = path  # for the error message of a failed read
+        self._body = None
+        self._chunks = None
         self._done = False
+        return self
 
     async def _open(self) -> AsyncIterator[bytes]:
         if self._chunks is None:
-            self._response = await self._opener()
-            self._chunks = self._response.aiter_bytes(self._chunk_size)
+            self._body = await self._opener()
+            self._chunks = self._body.aiter_bytes(self._chunk_size)
         return self._chunks
 
     async def aclose(self) -> None:
         self._done = True
-        if self._response is not None:
-            await self._response.aclose()
+        if self._body is not None:
+            await self._body.aclose()
 
     async def __aenter__(self) -> SignedPDFStream:
         await self._open()
@@ -177,7 +206,10 @@ class SignedPDFStream:
             raise StopAsyncIteration
         chunks = await self._open()
         try:
-            return await chunks.__anext__()
+            # The chunks arrive after the transport returned: map a reset or a read timeout
+            # here, with the transport's own mapping, so no httpx error reaches the caller.
+            with map_transport_errors("GET", self._path):
+                return await chunks.__anext__()
         except StopAsyncIteration:
             await self.aclose()
             raise
@@ -618,12 +650,12 @@ class Envelopes(Resource):
         eid = path_id(envelope_id, "envelope_id")
         call = self._call(envelope_id=eid)
 
-        async def opener() -> httpx.Response:
+        async def opener() -> _Body:
             return await self._open_pdf(eid, call)
 
-        return SignedPDFStream(opener, chunk_size)
+        return SignedPDFStream._create(opener, chunk_size, f"/api/envelope/{eid}/pdf")
 
-    async def _open_pdf(self, eid: str, call: Call) -> httpx.Response:
+    async def _open_pdf(self, eid: str, call: Call) -> _Body:
         # Built from the generated request description (path, headers), but sent as a stream:
         # the generated function would read the whole PDF into memory before returning.
         kwargs = download_signed_pdf._get_kwargs(eid, atlas_account=self._account)

@@ -7,14 +7,17 @@ credentials, logging redaction, and the copies' cost.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import logging
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -328,6 +331,79 @@ async def test_body_read_failure_of_an_unkeyed_post_is_not_retried(sleeps: list[
         await make(rec).envelopes.remind(ENV_ID)
     assert len(rec.requests) == 1
     assert sleeps == []
+
+
+def pdf_breaking_after_first_chunk(error: Exception) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        stream = BrokenBody(b"%PDF-1.7 the first part", error)
+        return httpx.Response(200, headers={"Content-Type": "application/pdf"}, stream=stream)
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (httpx.ReadError("connection reset mid-body"), APIConnectionError),
+        (httpx.RemoteProtocolError("peer closed"), APIConnectionError),
+        (httpx.ReadTimeout("stalled"), atlas_async.APITimeoutError),
+    ],
+)
+async def test_signed_pdf_cut_mid_download_raises_our_errors(
+    tmp_path: Path, error: Exception, expected: type[Exception]
+) -> None:
+    atlas = make(Recorder(pdf_breaking_after_first_chunk(error)))
+    with pytest.raises(expected) as info:
+        await atlas.envelopes.download_signed_pdf(ENV_ID)
+    assert type(info.value) is expected
+    assert isinstance(info.value.__cause__, type(error))
+    with pytest.raises(expected):
+        await atlas.envelopes.download_signed_pdf(ENV_ID, tmp_path / "signed.pdf")
+    assert [p async for p in anyio.Path(tmp_path).iterdir()] == []  # no partial file left
+    chunks: list[bytes] = []
+
+    async def read_stream() -> None:
+        async with atlas.envelopes.stream_signed_pdf(ENV_ID, chunk_size=4) as stream:
+            async for chunk in stream:
+                chunks.append(chunk)
+
+    with pytest.raises(expected):
+        await read_stream()
+    assert chunks  # what arrived before the cut was handed over
+    assert b"%PDF-1.7 the first part".startswith(b"".join(chunks))
+
+
+def test_signed_pdf_stream_is_not_built_directly() -> None:
+    with pytest.raises(TypeError, match="stream_signed_pdf"):
+        atlas_async.SignedPDFStream()
+
+
+def _public_callables() -> list[tuple[str, Any]]:
+    from atlas_async._resources import envelopes, platform, templates
+
+    roots = [(name, getattr(atlas_async, name)) for name in atlas_async.__all__]
+    for module in (envelopes, platform, templates):
+        roots += [(name, getattr(module, name)) for name in module.__all__]
+    found: list[tuple[str, Any]] = []
+    for name, obj in roots:
+        found.append((name, obj))
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") and attr != "__init__":
+                    continue
+                target = getattr(member, "fget", None) or getattr(member, "__func__", member)
+                found.append((f"{name}.{attr}", target))
+    return [(name, obj) for name, obj in found if callable(obj)]
+
+
+def test_no_public_signature_mentions_httpx() -> None:
+    # The move to httpx2 must stay private: no public callable takes or returns an httpx type.
+    leaks = []
+    for name, obj in _public_callables():
+        annotations = getattr(obj, "__annotations__", None)
+        if isinstance(annotations, dict) and any("httpx" in str(a) for a in annotations.values()):
+            leaks.append(name)
+    assert leaks == []
 
 
 async def test_retry_after_is_honoured(sleeps: list[float]) -> None:
