@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from ._resources.envelopes import SignedPDFStream as SignedPDFStream
     from ._resources.envelopes import SigningStatus as SigningStatus
     from ._responses import get_request_id as get_request_id
+    from ._responses import was_replayed as was_replayed
     from .oauth._errors import InvalidGrantError as InvalidGrantError
     from .oauth._errors import OAuthError as OAuthError
 
@@ -117,6 +118,7 @@ _LAZY: dict[str, str] = {
     "SignedPDFStream": "._resources.envelopes",
     "SigningStatus": "._resources.envelopes",
     "get_request_id": "._responses",
+    "was_replayed": "._responses",
     # OAuth (issue 6): the error family, so one `except OAuthError` works from the top package.
     "OAuthError": ".oauth._errors",
     "InvalidGrantError": ".oauth._errors",

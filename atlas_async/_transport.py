@@ -50,6 +50,7 @@ __all__ = [
     "backoff_delay",
     "map_transport_errors",
     "parse_retry_after",
+    "replayed",
 ]
 
 logger = logging.getLogger("atlas_async")
@@ -73,6 +74,8 @@ _sleep = anyio.sleep
 _RETRY_STATUSES = frozenset({408, 429})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Where send() leaves its replay verdict on a response (a private response extension).
+_REPLAYED = "atlas_async.replayed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,15 @@ def map_transport_errors(method: str, path: str) -> Iterator[None]:
             method=method,
             url=path,
         ) from exc
+
+
+def replayed(response: httpx.Response) -> bool:
+    """Whether ``response`` replays work done before this call (see ``was_replayed``).
+
+    ``Idempotency-Replayed: true`` on an answer to the first attempt, or to a retry after
+    attempts that cannot have done the work (a 429, a 409 ``idempotency_key_in_use``).
+    """
+    return bool(response.extensions.get(_REPLAYED, False))
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -280,6 +292,9 @@ class Transport:
         token = await self._credentials(call)
         refreshed = False
         attempt = 0
+        # Set once an attempt may have reached the server and done the work (a connection lost,
+        # a 5xx, a 408): a replay answering a later retry may then be this call's own work.
+        uncertain = False
         path = request.url.path
         while True:
             if token is not None:
@@ -290,6 +305,7 @@ class Transport:
             except APIConnectionError as error:
                 if not (repeatable and attempt < call.max_retries):
                     raise
+                uncertain = True
                 delay = backoff_delay(attempt)
                 reason = type(error.__cause__ or error).__name__
                 self._log_retry(request, call, attempt, delay, reason, None)
@@ -301,6 +317,10 @@ class Transport:
             request_id = response.headers.get("x-request-id")
             self._log_response(request, call, status, request_id, elapsed, attempt)
             if 200 <= status < 300 or (status in _REDIRECTS and call.stream):
+                response.extensions[_REPLAYED] = (
+                    response.headers.get("idempotency-replayed", "").lower() == "true"
+                    and not uncertain
+                )
                 return response
             status_error = error_from_response(status, response.headers, response.content)
             if (
@@ -337,6 +357,7 @@ class Transport:
                 raise status_error
             delay = wait if wait is not None else backoff_delay(attempt)
             self._log_retry(request, call, attempt, delay, f"HTTP {status}", request_id)
+            uncertain = uncertain or status == 408 or status >= 500
             attempt += 1
             await _sleep(delay)
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._errors import APIStatusError
 from .._generated.types import UNSET, Response, Unset
-from .._responses import attach_request_id
-from .._transport import Call, GeneratedSeam
+from .._responses import attach_response_info
+from .._transport import Call, GeneratedSeam, replayed
 
 if TYPE_CHECKING:
     from .._client import Atlas
@@ -112,5 +112,5 @@ class Resource:
                 headers=raw.headers if raw is not None else {},
             )
         if raw is not None:
-            attach_request_id(parsed, raw.headers.get("x-request-id"))
+            attach_response_info(parsed, raw.headers.get("x-request-id"), replayed=replayed(raw))
         return parsed

@@ -33,6 +33,7 @@ from .._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from .._responses import was_replayed
 from ._gate import BackoffGate
 from ._items import BulkItem, derive_key
 
@@ -121,8 +122,9 @@ class BulkSummary:
     already_sent: int
     failed: int
     not_attempted: int
-    #: Envelopes this run dispatched: one credit each (a replayed send spends nothing and is
-    #: counted once; envelopes found already sent are not counted).
+    #: Envelopes this run dispatched: one credit each. A send the server answered as a replay
+    #: of an earlier run's (``Idempotency-Replayed: true``) is ``already_sent`` and not counted,
+    #: like an envelope the look-up found already sent.
     credits_spent: int
     elapsed: float
     #: Envelopes sent per second of wall time.
@@ -287,6 +289,7 @@ class BulkRun:
 
     async def _process(self, index: int, item: BulkItem) -> BulkOutcome:
         attempts = [0]  # every request of this item, retries included (shared with _call)
+        replay = False
         key: str | None = None
         envelope_id: str | None = None
         try:
@@ -297,7 +300,7 @@ class BulkRun:
             if key in self.skip_keys:
                 return BulkOutcome(index, item, "already_sent", key=key)
             if self.lookup_existing:
-                found = await self._call(
+                found, _ = await self._call(
                     attempts, functools.partial(_find_existing, self._client, key)
                 )
                 if found is not None:
@@ -313,9 +316,9 @@ class BulkRun:
                             attempts=attempts[0],
                         )
             if item.template_id is not None:
-                envelope_id, sent_status = await self._send_template(item, key, attempts)
+                envelope_id, sent_status, replay = await self._send_template(item, key, attempts)
             else:
-                envelope_id, sent_status = await self._send_document(
+                envelope_id, sent_status, replay = await self._send_document(
                     item, key, envelope_id, attempts
                 )
         except Exception as exc:
@@ -334,7 +337,8 @@ class BulkRun:
         return BulkOutcome(
             index,
             item,
-            "sent",
+            # A replayed send is an earlier run's dispatch: nothing went out, nothing was spent.
+            "already_sent" if replay else "sent",
             key=key,
             envelope_id=envelope_id,
             envelope_status=sent_status,
@@ -343,9 +347,9 @@ class BulkRun:
 
     async def _send_template(
         self, item: BulkItem, key: str, attempts: list[int]
-    ) -> tuple[str, str | None]:
+    ) -> tuple[str, str | None, bool]:
         template_id = item.template_id or ""
-        sent = await self._call(
+        sent, uncertain = await self._call(
             attempts,
             lambda: self._client.templates.send(
                 template_id,
@@ -356,13 +360,13 @@ class BulkRun:
                 idempotency_key=send_key(key),
             ),
         )
-        return str(sent.envelope_id), _text(sent.status)
+        return str(sent.envelope_id), _text(sent.status), _replay(sent, uncertain)
 
     async def _send_document(
         self, item: BulkItem, key: str, draft_id: str | None, attempts: list[int]
-    ) -> tuple[str, str | None]:
+    ) -> tuple[str, str | None, bool]:
         if draft_id is None:  # no draft from an earlier run: create one
-            draft = await self._call(
+            draft, _ = await self._call(
                 attempts,
                 lambda: self._client.envelopes.create(
                     item.document,
@@ -374,14 +378,17 @@ class BulkRun:
             )
             draft_id = str(draft.envelope_id)
         eid = draft_id
-        sent = await self._call(
+        sent, uncertain = await self._call(
             attempts, lambda: self._client.envelopes.send(eid, idempotency_key=send_key(key))
         )
-        return eid, _text(sent.status)
+        return eid, _text(sent.status), _replay(sent, uncertain)
 
-    async def _call(self, attempts: list[int], fn: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, attempts: list[int], fn: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """``fn()`` with the batch's retries; also whether an attempt may have done the work
+        before the one that answered (a connection lost, a 5xx, a 408: see ``_replay``)."""
         failures = 0
         limited = 0
+        uncertain = False
         while True:
             await self._gate.wait()
             attempts[0] += 1
@@ -397,10 +404,29 @@ class BulkRun:
                 failures += 1
                 if not _retryable(exc) or failures >= self.retry.max_attempts:
                     raise
+                uncertain = uncertain or _may_have_committed(exc)
                 await anyio.sleep(self.retry.backoff(failures - 1))
                 continue
             self._gate.opened()
-            return result
+            return result, uncertain
+
+
+def _may_have_committed(exc: BaseException) -> bool:
+    """Could the failed attempt have reached the server and done the work anyway?"""
+    if isinstance(exc, APIConnectionError | InternalServerError):
+        return True
+    return isinstance(exc, APIStatusError) and exc.status_code == 408
+
+
+def _replay(sent: object, uncertain: bool) -> bool:
+    """Was this send an earlier run's, replayed (``Idempotency-Replayed: true``)?
+
+    Only when no attempt of this run may have done it: after a lost answer, the replay that
+    answers the retry is most likely this run's own dispatch, and it is counted as sent (the
+    rare opposite, an earlier run's send plus a connection lost this run before reaching the
+    server, is then counted as sent too: the count errs towards spent, never towards free).
+    """
+    return was_replayed(sent) and not uncertain
 
 
 async def _find_existing(client: Atlas, key: str) -> tuple[str, str] | None:

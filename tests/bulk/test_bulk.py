@@ -100,12 +100,29 @@ async def test_rerun_without_lookup_relies_on_idempotency_keys(
     batch = items(20)
     before = fake.credits()
     first = await send_all(atlas, batch, concurrency=4, retry=FAST, lookup_existing=False)
-    again = await send_all(atlas, batch, concurrency=4, retry=FAST, lookup_existing=False)
-    # Without the look-up the second run replays every create and send: same envelopes,
-    # no second credit (the server's count), though it cannot tell "sent" from "replayed".
-    assert first.sent == again.sent == 20
-    assert before - fake.credits() == 20
+    outcomes: list[BulkOutcome] = []
+    again = await send_all(
+        atlas, batch, concurrency=4, retry=FAST, lookup_existing=False, on_outcome=outcomes.append
+    )
+    # Without the look-up the second run replays every create and send: same envelopes, no
+    # second credit, and the replays (Idempotency-Replayed: true) are reported as such.
+    assert (first.sent, first.already_sent, first.credits_spent) == (20, 0, 20)
+    assert (again.sent, again.already_sent, again.credits_spent) == (0, 20, 0)
+    assert {o.envelope_status for o in outcomes} == {"pending"}
+    assert before - fake.credits() == 20  # the server's own count agrees
     assert len(fake.envelopes()) == 20
+
+
+async def test_a_replay_answering_this_runs_own_lost_send_is_sent(
+    fake: FakeAtlas, atlas: Atlas
+) -> None:
+    # The server dispatched, the answer was lost, the retry got the replay: this run spent it.
+    drop = fake.faults.add("drop_after", "POST /api/envelope/{id}/send", count=5)
+    before = fake.credits()
+    summary = await send_all(atlas, items(5), concurrency=5, retry=FAST, lookup_existing=False)
+    assert drop.fired == 5
+    assert (summary.sent, summary.already_sent, summary.credits_spent) == (5, 0, 5)
+    assert before - fake.credits() == 5
 
 
 async def test_402_stops_new_work_and_a_rerun_finishes_after_top_up(

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from atlas_async import Atlas, EnvelopeStatus, InternalServerError, Party
+from atlas_async import Atlas, EnvelopeStatus, InternalServerError, Party, was_replayed
 from atlas_async.testing import FakeAtlas
 
 pytestmark = pytest.mark.anyio
@@ -80,6 +80,27 @@ async def test_connection_dropped_after_commit_on_a_real_port_replays_the_send(
     assert env.status == EnvelopeStatus.PENDING
     assert fake.credits() == credits - 1  # one dispatch, one credit
     assert len(sleeps) == 1
+
+
+async def test_was_replayed_tells_a_rerun_from_this_calls_own_work(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    created = await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="order-9")
+    assert not was_replayed(created)
+    again = await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="order-9")
+    assert again.envelope_id == created.envelope_id
+    assert was_replayed(again)  # a re-run: the server answered from its idempotency store
+    # The answer to this call's own first attempt was lost after the commit; the retry gets
+    # the replay, but the work was this call's.
+    drop = fake.faults.add("drop_after", "POST /api/envelope/{id}/send", count=1)
+    env = await atlas.envelopes.send(created.envelope_id, idempotency_key="order-9-send")
+    assert drop.fired == 1
+    assert not was_replayed(env)
+    # A 429 is refused before anything happens: a replay after it is still a replay.
+    fake.faults.add("status", "POST /api/envelope/{id}/send", status=429, retry_after=0)
+    rerun = await atlas.envelopes.send(created.envelope_id, idempotency_key="order-9-send")
+    assert was_replayed(rerun)
+    assert len(sleeps) == 2
 
 
 async def test_429_retry_after_is_honoured(

@@ -406,6 +406,31 @@ def test_no_public_signature_mentions_httpx() -> None:
     assert leaks == []
 
 
+REPLAYED = {"Idempotency-Replayed": "true"}
+
+
+@pytest.mark.parametrize(
+    ("first", "replay"),
+    [
+        (None, True),  # answered at once from the idempotency store: an earlier call's work
+        (httpx.Response(429, headers={"Retry-After": "0"}), True),  # refused before any work
+        (_error(409, "idempotency_key_in_use"), True),  # someone else's request held the key
+        (httpx.Response(503), False),  # this call's first attempt may have done it
+        (httpx.ReadError("reset after commit"), False),
+    ],
+)
+async def test_replay_header_surfaces_only_for_work_this_call_did_not_do(
+    sleeps: list[float], first: httpx.Response | Exception | None, replay: bool
+) -> None:
+    answer = httpx.Response(200, json=_envelope(status="pending"), headers=REPLAYED)
+    rec = Recorder(*([first] if first is not None else []), answer)
+    env = await make(rec).envelopes.send(ENV_ID, fields_version=1)
+    assert atlas_async.was_replayed(env) is replay
+    fresh = Recorder(httpx.Response(200, json=_envelope(status="pending")))
+    assert not atlas_async.was_replayed(await make(fresh).envelopes.send(ENV_ID, fields_version=1))
+    assert not atlas_async.was_replayed(object())
+
+
 async def test_retry_after_is_honoured(sleeps: list[float]) -> None:
     rec = Recorder(
         httpx.Response(429, headers={"Retry-After": "3"}, json={"error": {"code": "rate_limited"}}),
