@@ -359,7 +359,9 @@ class Envelopes(Resource):
 
         ``failed`` raises FieldDetectionFailedError (with the server's detection error).
         ``recovered_empty`` (no fields found) is returned as is so you can place fields, unless
-        ``fields=`` is given: then those are applied and the updated envelope is returned.
+        ``fields=`` is given: then those are applied and the updated envelope is returned. They
+        are applied only to a draft that still has no fields: on a re-run (the envelope already
+        sent, or its fields already placed by the first run) the envelope is returned as it is.
         """
         eid = path_id(envelope_id, "envelope_id")
         fallback = to_field_inputs(fields) if fields is not None else None
@@ -372,7 +374,12 @@ class Envelopes(Resource):
         if env.fields_status == FieldsStatus.FAILED:
             detail = env.metadata.detection_error
             raise FieldDetectionFailedError(eid, detail if isinstance(detail, str) else None)
-        if env.fields_status == FieldsStatus.RECOVERED_EMPTY and fallback:
+        if (
+            env.fields_status == FieldsStatus.RECOVERED_EMPTY
+            and fallback
+            and env.status == EnvelopeStatus.DRAFT
+            and not env.fields
+        ):
             await self.update_fields(eid, fallback, fields_version=env.fields_version)
             env = await self.get(eid)
         return env
@@ -552,8 +559,9 @@ class Envelopes(Resource):
         Idempotent end to end with an ``idempotency_key``: a re-run with the same key replays the
         create (same envelope), finds it already sent or replays the send (same deterministic
         key), so nothing is created or spent twice. ``fields=`` is the fallback placement when
-        detection finds nothing; without it that case raises ManualPlacementRequiredError and
-        leaves the draft for you to place fields on.
+        detection finds nothing (placed once: a re-run finds them placed, or the envelope sent,
+        and returns it); without it that case raises ManualPlacementRequiredError and leaves the
+        draft for you to place fields on.
         """
         party_list = to_parties(parties, required=True)
         fallback = list(fields) if fields is not None else None

@@ -496,6 +496,42 @@ async def test_create_and_send_without_fields_needs_placement(
     assert env.status == EnvelopeStatus.PENDING
 
 
+def _patches(fake: FakeAtlas) -> int:
+    return sum(1 for r in fake.requests if r.method == "PATCH")
+
+
+async def test_create_and_send_rerun_with_fallback_fields_returns_the_sent_envelope(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    fake.set_detection("recovered_empty", count=1)
+    credits = fake.credits()
+    run = {"parties": PARTIES, "fields": [FIELD], "idempotency_key": "order-77"}
+    first = await atlas.envelopes.create_and_send(PDF, **run)
+    # The caller crashed before recording the result, and runs the same call again.
+    again = await atlas.envelopes.create_and_send(PDF, **run)
+    assert again.envelope_id == first.envelope_id
+    assert again.status == EnvelopeStatus.PENDING
+    assert len(again.fields) == 1
+    assert _patches(fake) == 1  # the fallback was placed once, never onto the sent envelope
+    assert fake.credits() == credits - 1
+
+
+async def test_create_and_send_rerun_after_fields_were_placed_sends_them(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    fake.set_detection("recovered_empty", count=1)
+    # The first run got as far as placing its fallback fields, then died before the send.
+    created = await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="order-78")
+    await atlas.envelopes.wait_for_fields(created.envelope_id, fields=[FIELD])
+    env = await atlas.envelopes.create_and_send(
+        PDF, parties=PARTIES, fields=[FIELD], idempotency_key="order-78"
+    )
+    assert env.envelope_id == created.envelope_id
+    assert env.status == EnvelopeStatus.PENDING
+    assert _patches(fake) == 1
+    assert len(fake.envelopes()) == 1
+
+
 # Lifecycle actions and the PDF ------------------------------------------------------------------------
 
 
