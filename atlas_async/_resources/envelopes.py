@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +24,8 @@ from .._errors import (
     FieldDetectionFailedError,
     FieldsPendingError,
     FieldsVersionConflictError,
+    IdempotencyKeyReusedError,
+    InvalidStateError,
     ManualPlacementRequiredError,
     WaitTimeoutError,
 )
@@ -58,6 +60,7 @@ from .._models import (
     FieldLike,
     FieldsResponse,
     FieldsStatus,
+    Party,
     PartyLike,
     RemindResponse,
     to_field_inputs,
@@ -433,6 +436,11 @@ class Envelopes(Resource):
           re-running a send that already went out replays it instead of spending again. A key
           you pass is used as is for the first attempt and suffixed ``-v<version>`` after a
           conflict (a different version is a different request).
+        * a re-run that finds the envelope no longer a draft (409 ``invalid_state``) returns the
+          earlier send when the server proves it was this call's: the send is repeated once
+          under the key this call would have used for the envelope's current fields_version,
+          and only a replay of it is accepted (``was_replayed`` is then True). An envelope
+          sent by anyone else (another key, another tool) still raises InvalidStateError.
         * 402 raises InsufficientCreditsError and is never retried.
         """
         eid = path_id(envelope_id, "envelope_id")
@@ -458,15 +466,12 @@ class Envelopes(Resource):
             else:
                 key = send_idempotency_key(eid, fields_version, body.to_dict())
             try:
-                return await self._invoke(
-                    send_envelope.asyncio_detailed,
-                    Envelope,
-                    eid,
-                    body=body,
-                    idempotency_key=key,
-                    atlas_account=self._account,
-                    call=self._call(envelope_id=eid),
-                )
+                return await self._post_send(eid, body, key)
+            except InvalidStateError:
+                earlier = await self._earlier_send(eid, party_list, caller_key, key)
+                if earlier is None:
+                    raise
+                return earlier
             except FieldsPendingError:
                 pending_waits += 1
                 if pending_waits > max_conflict_retries + 1:
@@ -493,6 +498,53 @@ class Envelopes(Resource):
                         raise conflict
                 fields_version = current.fields_version
             first = False
+
+    async def _post_send(self, eid: str, body: SendEnvelopeRequest, key: str) -> Envelope:
+        return await self._invoke(
+            send_envelope.asyncio_detailed,
+            Envelope,
+            eid,
+            body=body,
+            idempotency_key=key,
+            atlas_account=self._account,
+            call=self._call(envelope_id=eid),
+        )
+
+    async def _earlier_send(
+        self,
+        eid: str,
+        party_list: Sequence[Party] | None,
+        caller_key: str | None,
+        tried_key: str,
+    ) -> Envelope | None:
+        """The send an earlier run of this same call made, if the server proves it; else None.
+
+        The envelope is no longer a draft. If an earlier run sent it after a conflict, it did so
+        under this call's key for the fields_version the envelope has now (fields cannot change
+        after a send): repeating that exact request is answered from the idempotency store. A
+        send by anyone else is not stored under that key, so it fails again (invalid_state, or
+        422 when the key carried another body) and the caller sees the original error: nothing
+        here can claim a dispatch that was not this call's.
+        """
+        current = await self.get(eid)
+        if current.status == EnvelopeStatus.DRAFT:
+            return None
+        body = SendEnvelopeRequest(
+            fields_version=current.fields_version,
+            parties=[*party_list] if party_list is not None else UNSET,
+        )
+        if caller_key is not None:
+            key = _versioned_key(caller_key, current.fields_version)
+        else:
+            key = send_idempotency_key(eid, current.fields_version, body.to_dict())
+        if key == tried_key:
+            return None
+        try:
+            env = await self._post_send(eid, body, key)
+        except (InvalidStateError, IdempotencyKeyReusedError):
+            return None
+        logger.info("atlas_async: envelope %s: already sent by an earlier run of this send", eid)
+        return env
 
     async def _settled(self, eid: str, deadline: float | None) -> Envelope:
         env = await self.wait_for_fields(eid, timeout=deadline)

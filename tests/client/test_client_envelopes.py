@@ -32,6 +32,7 @@ from atlas_async import (
     RateLimitError,
     WaitTimeoutError,
     get_request_id,
+    was_replayed,
 )
 from atlas_async.testing import FakeAtlas
 
@@ -494,6 +495,55 @@ async def test_create_and_send_without_fields_needs_placement(
         await atlas.envelopes.create_and_send(PDF, parties=PARTIES)
     env = await atlas.envelopes.create_and_send(PDF, parties=PARTIES, fields=[FIELD])
     assert env.status == EnvelopeStatus.PENDING
+
+
+def _send_keys(fake: FakeAtlas) -> list[str | None]:
+    return [r.idempotency_key for r in fake.requests if r.path.endswith("/send")]
+
+
+async def test_rerun_of_a_send_with_a_callers_key_after_a_conflict_replays(
+    atlas: Atlas, make_client: Any, fake: FakeAtlas
+) -> None:
+    eid = await _ready(atlas)
+    version = (await atlas.envelopes.get(eid)).fields_version
+    _patch_before_each_send(atlas, make_client(), times=1)
+    credits = fake.credits()
+    first = await atlas.envelopes.send(eid, fields_version=version, idempotency_key="order-7")
+    assert _send_keys(fake) == ["order-7", f"order-7-v{first.fields_version}"]
+    # The caller died before recording the result and re-runs exactly the same call.
+    again = await atlas.envelopes.send(eid, fields_version=version, idempotency_key="order-7")
+    assert again.envelope_id == first.envelope_id
+    assert again.status == EnvelopeStatus.PENDING
+    assert was_replayed(again)  # proven by the server: the earlier send under this call's key
+    assert fake.credits() == credits - 1
+
+
+async def test_rerun_with_derived_keys_and_a_stale_version_replays(
+    atlas: Atlas, make_client: Any, fake: FakeAtlas
+) -> None:
+    eid = await _ready(atlas)
+    version = (await atlas.envelopes.get(eid)).fields_version
+    _patch_before_each_send(atlas, make_client(), times=1)
+    credits = fake.credits()
+    first = await atlas.envelopes.send(eid, fields_version=version)
+    again = await atlas.envelopes.send(eid, fields_version=version)
+    assert again.envelope_id == first.envelope_id
+    assert was_replayed(again)
+    assert fake.credits() == credits - 1
+
+
+async def test_a_send_made_by_someone_else_is_not_claimed(
+    atlas: Atlas, make_client: Any, fake: FakeAtlas
+) -> None:
+    eid = await _ready(atlas)
+    version = (await atlas.envelopes.get(eid)).fields_version
+    await make_client().envelopes.send(eid, idempotency_key="someone-else")
+    with pytest.raises(InvalidStateError):
+        await atlas.envelopes.send(eid, fields_version=version, idempotency_key="order-8")
+    with pytest.raises(InvalidStateError):
+        await atlas.envelopes.send(eid)  # derived keys: no earlier send of ours either
+    # The proof attempt reused this call's own key rule and was refused like the first.
+    assert _send_keys(fake)[1:3] == ["order-8", f"order-8-v{version}"]
 
 
 def _patches(fake: FakeAtlas) -> int:
