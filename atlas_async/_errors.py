@@ -216,14 +216,11 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
-        """Seconds the server asked us to wait, from ``Retry-After``, when it gave a number."""
-        for key, value in self.headers.items():
-            if key.lower() == "retry-after":
-                try:
-                    return max(0.0, float(value))
-                except ValueError:
-                    return None
-        return None
+        """Seconds the server asked us to wait (``retry-after-ms``, or ``Retry-After`` in seconds
+        or as an HTTP-date), read exactly as the transport reads it before a retry; else None."""
+        from ._retry_after import parse_retry_after
+
+        return parse_retry_after(self.headers)
 
 
 class InternalServerError(APIStatusError):

@@ -13,12 +13,11 @@ httpx stays private to this module and its siblings: no public signature mention
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import platform
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
@@ -36,6 +35,7 @@ from ._errors import (
     error_from_response,
 )
 from ._multipart import MultipartBody
+from ._retry_after import parse_retry_after
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -107,29 +107,6 @@ def backoff_delay(attempt: int) -> float:
     """
     base: float = min(INITIAL_BACKOFF * (2.0**attempt), MAX_BACKOFF)
     return base * (1 - 0.25 * random.random())
-
-
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP-date)."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    raw_ms = lowered.get("retry-after-ms")
-    if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000)
-        except ValueError:
-            pass
-    raw = lowered.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, float(when.timestamp()) - time.time())
 
 
 @contextmanager

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import pickle
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -27,6 +31,8 @@ from atlas_async import (
     UnprocessableEntityError,
 )
 from atlas_async._errors import error_from_response
+from atlas_async._retry_after import parse_retry_after
+from atlas_async._transport import parse_retry_after as transport_parse
 
 
 def _body(code: str, message: str = "msg", **extra: object) -> bytes:
@@ -116,10 +122,41 @@ def test_credentials_never_reach_the_exception() -> None:
     assert err.retry_after == 3.0
 
 
-def test_retry_after_that_is_not_a_number_is_none() -> None:
-    err = error_from_response(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, b"")
+def test_retry_after_that_cannot_be_read_is_none() -> None:
+    err = error_from_response(429, {"Retry-After": "soon"}, b"")
     assert isinstance(err, RateLimitError)
     assert err.retry_after is None
+    bare = error_from_response(429, {}, b"")
+    assert isinstance(bare, RateLimitError)
+    assert bare.retry_after is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "7"},
+        {"retry-after-ms": "1500"},
+        {"RETRY-AFTER-MS": "1500", "Retry-After": "9"},  # the precise form wins
+        {"Retry-After": email.utils.formatdate(time.time() + 30, usegmt=True)},
+        {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},  # in the past: no wait
+    ],
+)
+def test_retry_after_reads_every_form_the_transport_honours(headers: dict[str, str]) -> None:
+    err = error_from_response(429, headers, b'{"error": {"code": "rate_limited"}}')
+    assert isinstance(err, RateLimitError)
+    expected = parse_retry_after(headers)
+    assert expected is not None
+    assert err.retry_after == pytest.approx(expected, abs=1.0)
+    assert parse_retry_after is transport_parse  # one parser, not two that may drift
+
+
+def test_errors_import_without_httpx() -> None:
+    code = (
+        "import sys, atlas_async._errors as e; "
+        "e.error_from_response(429, {'Retry-After': '2'}, b'').retry_after; "
+        "assert 'httpx' not in sys.modules, 'httpx loaded'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_current_fields_version_is_read_from_the_body() -> None:
