@@ -45,10 +45,25 @@ def check_limit(limit: int | None) -> None:
 
 
 def check_key(key: str | None) -> str | None:
+    """A caller's Idempotency-Key, checked before any request.
+
+    It travels as an HTTP header value: visible ASCII and inner spaces only. A non-ASCII
+    character would fail deep inside the HTTP library; a control character (CR, LF) could
+    split the header; a leading or trailing space is stripped on the way, so the server would
+    see another key than the one the caller records.
+    """
     if key is None:
         return None
-    if not isinstance(key, str) or not key or len(key) > 255 or not key.isprintable():
-        raise ValueError("idempotency_key must be a printable string of 1 to 255 characters")
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= 255
+        or not all(" " <= ch <= "~" for ch in key)
+        or key != key.strip()
+    ):
+        raise ValueError(
+            f"idempotency_key must be 1 to 255 printable ASCII characters, without leading or "
+            f"trailing spaces (it is sent as an HTTP header), got {key!r}"
+        )
     return key
 
 

@@ -462,6 +462,48 @@ def test_retry_after_parsing() -> None:
     assert parse({}) is None
 
 
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SIGNER = [{"email": "a@x.io", "name": "A", "role": "r"}]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "commande-n°1042",
+        "ключ",
+        "line\nbreak",
+        "cr\rlf",
+        "nul\x00",
+        "tab\there",
+        " lead",
+        "trail ",
+        "",
+        "k" * 256,
+    ],
+)
+async def test_unusable_idempotency_keys_fail_before_any_request(key: str) -> None:
+    rec = Recorder(httpx.Response(500))
+    atlas = make(rec)
+    calls = [
+        lambda: atlas.envelopes.create(PDF_BYTES, idempotency_key=key),
+        lambda: atlas.envelopes.send(ENV_ID, fields_version=1, idempotency_key=key),
+        lambda: atlas.envelopes.create_and_send(PDF_BYTES, parties=SIGNER, idempotency_key=key),
+        lambda: atlas.templates.send("tmpl_1", parties=SIGNER, idempotency_key=key),
+        lambda: atlas.platform.connected_accounts.create("acme", name="A", idempotency_key=key),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="printable ASCII"):
+            await call()
+    assert rec.requests == []
+
+
+async def test_a_key_with_inner_spaces_and_punctuation_is_sent_as_is() -> None:
+    rec = Recorder(httpx.Response(200, json={"envelope_id": ENV_ID, "status": "pending"}))
+    key = "order 1042/v2:~!#"
+    await make(rec).templates.send("tmpl_1", parties=SIGNER, idempotency_key=key)
+    assert rec.requests[0].headers["Idempotency-Key"] == key
+
+
 async def test_idempotency_key_in_use_409_is_retried(sleeps: list[float]) -> None:
     rec = Recorder(
         _error(409, "idempotency_key_in_use"),
