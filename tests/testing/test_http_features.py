@@ -198,6 +198,13 @@ async def test_fault_probability_and_validation(client: httpx.AsyncClient, fake:
 # ---------------------------------------------------------------- envelope rules over HTTP
 
 
+def test_default_size_limit_is_atlas_25_mb_and_the_client_agrees() -> None:
+    # ATLAS_API.md [chosen]: 413 above 25 MB. The client checks the same limit before uploading.
+    from atlas_async._documents import MAX_DOCUMENT_BYTES
+
+    assert FakeAtlas().max_document_bytes == 25 * 1024 * 1024 == MAX_DOCUMENT_BYTES
+
+
 async def test_create_rejections(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
     small = FakeAtlas(max_document_bytes=1000)
     async with httpx.AsyncClient(

@@ -94,7 +94,9 @@ async def test_retry_schedule_on_the_emulator_clock(clock: ManualClock) -> None:
     await create_with_hook(fake)
     await fake.webhooks.flush()
     (delivery,) = fake.webhooks.deliveries
-    for wait in RETRY_SCHEDULE:
+    # Atlas's documented schedule, written out here so a wrong constant cannot pass by itself.
+    assert RETRY_SCHEDULE == (60.0, 300.0, 1800.0, 7200.0)
+    for wait in (60.0, 300.0, 1800.0, 7200.0):
         assert delivery.next_attempt_at == pytest.approx(clock() + wait)
         fake.advance(wait - 1)
         assert await fake.webhooks.flush() == 0  # not due yet
