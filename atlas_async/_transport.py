@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
@@ -94,7 +94,6 @@ class Call:
     stream: bool = False
     bearer: str | None = None  # a token used instead of the client's credentials (signer decline)
     credentials: bool = True  # False for a cross-host redirect target: send no secrets at all
-    headers: tuple[tuple[str, str], ...] = field(default=())
 
     def with_(self, **changes: Any) -> Call:
         return replace(self, **changes)
@@ -230,8 +229,6 @@ class Transport:
         # hand-built ones. The account lives on the call, never on the shared client.
         if call.account and "Atlas-Account" not in request.headers:
             request.headers["Atlas-Account"] = call.account
-        for name, value in call.headers:
-            request.headers[name] = value
         return request
 
     async def _credentials(self, call: Call) -> str | None:
@@ -400,7 +397,7 @@ class Transport:
                 request = self.build(call, "GET", str(target))
             else:
                 logger.debug("atlas_async: following redirect to another host without credentials")
-                call = call.with_(credentials=False, account=None, headers=())
+                call = call.with_(credentials=False, account=None)
                 request = httpx.Request(
                     "GET",
                     target,

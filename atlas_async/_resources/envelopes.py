@@ -126,7 +126,7 @@ def _versioned_key(key: str, fields_version: int) -> str:
     return f"{key[: 255 - len(suffix) - 17]}-{digest}{suffix}"
 
 
-def signer_token(sign_url: str) -> str:
+def _token_from_sign_url(sign_url: str) -> str:
     """The signer's token (``t``) from a sign URL."""
     values = parse_qs(urlsplit(sign_url).query).get("t")
     if not values or not values[0]:
@@ -675,7 +675,7 @@ class Envelopes(Resource):
         eid = path_id(envelope_id, "envelope_id")
         if (sign_url is None) == (signer_token is None):
             raise ValueError("pass exactly one of sign_url= or signer_token=")
-        token = signer_token if signer_token is not None else _token_of(sign_url or "")
+        token = signer_token if signer_token is not None else _token_from_sign_url(sign_url or "")
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError("a decline needs a reason")
         return await self._invoke(
@@ -788,10 +788,6 @@ async def _until_next_poll(eid: str, sub: Subscription, interval: float) -> Sign
         if status not in _NOT_YET:
             return None
         logger.debug("atlas_async: envelope %s: webhook says %s; still waiting", eid, status)
-
-
-def _token_of(sign_url: str) -> str:
-    return signer_token(sign_url)
 
 
 def _terminal(
