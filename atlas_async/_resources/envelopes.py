@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
 import logging
 import os
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
+import anyio.to_thread
 
 from .._documents import DocumentSource, DocumentURL, prepare_document
 from .._errors import (
@@ -736,7 +739,12 @@ class Envelopes(Resource):
     async def download_signed_pdf(
         self, envelope_id: object, path: str | os.PathLike[str] | None = None
     ) -> bytes | Path:
-        """The signed PDF: as bytes, or streamed to ``path`` (written atomically) and its Path."""
+        """The signed PDF: as bytes, or streamed to ``path`` and its Path.
+
+        The file appears whole or not at all: it is written to a unique temporary file in the
+        same directory (owner-only permissions, as ``tempfile`` creates it) and renamed over
+        ``path`` when complete; an error or a cancellation removes the temporary file.
+        """
         if path is None:
             chunks = []
             async with self.stream_signed_pdf(envelope_id) as stream:
@@ -744,19 +752,27 @@ class Envelopes(Resource):
                     chunks.append(chunk)
             return b"".join(chunks)
         target = Path(os.fspath(path))
-        partial = target.with_name(target.name + ".partial")
-        try:
-            async with (
-                self.stream_signed_pdf(envelope_id) as stream,
-                await anyio.open_file(partial, "wb") as out,
-            ):
-                async for chunk in stream:
-                    await out.write(chunk)
-            await anyio.Path(partial).replace(target)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await anyio.Path(partial).unlink(missing_ok=True)
-            raise
+        async with self.stream_signed_pdf(envelope_id) as stream:
+            # A temporary file of its own, beside the target (same file system, so the final
+            # rename is atomic): two downloads to one path never write into each other's file.
+            fd, name = await anyio.to_thread.run_sync(
+                functools.partial(
+                    tempfile.mkstemp,
+                    dir=target.parent,
+                    prefix=f".{target.name}.",
+                    suffix=".partial",
+                )
+            )
+            partial = anyio.Path(name)
+            try:
+                async with anyio.wrap_file(os.fdopen(fd, "wb")) as out:
+                    async for chunk in stream:
+                        await out.write(chunk)
+                await partial.replace(target)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await partial.unlink(missing_ok=True)
+                raise
         return target
 
 
