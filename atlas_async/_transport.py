@@ -99,6 +99,39 @@ class Call:
         return replace(self, **changes)
 
 
+class _BytesBody(httpx.AsyncByteStream, httpx.SyncByteStream):
+    """An in-memory request body (JSON, or empty) iterated without a generator."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __aiter__(self) -> _OneChunk:
+        return _OneChunk(self._data)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter((self._data,))
+
+
+class _OneChunk:
+    """One pass over an in-memory body: a plain object, nothing to finalise if dropped."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def __aiter__(self) -> _OneChunk:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._data is None:
+            raise StopAsyncIteration
+        data, self._data = self._data, None
+        return data
+
+
 def backoff_delay(attempt: int) -> float:
     """Exponential backoff with jitter: 0.5 s, 1 s, 2 s... capped at 8 s, minus up to 25 %.
 
@@ -251,6 +284,11 @@ class Transport:
         """
         if self.closed:
             raise RuntimeError("this Atlas client is closed; create a new one")
+        if isinstance(request.stream, httpx.ByteStream):
+            # httpx iterates an in-memory body with an async generator: a request cancelled
+            # while its body is written leaves it suspended, and trio reports it when it is
+            # collected. The same bytes through a plain iterator leave nothing to finalise.
+            request.stream = _BytesBody(request.content)
         rewindable = call.rewindable and not (
             isinstance(request.stream, MultipartBody) and not request.stream.rewindable
         )

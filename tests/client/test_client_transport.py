@@ -7,6 +7,8 @@ credentials, logging redaction, and the copies' cost.
 
 from __future__ import annotations
 
+import functools
+import gc
 import inspect
 import io
 import json
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -430,6 +433,35 @@ async def test_cancelled_download_leaves_no_temporary_file(tmp_path: Path) -> No
         await halfway.wait()  # the temporary file exists and holds the first half
         tg.cancel_scope.cancel()
     assert [p async for p in anyio.Path(tmp_path).iterdir()] == []
+
+
+class StalledUpload(httpx.AsyncBaseTransport):
+    """Starts writing the request body, then stalls as a socket with a full buffer would."""
+
+    def __init__(self) -> None:
+        self.started = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.stream.__aiter__()  # type: ignore[union-attr]
+        await body.__anext__()
+        self.started.set()
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+async def test_a_request_cancelled_mid_body_leaves_nothing_to_finalise() -> None:
+    # httpx's in-memory body iterates with an async generator; dropped mid-body by a cancelled
+    # request, trio reports it when it is collected (the bulk suite's cancellation over real
+    # sockets hit this under load). Our bodies are plain iterators: nothing to finalise.
+    stalled = StalledUpload()
+    async with httpx.AsyncClient(transport=stalled) as http:
+        atlas = Atlas(api_key=KEY, base_url=BASE, http_client=http)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(functools.partial(atlas.envelopes.send, ENV_ID, fields_version=1))
+            await stalled.started.wait()
+            tg.cancel_scope.cancel()
+        gc.collect()
+        await anyio.lowlevel.checkpoint()  # where a finaliser scheduled by the collector runs
 
 
 def test_signed_pdf_stream_is_not_built_directly() -> None:
