@@ -143,3 +143,59 @@ def test_sign_webhook_rejects_what_it_cannot_sign() -> None:
     with pytest.raises(ValueError, match="empty"):
         sign_webhook(BODY, "")
     assert sign_webhook(BODY.decode(), SECRET) == sign_webhook(BODY, SECRET.encode())
+
+
+_REAL_COMPARE = hmac.compare_digest
+
+
+class CompareSpy:
+    """Stands in for ``hmac.compare_digest`` as the signature module reaches it: records every
+    comparison and answers ``verdict`` (or the real result when ``verdict`` is None)."""
+
+    def __init__(self, verdict: bool | None = None) -> None:
+        self.verdict = verdict
+        self.calls: list[tuple[bytes, bytes]] = []
+
+    def __call__(self, a: bytes, b: bytes) -> bool:
+        self.calls.append((a, b))
+        return _REAL_COMPARE(a, b) if self.verdict is None else self.verdict
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> CompareSpy:
+    from atlas_async.webhooks import _signature
+
+    spy = CompareSpy()
+    # The module calls hmac.compare_digest through its own ``hmac`` name; patch exactly that.
+    monkeypatch.setattr(_signature.hmac, "compare_digest", spy)
+    return spy
+
+
+def _hex(secret: str) -> bytes:
+    return hmac.new(secret.encode(), BODY, hashlib.sha256).hexdigest().encode()
+
+
+def test_constant_time_comparison_runs_for_every_secret_and_every_entry(spy: CompareSpy) -> None:
+    secrets = ["k1", "k2", "k3"]
+    other = "sha256=" + "0" * 64
+    header = f"{other}, {sign_webhook(BODY, 'k2')}"
+    verify_signature(BODY, header, secrets)
+    # No early exit: every (secret, received entry) pair is compared in constant time, including
+    # after the match (k2) and for the secret after it (k3).
+    assert sorted(spy.calls) == sorted(
+        (_hex(s), entry) for s in secrets for entry in (b"0" * 64, _hex("k2"))
+    )
+
+
+def test_the_constant_time_comparison_is_what_decides(spy: CompareSpy) -> None:
+    good = sign_webhook(BODY, SECRET)
+    wrong = "sha256=" + "0" * 64
+    spy.verdict = False  # correct signature, but the comparison says no: rejected
+    with pytest.raises(WebhookSignatureError) as info:
+        verify_signature(BODY, good, ["old", SECRET])
+    assert info.value.reason == "mismatch"
+    assert [a for a, _ in spy.calls] == [_hex("old"), _hex(SECRET)]
+    spy.calls.clear()
+    spy.verdict = True  # wrong signature, but the comparison says yes: accepted
+    verify_signature(BODY, wrong, ["old", SECRET])
+    assert [a for a, _ in spy.calls] == [_hex("old"), _hex(SECRET)]
