@@ -155,3 +155,21 @@ def test_template_rows(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
     assert json.loads(again.out)["already_sent"] == 6
     assert len(server_keys(emulator)) == 6
     assert {e["status"] for e in emulator.fake.envelopes()} == {"pending"}
+
+
+def test_rerun_without_lookup_reports_replays_as_already_sent(
+    cli: CLI, emulator: Emulator, tmp_path: Path
+) -> None:
+    manifest(tmp_path / "m.csv", 4, prefix="nl")
+    credits = emulator.fake.credits()
+    first = cli("bulk-send", "m.csv", "--no-lookup", "--json")
+    assert first.code == 0, first.err
+    assert (json.loads(first.out)["sent"], json.loads(first.out)["credits_spent"]) == (4, 4)
+    # A fresh results file and no look-up: only the idempotency keys remember run 1, and the
+    # server's replays (Idempotency-Replayed: true) are recorded as such, not as new sends.
+    again = cli("bulk-send", "m.csv", "--no-lookup", "--json", "--results", "again.csv")
+    assert again.code == 0, again.err
+    summary = json.loads(again.out)
+    assert (summary["sent"], summary["already_sent"], summary["credits_spent"]) == (0, 4, 0)
+    assert {r["status"] for r in results(tmp_path / "again.csv")} == {"already_sent"}
+    assert emulator.fake.credits() == credits - 4
