@@ -78,6 +78,7 @@ async def test_connection_dropped_after_commit_on_a_real_port_replays_the_send(
     assert sends[0].fault == "drop_after"
     assert sends[1].status == 200
     assert env.status == EnvelopeStatus.PENDING
+    assert not was_replayed(env)  # the replay answered this call's own lost attempt
     assert fake.credits() == credits - 1  # one dispatch, one credit
     assert len(sleeps) == 1
 
