@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import webbrowser
 from pathlib import Path
 
 import anyio
@@ -158,4 +159,37 @@ async def test_login_with_a_preregistered_client_on_any_loopback_port(
     )
     assert tokens.client_id == reg.client_id
     assert app.count("/oauth/register") == registrations
+    assert (await whoami(http, tokens.access_token)).status_code == 200
+
+
+async def test_login_opens_the_discovered_authorize_url_in_the_browser(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``open_browser=True`` (the default): ``webbrowser.open`` is handed the authorization URL,
+    once, and a browser that follows it completes the login."""
+    opened: list[str] = []
+    browser = Browser(http)
+
+    async with anyio.create_task_group() as tg:
+
+        def fake_open(url: str, new: int = 0, autoraise: bool = True) -> bool:
+            # login calls webbrowser.open in a worker thread; the "browser" then runs as a task
+            # of this test, concurrently with login waiting for the redirect.
+            opened.append(url)
+            anyio.from_thread.run_sync(tg.start_soon, browser, url)
+            return True
+
+        monkeypatch.setattr(webbrowser, "open", fake_open)
+        tokens = await login(ISSUER, http_client=http, wait_seconds=30)
+
+    metadata = await discover(ISSUER, http_client=http)
+    (url,) = opened
+    assert url.startswith(metadata.authorization_endpoint + "?")
+    assert url in capsys.readouterr().err  # the same URL the user was shown
+    params = httpx.URL(url).params
+    assert params["response_type"] == "code"
+    assert params["code_challenge_method"] == "S256"
+    assert params["client_id"] == tokens.client_id
+    assert browser.pages[1][0] == 200
+    assert "Logged in" in browser.pages[1][1]
     assert (await whoami(http, tokens.access_token)).status_code == 200
