@@ -19,6 +19,7 @@ from atlas_async.oauth import (
     OAuthDiscoveryError,
     OAuthError,
     OAuthRegistrationError,
+    OAuthTokenProvider,
     OAuthTokens,
     ServerMetadata,
     StateMismatchError,
@@ -231,6 +232,40 @@ async def test_code_flow_then_rest_call(
     assert tokens.refresh_token not in repr(tokens)
     for secret in (tokens.access_token, tokens.refresh_token):
         assert secret not in caplog.text
+
+
+async def test_refresh_and_revoke_never_log_tokens(
+    http: httpx.AsyncClient, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    metadata, tokens = await logged_in(http, clock)
+    caplog.set_level("DEBUG")
+    caplog.clear()
+    # Refresh: directly, then through the provider after a 401 (the path Atlas(auth=...) takes).
+    fresh = await refresh_tokens(metadata, tokens, http_client=http, clock=clock)
+    provider = OAuthTokenProvider(fresh, metadata=metadata, http_client=http, clock=clock)
+    assert await provider.refresh(fresh.access_token) is not None
+    latest = await provider.current()
+    # Revoke: the refresh token (ends the grant), then a bare access token.
+    await revoke_token(metadata, latest, http_client=http)
+    await revoke_token(metadata, latest.access_token, http_client=http)
+    # A refused refresh: neither the error nor the log carries the token.
+    with pytest.raises(InvalidGrantError) as refused:
+        await refresh_tokens(metadata, latest, http_client=http, clock=clock)
+    # DEBUG really was captured on both paths, so the check below is not vacuous.
+    assert f"POST {metadata.token_endpoint} -> 200" in caplog.text
+    assert f"POST {metadata.token_endpoint} -> 400" in caplog.text
+    assert f"POST {metadata.revocation_endpoint} -> 200" in caplog.text
+    logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
+    secrets = {
+        value
+        for t in (tokens, fresh, latest)
+        for value in (t.access_token, t.refresh_token)
+        if value is not None
+    }
+    assert len(secrets) == 6
+    for secret in secrets:
+        assert secret not in logged
+        assert secret not in str(refused.value)
 
 
 async def test_wrong_verifier_is_invalid_grant(http: httpx.AsyncClient, clock: FakeClock) -> None:
