@@ -57,6 +57,9 @@ class FakeAtlas:
     ``python -m atlas_async.testing`` passes one that fetches over HTTP.
     ``webhook_time_scale``: multiplies the webhook retry schedule (1, 5, 30 min, 2 h) and the
     10 s delivery timeout; ``0.001`` makes a retry come after 60 ms.
+    ``webhook_timeout``: the receiver's answer deadline in seconds, apart from the time scale
+    (default None: 10 s times ``webhook_time_scale``). Set it when compressing the retries over
+    real HTTP, so a receiver slowed by a busy machine is not failed in a few milliseconds.
     ``base_url``: the host the emulator names in links (``sign_url``, ``review_url``) when used
     in process; :meth:`serve` replaces it with the real address while it runs.
     ``max_document_bytes``: the upload limit (25 MB, as Atlas); lower it to test 413 cheaply.
@@ -79,6 +82,7 @@ class FakeAtlas:
         clock: Clock | None = None,
         fetcher: Fetcher | None = None,
         webhook_time_scale: float = 1.0,
+        webhook_timeout: float | None = None,
         base_url: str = "http://atlas.test",
         max_document_bytes: int = MAX_DOCUMENT_BYTES,
         pdf_redirect: bool = False,
@@ -104,7 +108,7 @@ class FakeAtlas:
         )
         self.idempotency = IdempotencyStore(self.now)
         self.faults = Faults(seed)
-        self.webhooks = WebhookDispatcher(self.now, webhook_time_scale)
+        self.webhooks = WebhookDispatcher(self.now, webhook_time_scale, webhook_timeout)
         self.webhooks.before_delivery = self._tick
         self.state.listeners.append(self._on_event)
         default = self.state.create_org(name="Default org")

@@ -4,6 +4,7 @@ Events are queued as the state machine emits them. They go out when a worker run
 (``async with fake:``, ``fake.serve()`` or ``python -m atlas_async.testing``), or when a test calls
 ``await fake.webhooks.flush()``. A non-2xx answer or a timeout is retried after 1 min, 5 min,
 30 min and 2 h (times ``time_scale``), measured on the emulator's clock; five attempts in all.
+A receiver gets 10 s to answer (times ``time_scale``, unless ``timeout`` sets it apart).
 """
 
 from __future__ import annotations
@@ -76,9 +77,14 @@ class Delivery:
 class WebhookDispatcher:
     """``fake.webhooks``: the queue, the delivery log and the routing of URLs to in-process apps."""
 
-    def __init__(self, clock: Clock, time_scale: float = 1.0) -> None:
+    def __init__(self, clock: Clock, time_scale: float = 1.0, timeout: float | None = None) -> None:
+        if timeout is not None and not timeout > 0:
+            raise ValueError("webhook_timeout must be a positive number of seconds, or None")
         self._clock = clock
         self.time_scale = time_scale
+        # None: Atlas's 10 s, scaled with the retry schedule. A number: that many seconds, whatever
+        # the scale, so a test can compress the retries without leaving its receiver 200 ms.
+        self.timeout = timeout
         self.deliveries: list[Delivery] = []
         self.events: list[dict[str, Any]] = []  # every event emitted, with or without a URL
         self._routes: dict[str, ASGIApp] = {}
@@ -171,7 +177,7 @@ class WebhookDispatcher:
             self._worker_thread = None
 
     def _client(self) -> httpx.AsyncClient:
-        timeout = max(TIMEOUT * self.time_scale, 0.05)
+        timeout = self.timeout if self.timeout is not None else max(TIMEOUT * self.time_scale, 0.05)
         return httpx.AsyncClient(
             transport=_RoutingTransport(self._routes, timeout), timeout=timeout
         )
