@@ -91,6 +91,11 @@ class IdempotencyStore:
             if entry is not None and entry.response is None:
                 del self._entries[(scope, namespace, key)]
 
+    def in_flight(self) -> list[str]:
+        """Keys whose first request is still running: lets a test act at that exact moment."""
+        with self._lock:
+            return sorted(key for (_, _, key), e in self._entries.items() if e.response is None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -108,7 +109,9 @@ async def test_concurrent_duplicate_is_409_in_use(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(call, "first")
-        await anyio.sleep(0.05)
+        with anyio.fail_after(5):  # the second call goes out once the first holds the key
+            while fake.idempotency.in_flight() != ["slow"]:
+                await anyio.lowlevel.checkpoint()
         tg.start_soon(call, "second")
     assert results["first"].status_code == 201
     assert results["second"].status_code == 409

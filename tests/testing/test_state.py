@@ -422,7 +422,9 @@ def test_idempotency_store_lifecycle(clock: ManualClock) -> None:
     with pytest.raises(ApiError) as exc:
         store.begin("org", "create:json", "k", "fp1")
     assert (exc.value.status, exc.value.code) == (409, "idempotency_key_in_use")
+    assert store.in_flight() == ["k"]
     store.complete("org", "create:json", "k", ok)
+    assert store.in_flight() == []
     assert store.begin("org", "create:json", "k", "fp1") == ok
     with pytest.raises(ApiError) as exc:
         store.begin("org", "create:json", "k", "fp2")
