@@ -7,6 +7,7 @@ from collections import Counter
 
 import anyio
 import anyio.lowlevel
+import httpx
 import pytest
 
 from atlas_async import Atlas, InsufficientCreditsError, Party
@@ -334,3 +335,44 @@ async def test_cancelling_over_real_sockets_leaves_no_busy_connection(fake: Fake
             summary = await send_all(client, items(3, start=500), retry=FAST)
             assert summary.sent == 3
         assert run.summary.sent < 100
+
+
+class SendsInFlight(httpx.AsyncBaseTransport):
+    """Wraps a transport; tracks how many ``POST .../send`` requests are in flight at once."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.now = 0
+        self.peak = 0
+        self.sends = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        is_send = request.method == "POST" and request.url.path.endswith("/send")
+        if not is_send:
+            return await self.inner.handle_async_request(request)
+        self.sends += 1
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.now -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_concurrency_bounds_and_fills_the_sends_in_flight(fake: FakeAtlas) -> None:
+    # Each send is held for 50 ms inside the emulator, long enough for every worker to be
+    # waiting on one: the peak is the bound (never above it) and is reached (they do overlap).
+    fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.05, count=None)
+    inflight = SendsInFlight(fake.transport())
+    async with (
+        httpx.AsyncClient(transport=inflight, base_url=fake.base_url) as http,
+        Atlas(api_key=fake.api_key, base_url=fake.base_url, http_client=http) as client,
+    ):
+        summary = await send_all(client, items(40), concurrency=4, retry=FAST)
+    assert summary.sent == 40
+    assert inflight.sends == 40
+    assert inflight.peak == 4
+    assert inflight.now == 0
