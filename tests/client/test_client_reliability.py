@@ -11,7 +11,14 @@ from typing import Any
 import anyio
 import pytest
 
-from atlas_async import Atlas, EnvelopeStatus, InternalServerError, Party, was_replayed
+from atlas_async import (
+    Atlas,
+    EnvelopeStatus,
+    IdempotencyKeyReusedError,
+    InternalServerError,
+    Party,
+    was_replayed,
+)
 from atlas_async.testing import FakeAtlas
 
 pytestmark = pytest.mark.anyio
@@ -39,16 +46,18 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 @pytest.mark.parametrize(
     ("kind", "status"),
-    [("status", 503), ("status", 500), ("drop_before", 0), ("drop_after", 0)],
+    [("status", 503), ("status", 500), ("status", 429), ("drop_before", 0), ("drop_after", 0)],
 )
 async def test_create_then_send_through_faults_one_envelope_one_credit(
     atlas: Atlas, fake: FakeAtlas, sleeps: list[float], kind: Any, status: int
 ) -> None:
     credits = fake.credits()
-    create = fake.faults.add(kind, "POST /api/envelope", status=status or 503, count=2)
+    # Retry-After: 0 on the 429s, so the recorded backoff is the client's own, not the server's.
+    fault = {"status": status or 503, "retry_after": 0 if status == 429 else None, "count": 2}
+    create = fake.faults.add(kind, "POST /api/envelope", **fault)
     created = await atlas.envelopes.create(PDF, parties=PARTIES)
     assert create.fired == 2
-    send = fake.faults.add(kind, "POST /api/envelope/{id}/send", status=status or 503, count=2)
+    send = fake.faults.add(kind, "POST /api/envelope/{id}/send", **fault)
     env = await atlas.envelopes.send(created.envelope_id)
     assert send.fired == 2
     assert env.status == EnvelopeStatus.PENDING
@@ -102,6 +111,20 @@ async def test_was_replayed_tells_a_rerun_from_this_calls_own_work(
     rerun = await atlas.envelopes.send(created.envelope_id, idempotency_key="order-9-send")
     assert was_replayed(rerun)
     assert len(sleeps) == 2
+
+
+async def test_a_key_reused_for_another_document_is_refused_and_not_retried(
+    atlas: Atlas, fake: FakeAtlas, sleeps: list[float]
+) -> None:
+    await atlas.envelopes.create(PDF, parties=PARTIES, idempotency_key="k")
+    other_pdf = PDF + b"% another document\n"
+    with pytest.raises(IdempotencyKeyReusedError) as info:
+        await atlas.envelopes.create(other_pdf, parties=PARTIES, idempotency_key="k")
+    assert info.value.status_code == 422
+    creates = [r for r in fake.requests if r.method == "POST" and r.path == "/api/envelope"]
+    assert [r.status for r in creates] == [201, 422]  # one attempt for the refused call
+    assert sleeps == []
+    assert len(fake.envelopes()) == 1
 
 
 async def test_429_retry_after_is_honoured(
