@@ -305,3 +305,51 @@ def test_usage_errors_exit_2(cli: CLI, missing: str) -> None:
     result = cli("send", "contract.pdf")
     assert result.code == 2
     assert missing in result.err
+
+
+def test_send_with_a_webhook_url_sets_it_on_the_envelope(cli: CLI, emulator: Emulator) -> None:
+    hook = "https://hooks.example.com/atlas"
+    sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--webhook-url", hook, "--json")
+    assert sent.code == 0, sent.err
+    eid = json.loads(sent.out)["envelope_id"]
+    [env] = [e for e in emulator.fake.envelopes() if str(e["envelope_id"]) == eid]
+    assert env["webhook_url"] == hook
+
+
+def test_wait_exits_0_once_signed(cli: CLI, emulator: Emulator) -> None:
+    sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--json")
+    eid = json.loads(sent.out)["envelope_id"]
+    anyio.run(lambda: emulator.fake.sign(eid))
+    waited = cli("wait", eid, "--json")
+    assert waited.code == 0, waited.err
+    assert json.loads(waited.out)["status"] == "signed"
+
+
+def test_server_errors_after_retries_exit_10(cli: CLI, emulator: Emulator) -> None:
+    fault = emulator.fake.faults.add("status", "GET /api/envelopes", status=503, count=None)
+    result = cli("list", "--json")
+    assert result.code == 10, result.err
+    err = json.loads(result.err)["error"]
+    assert (err["status"], err["exit_code"]) == (503, 10)
+    assert fault.fired > 1  # retried before giving up
+
+
+def test_an_unexpected_error_exits_1_and_says_it_is_a_bug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # No request can make the CLI hit a bug on purpose, so the error path runs in process: the
+    # same `finish` every command ends in, with a body that fails the way a bug would.
+    from atlas_async.cli._app import Options, finish
+
+    async def buggy() -> int:
+        raise RuntimeError("boom")
+
+    opts = Options(api_key=None, base_url=None, account=None, as_json=False, debug=False)
+    with pytest.raises(SystemExit) as info:
+        finish(opts, buggy)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "atlas-async: error: boom",
+        "atlas-async: this is a bug; --debug shows the traceback",
+    ]
