@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -40,6 +41,36 @@ RESULT_COLUMNS = (
     "at",
 )
 _DONE = frozenset({"sent", "already_sent"})
+
+
+def drop_torn_tail(results: Path) -> bool:
+    """Cut a partial last row (a run killed mid-write) back to the last complete line.
+
+    Every row is written whole and ends in a newline, so anything after the last newline is a
+    torn write: it may stop inside a quoted field (which would swallow every row appended after
+    it) or inside a UTF-8 character. Its outcome is unknown, so it is dropped; re-running that
+    row is safe (lookup and idempotency keys make a send that did go out ``already_sent``).
+    """
+    if not results.exists():
+        return False
+    with results.open("r+b") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        if end == 0:
+            return False
+        fh.seek(end - 1)
+        if fh.read(1) == b"\n":
+            return False
+        pos = end
+        while pos > 0:
+            start = max(0, pos - 4096)
+            fh.seek(start)
+            newline = fh.read(pos - start).rfind(b"\n")
+            if newline >= 0:
+                fh.truncate(start + newline + 1)
+                return True
+            pos = start
+        fh.truncate(0)  # not even the header was whole: the next run writes it again
+        return True
 
 
 def done_keys(results: Path) -> set[str]:
@@ -77,6 +108,8 @@ class _Results:
         attempts: int = 0,
     ) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        if error is not None:
+            error = " ".join(error.split())  # one physical line per row: see drop_torn_tail
         self._writer.writerow(
             [line, key, status, envelope_id, envelope_status, error, attempts, now]
         )
@@ -253,6 +286,7 @@ def bulk_send(
         raise click.UsageError(f"{manifest}: {error_line(exc)}") from None
     valid = [r for r in rows if isinstance(r, ManifestRow)]
     invalid = [r for r in rows if isinstance(r, InvalidRow)]
+    torn = drop_torn_tail(results_path)
     skip = done_keys(results_path)
 
     async def main() -> int:
@@ -273,6 +307,8 @@ def bulk_send(
     async def _run(atlas: Any, sink: _Results) -> int:
         items: list[BulkItem] = [row.item for row in valid]
         with _Reporter(mode, len(items)) as reporter:
+            if torn:
+                reporter.note(f"dropped the partial last row of {results_path.name}")
             if skip:
                 reporter.note(f"resuming: {len(skip)} row(s) already sent per {results_path.name}")
             async with send_many(
