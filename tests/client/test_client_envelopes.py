@@ -6,6 +6,7 @@ All traffic is validated against openapi.json by the wire hook (see conftest.py)
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from atlas_async import (
     get_request_id,
     was_replayed,
 )
+from atlas_async._resources.envelopes import send_idempotency_key
 from atlas_async.testing import FakeAtlas
 
 pytestmark = pytest.mark.anyio
@@ -295,6 +297,14 @@ async def test_conflict_rereads_asks_the_hook_and_sends(
         seen.append(current.fields_version)
         return True
 
+    sends: list[tuple[str, dict[str, Any]]] = []
+
+    async def record(request: httpx.Request) -> None:
+        if request.url.path.endswith("/send"):
+            sends.append((request.headers["Idempotency-Key"], json.loads(request.content)))
+
+    atlas._transport.http.event_hooks["request"].append(record)
+    version = (await atlas.envelopes.get(eid)).fields_version
     credits = fake.credits()
     env = await atlas.envelopes.send(eid, on_conflict=on_conflict)
     assert len(patched) == 1
@@ -302,6 +312,14 @@ async def test_conflict_rereads_asks_the_hook_and_sends(
     assert env.status == EnvelopeStatus.PENDING
     assert env.fields_version == patched[0]
     assert fake.credits() == credits - 1
+    # No caller key: each send's key is derived from what it sends, so the retry after the
+    # conflict (a new fields_version) is a new request with a new key, and a re-run of either
+    # send derives the same key again.
+    assert [body["fields_version"] for _, body in sends] == [version, patched[0]]
+    assert [key for key, _ in sends] == [
+        send_idempotency_key(eid, body["fields_version"], body) for _, body in sends
+    ]
+    assert sends[0][0] != sends[1][0]
 
 
 async def test_conflict_hook_can_veto(atlas: Atlas, make_client: Any, fake: FakeAtlas) -> None:
