@@ -14,6 +14,16 @@ import anyio
 __all__ = ["BackoffGate"]
 
 
+# The gate's clock, apart from anyio's, so a test can run a pause on a virtual clock and see
+# which workers wait behind it, without the time passing.
+def _now() -> float:
+    return anyio.current_time()
+
+
+async def _sleep(seconds: float) -> None:
+    await anyio.sleep(seconds)
+
+
 class BackoffGate:
     def __init__(self, *, base_delay: float, max_delay: float, max_retry_after: float) -> None:
         self._base = base_delay
@@ -27,10 +37,10 @@ class BackoffGate:
     async def wait(self) -> None:
         """Return once the gate is open; a pause extended while sleeping is honoured too."""
         while True:
-            delay = self._until - anyio.current_time()
+            delay = self._until - _now()
             if delay <= 0:
                 return
-            await anyio.sleep(delay)
+            await _sleep(delay)
 
     def close_for(self, retry_after: float | None) -> float:
         """Pause every worker: for ``retry_after`` seconds (capped), or an exponential backoff."""
@@ -41,7 +51,7 @@ class BackoffGate:
         else:
             exp = self._base * 2 ** min(self._streak - 1, 16)
             delay = min(exp, self._max) * (0.5 + random.random() / 2)
-        self._until = max(self._until, anyio.current_time() + delay)
+        self._until = max(self._until, _now() + delay)
         return delay
 
     def opened(self) -> None:

@@ -11,7 +11,15 @@ import httpx
 import pytest
 
 from atlas_async import Atlas, InsufficientCreditsError, Party
-from atlas_async.bulk import BulkItem, BulkOutcome, BulkRun, derive_key, send_all, send_many
+from atlas_async.bulk import (
+    BulkItem,
+    BulkOutcome,
+    BulkRun,
+    BulkSummary,
+    derive_key,
+    send_all,
+    send_many,
+)
 from atlas_async.testing import FakeAtlas
 
 from .conftest import FAST, PDF, CountingTransport, items
@@ -161,19 +169,66 @@ async def _run(atlas: Atlas, batch: list[BulkItem], concurrency: int) -> list[Bu
 
 
 async def test_429_pauses_the_whole_batch(
-    fake: FakeAtlas, atlas: Atlas, counting: CountingTransport
+    fake: FakeAtlas, atlas: Atlas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pause = 1.0
-    fake.faults.add("status", "POST /api/envelope", status=429, retry_after=pause, count=1)
-    summary = await send_all(atlas, items(40), concurrency=8, retry=FAST)
+    # The gate runs on a virtual clock frozen at 0: a worker that waits at the gate blocks until
+    # the test opens it, so "every worker is waiting behind the pause" is a state to reach, not a
+    # time window to measure.
+    workers = 8
+    now = 0.0
+    waits: list[tuple[int, float]] = []  # (task, the moment its wait ends)
+    asleep = 0
+    all_asleep = anyio.Event()
+    pause_over = anyio.Event()
+
+    async def gate_sleep(seconds: float) -> None:
+        nonlocal asleep
+        waits.append((anyio.get_current_task().id, now + seconds))
+        asleep += 1
+        if asleep == workers:
+            all_asleep.set()
+        await pause_over.wait()
+        asleep -= 1
+
+    monkeypatch.setattr("atlas_async.bulk._gate._now", lambda: now)
+    monkeypatch.setattr("atlas_async.bulk._gate._sleep", gate_sleep)
+    fake.faults.add("status", "POST /api/envelope", status=429, retry_after=1, count=1)
+    finished = anyio.Event()
+    summaries: list[BulkSummary] = []
+
+    async def batch() -> None:
+        summaries.append(await send_all(atlas, items(40), concurrency=workers, retry=FAST))
+        finished.set()
+
+    async def either(*events: anyio.Event) -> None:
+        async with anyio.create_task_group() as tg:
+            for event in events:
+
+                async def wait_then_cancel(event: anyio.Event = event) -> None:
+                    await event.wait()
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(wait_then_cancel)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(batch)
+        # A ceiling on a condition, not a timing: with a per-worker pause, one worker would
+        # block here for good while the others finish, and the test must fail, not hang.
+        with anyio.fail_after(30):
+            await either(all_asleep, finished)
+        # Without a shared gate the batch would run to the end with at most one worker waiting.
+        assert not finished.is_set()
+        assert len(fake.envelopes()) < 40  # paused mid-batch
+        now = 1.0  # Retry-After has passed
+        pause_over.set()
+
+    [summary] = summaries
     assert summary.sent == 40
     assert summary.rate_limited == 1
-    [limited_at] = [t for t, status, _ in counting.answered if status == 429]
-    # Requests already past the gate may still start just after the 429 arrives; after that,
-    # no worker sends anything until Retry-After has passed (each would have, on its own).
-    quiet = [t for t, _, _ in counting.started if limited_at + 0.2 < t < limited_at + 0.8 * pause]
-    assert quiet == []
-    assert any(t >= limited_at + pause for t, _, _ in counting.started)
+    # Every worker waited, each exactly once, all until the same moment: the one pause.
+    assert len({task for task, _ in waits}) == workers
+    assert len(waits) == workers
+    assert {until for _, until in waits} == {1.0}
 
 
 async def test_cancelling_leaves_no_task_and_no_open_response(
