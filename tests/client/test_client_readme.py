@@ -1,4 +1,4 @@
-"""The README's "Using the client" examples, executed against the emulator.
+"""The README's opening snippet and its "Using the client" examples, run against the emulator.
 
 The emulator is served on 127.0.0.1 and the examples configure themselves from ATLAS_API_KEY /
 ATLAS_BASE_URL exactly as a user's code would. A bot plays the signers. Each ``python`` block runs
@@ -29,6 +29,14 @@ def client_blocks() -> list[str]:
     start = text.index("<!-- section: client -->")
     end = text.index("<!-- section:", start + 1)
     return re.findall(r"```python\n(.*?)```", text[start:end], flags=re.DOTALL)
+
+
+def intro_block() -> str:
+    """The snippet at the very top of the README, before "## Set-up": the first code anyone reads."""
+    text = README.read_text(encoding="utf-8")
+    head = text[: text.index("\n## Set-up")]
+    [block] = re.findall(r"```python\n(.*?)```", head, flags=re.DOTALL)
+    return block
 
 
 def test_the_section_has_examples() -> None:
@@ -70,7 +78,7 @@ async def test_readme_examples_run(
         monkeypatch.delenv("ATLAS_ACCOUNT", raising=False)
         tg.start_soon(_signer_bot, fake, stop)
         try:
-            for code in client_blocks():
+            for code in [intro_block(), *client_blocks()]:
                 key = platform.platform_key if "# needs: a platform key" in code else fake.api_key
                 assert key is not None
                 monkeypatch.setenv("ATLAS_API_KEY", key)
