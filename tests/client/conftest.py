@@ -40,7 +40,12 @@ def wire(
 ) -> Iterator[WireValidator]:
     """The validator hooked into every client transport created during the test."""
     validator = WireValidator()
-    if request.node.get_closest_marker("no_wire") is None:
+    checked = request.node.get_closest_marker("no_wire") is None
+    # The emulator's own request log is the independent witness: if it saw traffic and the
+    # validator checked none, the hook below no longer reaches the client's transport (say
+    # Transport.__init__ changed shape) and the suite has silently stopped checking the wire.
+    emulator = request.getfixturevalue("fake") if "fake" in request.fixturenames else None
+    if checked:
         original = Transport.__init__
 
         def hooked(self: Transport, **kwargs: Any) -> None:
@@ -54,6 +59,11 @@ def wire(
         monkeypatch.setattr(Transport, "__init__", hooked)
     yield validator
     validator.assert_clean()
+    if checked and emulator is not None and emulator.requests:
+        assert validator.checked > 0, (
+            f"the emulator answered {len(emulator.requests)} request(s) but the wire validator "
+            "checked none: it is no longer hooked into the client's transport"
+        )
 
 
 @pytest.fixture
