@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from .._config import MissingAPIKeyError
 from .._errors import APIStatusError
 
 __all__ = ["echo_error", "echo_result", "jsonable"]
@@ -83,7 +84,17 @@ def _party_line(party: Any) -> str:
     return "  ".join(p for p in parts if p)
 
 
+# The library's message tells a programmer about Atlas(api_key=...) and auth=; someone at a shell
+# needs the command line's ways in instead.
+MISSING_KEY = (
+    "no Atlas API key: set the ATLAS_API_KEY environment variable (or pass --api-key), "
+    "or run `atlas-async login`"
+)
+
+
 def error_line(exc: BaseException) -> str:
+    if isinstance(exc, MissingAPIKeyError):
+        return MISSING_KEY
     text = str(exc).strip() or type(exc).__name__
     return " ".join(text.split())  # exactly one line, whatever the message held
 

@@ -151,6 +151,8 @@ def test_error_exit_codes(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
     no_key = cli("list", env={"ATLAS_API_KEY": ""})
     assert no_key.code == 3
     assert "ATLAS_API_KEY" in no_key.err
+    assert "atlas-async login" in no_key.err
+    assert "Atlas(api_key=" not in no_key.err
 
     bad_key = cli("list", env={"ATLAS_API_KEY": "atlas_live_wrong"})
     assert bad_key.code == 3
@@ -297,7 +299,13 @@ def test_login_then_commands_use_the_stored_tokens(
     assert out_.code == 0
     assert json.loads(out_.out)["logged_out"] is True
     assert not tokens.exists()
-    assert cli("list", env=env).code == 3
+    logged_out = cli("list", env=env)
+    assert logged_out.code == 3
+    # The shell's ways in, not the library's (Atlas(api_key=...) means nothing at a prompt).
+    assert logged_out.err.strip() == (
+        "atlas-async: error: no Atlas API key: set the ATLAS_API_KEY environment variable "
+        "(or pass --api-key), or run `atlas-async login`"
+    )
 
 
 @pytest.mark.parametrize("missing", ["--signer"])
