@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._errors import APIConnectionError, APITimeoutError
+from .._transport import map_transport_errors
 from .._version import __version__
 from ._errors import InvalidGrantError, OAuthError
 
@@ -112,7 +112,7 @@ async def request(
 
     Bodies are never logged: they carry codes, verifiers and tokens.
     """
-    try:
+    with map_transport_errors(method, url):
         response = await client.request(
             method,
             url,
@@ -123,14 +123,6 @@ async def request(
             # re-POST a code or refresh token to wherever a 307/308 points.
             follow_redirects=False,
         )
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(
-            f"OAuth request timed out: {method} {url}", method=method, url=url
-        ) from exc
-    except httpx.HTTPError as exc:
-        raise APIConnectionError(
-            f"OAuth request failed: {method} {url}: {type(exc).__name__}", method=method, url=url
-        ) from exc
     logger.debug("oauth %s %s -> %s", method, url, response.status_code)
     return response
 

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from atlas_async import AtlasError
+from atlas_async import APIConnectionError
 from atlas_async.oauth import (
     AuthorizationDeniedError,
     AuthorizationRequest,
@@ -130,7 +130,7 @@ async def test_discover_without_server_is_a_connection_error() -> None:
         raise httpx.ConnectError("refused", request=request)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
-        with pytest.raises(AtlasError, match="OAuth request failed"):
+        with pytest.raises(APIConnectionError, match="connection error on GET"):
             await discover(ISSUER, http_client=http)
 
 
