@@ -345,18 +345,29 @@ async def test_conflict_retries_are_bounded(atlas: Atlas, make_client: Any) -> N
 
 async def test_wait_until_signed_polls_until_both_sign(atlas: Atlas, fake: FakeAtlas) -> None:
     eid = await _sent(atlas)
+    status_path = f"/api/envelope/{eid}/status"
+
+    def polls() -> int:
+        return sum(1 for r in fake.requests if r.path == status_path)
+
+    async def after_poll(count: int) -> None:
+        # Sign only once the waiter has seen the state before: each signature lands between polls.
+        with anyio.fail_after(10):
+            while polls() < count:  # noqa: ASYNC110 - the emulator's request log has no event
+                await anyio.sleep(0.01)
 
     async def signers() -> None:
-        await anyio.sleep(0.3)
+        await after_poll(1)
         await fake.sign(eid)
-        await anyio.sleep(0.3)
+        await after_poll(polls() + 1)
         await fake.sign(eid)
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(signers)
-        done = await atlas.envelopes.wait_until_signed(eid, timeout=20, poll_interval=0.1)
+        done = await atlas.envelopes.wait_until_signed(eid, timeout=20, poll_interval=0.05)
     assert done.source == "poll"
     assert done.signed_count == 2
+    assert polls() >= 3  # pending, one signed, both signed
 
 
 async def test_wait_until_signed_raises_on_decline_and_void(atlas: Atlas, fake: FakeAtlas) -> None:
