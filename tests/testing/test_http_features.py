@@ -21,6 +21,16 @@ from .conftest import PARTIES, PDF, b64, create_ready
 pytestmark = pytest.mark.anyio
 
 CREATE = {"document": b64(PDF), "parties": PARTIES}
+SIGNATURE_FIELD = {
+    "type": "signature",
+    "page": 1,
+    "x_pct": 0.1,
+    "y_pct": 0.8,
+    "w_pct": 0.3,
+    "h_pct": 0.05,
+    "party_order": 1,
+    "role": "Customer",
+}
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -55,19 +65,7 @@ async def test_replay_returns_the_original_answer(
 async def test_template_upload_is_deduplicated_by_key(
     client: httpx.AsyncClient, fake: FakeAtlas
 ) -> None:
-    fields = [
-        {
-            "type": "signature",
-            "page": 1,
-            "x_pct": 0.1,
-            "y_pct": 0.8,
-            "w_pct": 0.3,
-            "h_pct": 0.05,
-            "party_order": 1,
-            "role": "Customer",
-        }
-    ]
-    form = {"name": "NDA", "fields": json.dumps(fields)}
+    form = {"name": "NDA", "fields": json.dumps([SIGNATURE_FIELD])}
     key = {"Idempotency-Key": "upload-nda-1"}
 
     async def upload(name: str = "NDA") -> httpx.Response:
@@ -389,16 +387,7 @@ async def test_platform_accounts_scope_and_isolate(
 
 async def test_templates_over_http(client: httpx.AsyncClient, fake: FakeAtlas) -> None:
     fields = [
-        {
-            "type": "signature",
-            "page": 1,
-            "x_pct": 0.1,
-            "y_pct": 0.8,
-            "w_pct": 0.3,
-            "h_pct": 0.05,
-            "party_order": 1,
-            "role": "Customer",
-        },
+        SIGNATURE_FIELD,
         {
             "type": "text",
             "page": 1,
