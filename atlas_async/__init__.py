@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._config import MissingAPIKeyError as MissingAPIKeyError
     from ._documents import DocumentURL as DocumentURL
     from ._errors import APIConnectionError as APIConnectionError
+    from ._errors import APIResponseValidationError as APIResponseValidationError
     from ._errors import APIStatusError as APIStatusError
     from ._errors import APITimeoutError as APITimeoutError
     from ._errors import AtlasError as AtlasError
@@ -40,10 +41,16 @@ if TYPE_CHECKING:
     from ._errors import NotFoundError as NotFoundError
     from ._errors import PermissionDeniedError as PermissionDeniedError
     from ._errors import RateLimitError as RateLimitError
+    from ._errors import RedirectError as RedirectError
     from ._errors import UnprocessableEntityError as UnprocessableEntityError
     from ._errors import WaitTimeoutError as WaitTimeoutError
     from ._errors import WebhookPayloadError as WebhookPayloadError
     from ._errors import WebhookSignatureError as WebhookSignatureError
+    from ._http import AsyncHTTPClient as AsyncHTTPClient
+    from ._middleware import Attempt as Attempt
+    from ._middleware import AttemptResponse as AttemptResponse
+    from ._middleware import CallNext as CallNext
+    from ._middleware import Middleware as Middleware
     from ._models import ConnectedAccount as ConnectedAccount
     from ._models import ConnectedAccountCreateResponse as ConnectedAccountCreateResponse
     from ._models import ConnectedAccountStatus as ConnectedAccountStatus
@@ -68,10 +75,17 @@ if TYPE_CHECKING:
     from ._models import TemplateSendResponse as TemplateSendResponse
     from ._pagination import AsyncPager as AsyncPager
     from ._pagination import Page as Page
+    from ._ratelimit import LocalRateGate as LocalRateGate
+    from ._ratelimit import RateGate as RateGate
     from ._resources.envelopes import SignedPDFStream as SignedPDFStream
     from ._resources.envelopes import SigningStatus as SigningStatus
     from ._responses import get_request_id as get_request_id
     from ._responses import was_replayed as was_replayed
+    from ._retry import RetryPolicy as RetryPolicy
+    from ._waiters import LocalWaiterBus as LocalWaiterBus
+    from ._waiters import Notice as Notice
+    from ._waiters import Subscription as Subscription
+    from ._waiters import WaiterBus as WaiterBus
     from .oauth._errors import InvalidGrantError as InvalidGrantError
     from .oauth._errors import OAuthError as OAuthError
 
@@ -81,6 +95,7 @@ _LAZY: dict[str, str] = {
         name: "._errors"
         for name in (
             "APIConnectionError",
+            "APIResponseValidationError",
             "APIStatusError",
             "APITimeoutError",
             "AtlasError",
@@ -102,14 +117,16 @@ _LAZY: dict[str, str] = {
             "NotFoundError",
             "PermissionDeniedError",
             "RateLimitError",
+            "RedirectError",
             "UnprocessableEntityError",
             "WaitTimeoutError",
             "WebhookPayloadError",
             "WebhookSignatureError",
         )
     },
-    # The client (issue 4). Importing any of these loads httpx and the generated models.
+    # The client. Importing Atlas loads the HTTP library; the models load the generated layer.
     "Atlas": "._client",
+    "AsyncHTTPClient": "._http",
     "TokenProvider": "._auth",
     "MissingAPIKeyError": "._config",
     "DocumentURL": "._documents",
@@ -119,7 +136,19 @@ _LAZY: dict[str, str] = {
     "SigningStatus": "._resources.envelopes",
     "get_request_id": "._responses",
     "was_replayed": "._responses",
-    # OAuth (issue 6): the error family, so one `except OAuthError` works from the top package.
+    # The seams: retries, per-attempt middleware, the 429 gate, the waiter bus.
+    "RetryPolicy": "._retry",
+    "Attempt": "._middleware",
+    "AttemptResponse": "._middleware",
+    "CallNext": "._middleware",
+    "Middleware": "._middleware",
+    "LocalRateGate": "._ratelimit",
+    "RateGate": "._ratelimit",
+    "LocalWaiterBus": "._waiters",
+    "Notice": "._waiters",
+    "Subscription": "._waiters",
+    "WaiterBus": "._waiters",
+    # OAuth: the error family, so one `except OAuthError` works from the top package.
     "OAuthError": ".oauth._errors",
     "InvalidGrantError": ".oauth._errors",
     **{

@@ -4,19 +4,20 @@ One ``Atlas`` owns one transport (one connection pool, one set of credentials). 
 ``for_account`` return copies that share that transport and differ only in a small frozen options
 record, so a web backend can make a tenant-scoped copy per request for free: nothing per-request
 is ever written to a shared object (the generated client's ``with_headers`` does exactly that, and
-opens a new pool too; codegen-notes section 3).
+opens a new pool as well).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from ._auth import TokenProvider
 from ._config import (
-    DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     account_from_env,
     check_base_url_security,
@@ -25,9 +26,13 @@ from ._config import (
     resolve_base_url,
     validate_account,
 )
-from ._waiters import EnvelopeWaiters
+from ._middleware import Middleware, check_middleware
+from ._retry import DEFAULT_RETRY, RetryPolicy
+from ._waiters import LocalWaiterBus, WaiterBus
 
 if TYPE_CHECKING:
+    from ._http import AsyncHTTPClient
+    from ._resources._seam import GeneratedSeam
     from ._resources.envelopes import Envelopes
     from ._resources.platform import Platform
     from ._resources.templates import Templates
@@ -51,8 +56,9 @@ class Options:
     """What differs between copies of one client. Small and immutable on purpose."""
 
     timeout: float
-    max_retries: int
+    retry: RetryPolicy
     account: str | None
+    middleware: tuple[Middleware, ...] = ()
 
 
 def _check_timeout(timeout: float) -> float:
@@ -64,25 +70,38 @@ def _check_timeout(timeout: float) -> float:
     return float(timeout)
 
 
-def _check_retries(max_retries: int) -> int:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
-    return max_retries
+def _retry_policy(
+    retry: RetryPolicy | None, max_retries: int | None, base: RetryPolicy
+) -> RetryPolicy:
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise TypeError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+    policy = retry or base
+    if max_retries is not None:
+        policy = policy.with_(max_retries=max_retries)  # validated by RetryPolicy
+    return policy
 
 
 class Atlas:
     """The asynchronous Atlas client.
 
-    ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=2, auth=None,
-    http_client=None, allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``,
-    ``ATLAS_BASE_URL``, ``ATLAS_ACCOUNT`` and ``ATLAS_ALLOW_INSECURE_HTTP``.
+    ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=2,
+    retry=None, middleware=None, auth=None, http_client=None, waiter_bus=None, app_info=None,
+    allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``,
+    ``ATLAS_ACCOUNT`` and ``ATLAS_ALLOW_INSECURE_HTTP``.
+
+    * ``timeout``: seconds per network phase (connect is capped at 10 s); never infinite.
+    * ``max_retries`` / ``retry``: how failed requests are retried (a :class:`RetryPolicy`;
+      ``max_retries`` overrides the policy's count).
+    * ``middleware``: async callables run around every HTTP attempt (see :class:`Middleware`).
+    * ``auth``: a TokenProvider (e.g. from ``atlas_async.oauth``) instead of an API key.
+    * ``http_client``: an ``httpx.AsyncClient`` you configured yourself (proxies, certificates);
+      you own its lifetime, and its redirects are never followed automatically.
+    * ``waiter_bus``: where webhook news reaches ``wait_until_signed`` (default: this process).
+    * ``app_info``: your integration's ``name/version``, put in front of the User-Agent.
 
     A plain ``http://`` base URL is refused (ValueError) unless its host is loopback,
     ``localhost``/``*.localhost`` or a ``*.test`` name, or ``allow_insecure_http=True`` is given:
-    the credentials would otherwise cross the network in clear text. ``auth`` takes a TokenProvider (e.g. ``atlas_async.oauth``) instead of a
-    key. ``http_client`` takes an ``httpx.AsyncClient`` you configured yourself (proxies,
-    certificates, event hooks); you then own its lifetime, and its redirects are never followed
-    automatically.
+    the credentials would otherwise cross the network in clear text.
 
     Use it as ``async with Atlas() as atlas: ...`` or call :meth:`aclose` when done.
     """
@@ -100,11 +119,17 @@ class Atlas:
         base_url: str | None = None,
         account: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        middleware: Sequence[Middleware] | None = None,
         auth: TokenProvider | None = None,
-        http_client: object | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        waiter_bus: WaiterBus | None = None,
+        app_info: str | None = None,
         allow_insecure_http: bool | None = None,
     ) -> None:
+        from . import _http
+        from ._resources._seam import GeneratedSeam
         from ._transport import Transport
 
         if auth is not None:
@@ -115,8 +140,11 @@ class Atlas:
             key = None
         else:
             key = resolve_api_key(api_key)
-        http = _check_http_client(http_client)
+        http = _http.check_client(http_client) if http_client is not None else None
+        if waiter_bus is not None and not isinstance(waiter_bus, WaiterBus):
+            raise TypeError("waiter_bus must provide subscribe(envelope_id) and async publish()")
         timeout = _check_timeout(timeout)
+        policy = _retry_policy(retry, max_retries, DEFAULT_RETRY)
         url = resolve_base_url(base_url)
         insecure = resolve_allow_insecure_http(allow_insecure_http)
         check_base_url_security(url, insecure)
@@ -127,11 +155,12 @@ class Atlas:
             http_client=http,
             timeout=timeout,
             allow_insecure_http=insecure,
+            app_info=_check_app_info(app_info),
         )
         account = validate_account(account) if account is not None else account_from_env()
         self._init(
-            _Shared(transport, EnvelopeWaiters()),
-            Options(timeout, _check_retries(max_retries), account),
+            _Shared(transport, waiter_bus or LocalWaiterBus(), GeneratedSeam(transport)),
+            Options(timeout, policy, account, check_middleware(middleware)),
             owner=True,
         )
 
@@ -147,18 +176,27 @@ class Atlas:
         *,
         timeout: float | _NotGiven = NOT_GIVEN,
         max_retries: int | _NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | _NotGiven = NOT_GIVEN,
+        middleware: Sequence[Middleware] | _NotGiven = NOT_GIVEN,
         account: str | _NotGiven | None = NOT_GIVEN,
     ) -> Atlas:
         """A copy with other per-request settings; it shares this client's connection pool.
 
-        ``account=None`` removes the account scope. Copies are cheap (one small object), never
+        ``account=None`` removes the account scope. ``middleware`` replaces the list (pass
+        ``[*atlas.middleware, extra]`` to add one). Copies are cheap (one small object), never
         need closing, and never change the client they came from.
         """
         changes: dict[str, Any] = {}
         if not isinstance(timeout, _NotGiven):
             changes["timeout"] = _check_timeout(timeout)
-        if not isinstance(max_retries, _NotGiven):
-            changes["max_retries"] = _check_retries(max_retries)
+        if not isinstance(retry, _NotGiven) or not isinstance(max_retries, _NotGiven):
+            changes["retry"] = _retry_policy(
+                None if isinstance(retry, _NotGiven) else retry,
+                None if isinstance(max_retries, _NotGiven) else max_retries,
+                self._options.retry,
+            )
+        if not isinstance(middleware, _NotGiven):
+            changes["middleware"] = check_middleware(middleware)
         if not isinstance(account, _NotGiven):
             changes["account"] = validate_account(account)
         copy = object.__new__(Atlas)
@@ -210,12 +248,29 @@ class Atlas:
 
     @property
     def max_retries(self) -> int:
-        return self._options.max_retries
+        return self._options.retry.max_retries
 
     @property
-    def _waiters(self) -> EnvelopeWaiters:
-        """Wake-ups for ``wait_until_signed``, shared by every copy (webhooks notify it)."""
-        return self._shared.waiters
+    def retry(self) -> RetryPolicy:
+        return self._options.retry
+
+    @property
+    def middleware(self) -> tuple[Middleware, ...]:
+        return self._options.middleware
+
+    @property
+    def waiter_bus(self) -> WaiterBus:
+        """Where webhook news reaches ``wait_until_signed``; shared by every copy."""
+        return self._shared.bus
+
+    async def notify_envelope(self, envelope_id: str, status: str | None = None) -> None:
+        """Tell every ``wait_until_signed`` on ``envelope_id`` what happened to it.
+
+        ``status`` is the envelope status an event reported (``"signed"`` ends the wait with no
+        further request; ``None`` makes the waiter poll now). The webhook dispatcher calls this
+        for every verified event; call it yourself if webhooks reach you another way.
+        """
+        await self._shared.bus.publish(envelope_id, status)
 
     @property
     def _transport(self) -> Transport:
@@ -247,19 +302,23 @@ class Atlas:
 
 @dataclass(frozen=True, slots=True)
 class _Shared:
-    """What all copies of one client share: the transport (pool, credentials) and the waiters."""
+    """What all copies of one client share: the transport (pool, credentials), the waiter bus,
+    and the bridge the generated endpoints are called through."""
 
     transport: Transport
-    waiters: EnvelopeWaiters
+    bus: WaiterBus
+    seam: GeneratedSeam
 
 
-def _check_http_client(http_client: object | None) -> Any:
-    if http_client is None:
+# RFC 9110 product tokens (``name/version``), one or more separated by single spaces.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_APP_INFO = re.compile(rf"{_TOKEN}(?:/{_TOKEN})?(?: {_TOKEN}(?:/{_TOKEN})?)*")
+
+
+def _check_app_info(app_info: str | None) -> str | None:
+    """An integration's ``name/version``, put in front of the SDK's User-Agent."""
+    if app_info is None:
         return None
-    import httpx
-
-    if not isinstance(http_client, httpx.AsyncClient):
-        raise TypeError(
-            f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-        )
-    return http_client
+    if not isinstance(app_info, str) or not _APP_INFO.fullmatch(app_info):
+        raise ValueError(f"app_info must be a product token such as 'my-app/1.2', got {app_info!r}")
+    return app_info

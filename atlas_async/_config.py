@@ -17,7 +17,6 @@ from ._errors import AtlasError
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "MissingAPIKeyError",
     "account_from_env",
@@ -30,10 +29,9 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://atlaswork.ai"
-# Seconds per network phase (connect gets its own, shorter budget: see _transport). Never infinite:
-# the generated client's default is no timeout at all (codegen-notes section 3).
+# Seconds per network phase (connect gets its own, shorter budget: see _http). Never infinite:
+# the generated client's default is no timeout at all, and a stuck connection would hang forever.
 DEFAULT_TIMEOUT = 60.0
-DEFAULT_MAX_RETRIES = 2
 
 # `ext_<external_id>`: the external id is the platform's own key for the tenant. Atlas does not
 # publish its alphabet, so accept what fits in a header and reject what would corrupt one.

@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AtlasError",
@@ -33,6 +34,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "WebhookPayloadError",
@@ -218,13 +220,96 @@ class RateLimitError(APIStatusError):
     def retry_after(self) -> float | None:
         """Seconds the server asked us to wait (``retry-after-ms``, or ``Retry-After`` in seconds
         or as an HTTP-date), read exactly as the transport reads it before a retry; else None."""
-        from ._retry_after import parse_retry_after
+        from ._retry import parse_retry_after
 
         return parse_retry_after(self.headers)
 
 
 class InternalServerError(APIStatusError):
     """5xx (including non-IANA codes such as Cloudflare's 520): the server failed."""
+
+
+class APIResponseValidationError(AtlasError):
+    """A 2xx answer the SDK cannot use: its body is not JSON, or lacks what the SDK needs.
+
+    The server did the work (a create may have created the envelope): ``body`` holds the raw
+    text (up to 64 KiB), so the created id can still be recovered, and ``request_id`` names the
+    request for support. ``field`` names what was missing or malformed (``"envelope_id"``), or
+    ``"<body>"`` when the body as a whole could not be read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        field: str,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.field = field
+        self.request_id = request_id
+        self.headers: dict[str, str] = redact_headers(headers or {})
+        self.body = body
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = f"{self.status_code}: {self.message} (field: {self.field})"
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_keyword_error,
+            (
+                type(self),
+                self.message,
+                {
+                    "status_code": self.status_code,
+                    "field": self.field,
+                    "request_id": self.request_id,
+                    "headers": self.headers,
+                    "body": self.body,
+                },
+            ),
+        )
+
+
+class RedirectError(AtlasError):
+    """A redirect the SDK will not follow, or too many of them.
+
+    ``reason`` is ``"too_many"``, ``"missing_location"``, ``"invalid_location"``, ``"scheme"``
+    (not http or https), ``"downgrade"`` (https to http), ``"insecure"`` (plain http to a public
+    host), or ``"forbidden_host"`` (a link-local or cloud metadata address). ``status_code`` is
+    the 3xx that asked for it and ``request_id`` its ``X-Request-Id``, when there was one. The
+    message names scheme and host only: the query string of a presigned storage URL is a
+    credential.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.status_code = status_code
+        self.request_id = request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"reason": self.reason, "status_code": self.status_code}
+        return (
+            _rebuild_keyword_error,
+            (type(self), self.message, kwargs | {"request_id": self.request_id}),
+        )
 
 
 # Client-side errors: raised before a request, or from what a flow observed.

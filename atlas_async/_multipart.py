@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import anyio.to_thread
-import httpx
+
+from . import _http
 
 __all__ = ["CHUNK_SIZE", "MultipartBody"]
 
@@ -108,7 +109,7 @@ def _part(name: str, value: Any) -> list[_Segment]:
     return segments
 
 
-class MultipartBody(httpx.AsyncByteStream, httpx.SyncByteStream):
+class MultipartBody(_http.AsyncByteStream, _http.SyncByteStream):
     """A ``multipart/form-data`` body for ``files`` (httpx's ``files=`` list or mapping)."""
 
     def __init__(self, files: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> None:

@@ -1,43 +1,45 @@
-"""Polling: backoff with jitter under one overall deadline.
+"""Polling: growing intervals under one overall deadline.
 
-Waits are bounded twice: each poll request by the client timeout, and the whole wait by its own
-deadline (``anyio.move_on_after``), so a wait can never hang past what the caller asked for. The
-interval grows (0.5 s, 0.75 s, ... up to ``max_interval``) and is jittered, so thousands of
-envelopes created together do not poll in lockstep.
+Waits are bounded twice: each poll request by the client's timeout and retry budget, and the whole
+wait by its own deadline (``anyio.move_on_after``), so a wait can never hang past what the caller
+asked for. The intervals grow (0.5 s, 0.75 s, ... up to ``maximum``) with the retry policy's one
+backoff and jitter (:func:`atlas_async._retry.backoff`), so thousands of envelopes created
+together do not poll in lockstep.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import anyio
 
 from ._errors import WaitTimeoutError
+from ._retry import backoff
 
-__all__ = ["Backoff", "poll_until"]
+__all__ = ["PollIntervals", "check_timeout", "poll_until"]
 
 T = TypeVar("T")
 
 
-class Backoff:
-    """Successive poll intervals: ``initial * factor**n`` capped at ``maximum``, jittered ±20 %."""
+class PollIntervals:
+    """Successive poll intervals: ``initial * factor**n`` capped at ``maximum``, jittered."""
 
-    __slots__ = ("_current", "factor", "maximum")
+    __slots__ = ("_count", "factor", "initial", "maximum")
 
     def __init__(self, initial: float = 0.5, maximum: float = 5.0, factor: float = 1.5) -> None:
         if initial <= 0 or maximum <= 0 or factor < 1:
             raise ValueError("poll intervals must be positive and the factor at least 1")
-        self._current = initial
+        self.initial = initial
         self.maximum = maximum
         self.factor = factor
+        self._count = 0
 
     def next(self) -> float:
-        delay = min(self._current, self.maximum)
-        self._current = min(self._current * self.factor, self.maximum)
-        return delay * random.uniform(0.8, 1.2)
+        delay = backoff(self._count, initial=self.initial, maximum=self.maximum, factor=self.factor)
+        self._count += 1
+        return delay
 
 
 def check_timeout(timeout: float | None) -> float:
@@ -54,16 +56,16 @@ async def poll_until(
     *,
     timeout: float | None,  # noqa: ASYNC109 - the overall deadline, applied with move_on_after
     what: str,
-    backoff: Backoff | None = None,
+    intervals: PollIntervals | None = None,
 ) -> T:
     """Call ``fetch`` until ``done(result)``; WaitTimeoutError (carrying the last result) on expiry."""
     limit = check_timeout(timeout)
-    backoff = backoff or Backoff()
+    intervals = intervals or PollIntervals()
     last: T | None = None
     with anyio.move_on_after(limit):
         while True:
             last = await fetch()
             if done(last):
                 return last
-            await anyio.sleep(backoff.next())
+            await anyio.sleep(intervals.next())
     raise WaitTimeoutError(f"timed out after {limit:g} s waiting for {what}", last=last)

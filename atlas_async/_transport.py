@@ -1,81 +1,67 @@
 """The one transport: every request the SDK makes goes through :meth:`Transport.send`.
 
-That single function owns what the generated client does not: authentication (an API key or a
-TokenProvider, refreshed once on 401), the Atlas-Account header per request, explicit timeouts,
-retries with backoff and jitter, typed errors on every non-2xx, redacted logging, and credential
-stripping on cross-host redirects. The generated endpoint functions reach it through
-:class:`GeneratedSeam`, an object that quacks like the ``httpx.AsyncClient`` they expect, so every
-generated call gets the same behaviour and the generated code never sees an error status (which is
-what keeps its ``HTTPStatus(520)`` crash and its "return the error body" habit out of users' way).
+That function owns what the generated client does not: credentials (an API key or a
+TokenProvider, refreshed once on a 401), the Atlas-Account header per call, explicit timeouts,
+retries under the one :class:`~atlas_async._retry.RetryPolicy`, the per-attempt middleware chain,
+typed errors on every non-2xx, and redacted logging. It is written as three steps per attempt:
 
-httpx stays private to this module and its siblings: no public signature mentions it.
+* :meth:`Transport._prepare`: once per call, make the body re-sendable (or note that it is not)
+  and decide whether the request may be repeated at all;
+* :meth:`Transport._attempt`: one attempt through the middleware chain, ``Authorization`` set
+  innermost so no middleware sees it;
+* :meth:`Transport._decide`: return the answer, refresh a rejected token, retry after a pause, or
+  raise the typed error.
+
+The HTTP library itself is reached only through :mod:`._http`.
 """
 
 from __future__ import annotations
 
 import logging
 import platform
-import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import anyio
-import httpx
 
+from . import _http
 from ._auth import TokenProvider
-from ._config import allows_plain_http
-from ._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    IdempotencyKeyInUseError,
-    error_from_response,
-)
+from ._errors import APIConnectionError, APIStatusError, error_from_response
+from ._middleware import Attempt, AttemptResponse, Middleware, chain
 from ._multipart import MultipartBody
-from ._retry_after import parse_retry_after
+from ._retry import (
+    DEFAULT_RETRY,
+    RetryPolicy,
+    may_have_committed,
+    parse_retry_after,
+    retryable_status,
+)
 from ._version import __version__
 
-if TYPE_CHECKING:
-    from ._generated.client import Client as GeneratedClient
-
-__all__ = [
-    "MAX_RETRY_AFTER",
-    "USER_AGENT",
-    "Call",
-    "GeneratedSeam",
-    "Transport",
-    "backoff_delay",
-    "map_transport_errors",
-    "parse_retry_after",
-    "replayed",
-]
+__all__ = ["DEFAULT_LIMITS", "USER_AGENT", "Call", "Transport", "replayed", "user_agent"]
 
 logger = logging.getLogger("atlas_async")
 
-USER_AGENT = (
-    f"atlas-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
-)
-# A server asking for a longer pause than this gets its error surfaced instead of a silent sleep.
-MAX_RETRY_AFTER = 60.0
-INITIAL_BACKOFF = 0.5
-MAX_BACKOFF = 8.0
-CONNECT_TIMEOUT = 10.0
-MAX_REDIRECTS = 5
-DEFAULT_LIMITS = httpx.Limits(
-    max_connections=100, max_keepalive_connections=20, keepalive_expiry=30
-)
+USER_AGENT = f"atlas-async/{__version__} python/{platform.python_version()} {_http.LIBRARY}"
+#: Connections in the pool, and how many of them are kept alive between requests.
+DEFAULT_LIMITS = (100, 20)
 
-# The one place backoff sleeps; tests swap it to record delays instead of waiting them out.
+# The one place a retry pause sleeps; tests swap it to record delays instead of waiting them out.
 _sleep = anyio.sleep
 
-_RETRY_STATUSES = frozenset({408, 429})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Where send() leaves its replay verdict on a response (a private response extension).
 _REPLAYED = "atlas_async.replayed"
+# Headers never sent to another host than the API's.
+_CREDENTIAL_HEADERS = ("Authorization", "Atlas-Account", "Idempotency-Key", "Cookie")
+
+
+def user_agent(app_info: str | None = None) -> str:
+    """The SDK's User-Agent, with an integrator's ``name/version`` in front when given."""
+    return f"{app_info} {USER_AGENT}" if app_info else USER_AGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,96 +69,49 @@ class Call:
     """Everything one logical call needs on the wire; built per call, never stored on a client.
 
     ``rewindable`` is False when the body is a stream that cannot be re-read (a non-seekable file
-    object): such a request is sent exactly once, whatever ``max_retries`` says.
+    object): such a request is sent exactly once, whatever the retry policy says.
     """
 
     timeout: float
-    max_retries: int
+    retry: RetryPolicy = DEFAULT_RETRY
     account: str | None = None
     envelope_id: str | None = None
+    operation: str | None = None
     rewindable: bool = True
     stream: bool = False
     bearer: str | None = None  # a token used instead of the client's credentials (signer decline)
     credentials: bool = True  # False for a cross-host redirect target: send no secrets at all
+    middleware: tuple[Middleware, ...] = ()
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
 
     def with_(self, **changes: Any) -> Call:
         return replace(self, **changes)
 
 
-class _BytesBody(httpx.AsyncByteStream, httpx.SyncByteStream):
-    """An in-memory request body (JSON, or empty) iterated without a generator."""
+@dataclass(slots=True)
+class _Progress:
+    """What one call has learnt across its attempts."""
 
-    __slots__ = ("_data",)
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def __aiter__(self) -> _OneChunk:
-        return _OneChunk(self._data)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter((self._data,))
-
-
-class _OneChunk:
-    """One pass over an in-memory body: a plain object, nothing to finalise if dropped."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: bytes) -> None:
-        self._data: bytes | None = data
-
-    def __aiter__(self) -> _OneChunk:
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self._data is None:
-            raise StopAsyncIteration
-        data, self._data = self._data, None
-        return data
+    token: str | None
+    deadline: float
+    repeatable: bool
+    rewindable: bool
+    attempt: int = 0
+    refreshed: bool = False
+    # Set once an attempt may have reached the server and done the work (a connection lost,
+    # a 5xx, a 408): a replay answering a later retry may then be this call's own work.
+    uncertain: bool = False
+    state: dict[str, Any] = field(default_factory=dict)
 
 
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff with jitter: 0.5 s, 1 s, 2 s... capped at 8 s, minus up to 25 %.
-
-    The jitter spreads out clients that failed together so they do not come back together.
-    """
-    base: float = min(INITIAL_BACKOFF * (2.0**attempt), MAX_BACKOFF)
-    return base * (1 - 0.25 * random.random())
-
-
-@contextmanager
-def map_transport_errors(method: str, path: str) -> Iterator[None]:
-    """Turn httpx's connection and timeout errors into ours, so httpx stays private.
-
-    The one mapping for every place that touches the network: the send and body read in
-    :meth:`Transport.send`, and the chunks of a streamed download read after it returned.
-    """
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(
-            f"request timed out: {method} {path}", method=method, url=path
-        ) from exc
-    except httpx.TransportError as exc:
-        raise APIConnectionError(
-            f"connection error on {method} {path}: {type(exc).__name__}",
-            method=method,
-            url=path,
-        ) from exc
-
-
-def replayed(response: httpx.Response) -> bool:
+def replayed(response: _http.Response) -> bool:
     """Whether ``response`` replays work done before this call (see ``was_replayed``).
 
     ``Idempotency-Replayed: true`` on an answer to the first attempt, or to a retry after
     attempts that cannot have done the work (a 429, a 409 ``idempotency_key_in_use``).
     """
     return bool(response.extensions.get(_REPLAYED, False))
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
 
 
 class Transport:
@@ -184,21 +123,22 @@ class Transport:
         base_url: str,
         api_key: str | None,
         auth: TokenProvider | None,
-        http_client: httpx.AsyncClient | None,
+        http_client: _http.Client | None,
         timeout: float,
         allow_insecure_http: bool = False,
+        app_info: str | None = None,
     ) -> None:
         self.base_url = base_url
         self.allow_insecure_http = allow_insecure_http
+        self.user_agent = user_agent(app_info)
         self._api_key = api_key
         self._auth = auth
         if http_client is None:
-            self.http = httpx.AsyncClient(
-                timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
-                limits=DEFAULT_LIMITS,
-                headers={"User-Agent": USER_AGENT},
-                # Redirects are followed by hand (download only) so credentials never leave the host.
-                follow_redirects=False,
+            self.http = _http.new_client(
+                seconds=timeout,
+                max_connections=DEFAULT_LIMITS[0],
+                max_keepalive=DEFAULT_LIMITS[1],
+                headers={"User-Agent": self.user_agent},
             )
             self.owns_http = True
         else:
@@ -216,53 +156,56 @@ class Transport:
 
     # Building requests -------------------------------------------------------------------------
 
-    def build(
-        self,
-        call: Call,
-        method: str,
-        url: str,
-        **kwargs: Any,
-    ) -> httpx.Request:
-        """An httpx request for ``url`` (a path under base_url, or absolute) with per-call settings."""
+    def build(self, call: Call, method: str, url: str, **kwargs: Any) -> _http.Request:
+        """A request for ``url`` (a path under base_url, or absolute) with per-call settings."""
         if url.startswith("/"):
             url = self.base_url + url
-        seconds = call.timeout
         files = kwargs.pop("files", None)
+        if call.extra_query:
+            kwargs["params"] = {**(kwargs.get("params") or {}), **call.extra_query}
         request = self.http.build_request(
-            method,
-            url,
-            timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)),
-            **kwargs,
+            method, url, timeout=_http.timeout(call.timeout), **kwargs
         )
         if files is not None:
-            # Our own multipart body in place of httpx's generator-based one (see _multipart),
-            # with a random boundary in place of the generated code's fixed "+++".
-            if "data" in kwargs or "content" in kwargs or "json" in kwargs:
-                raise TypeError("files= cannot be combined with data=, content= or json=")
-            body = MultipartBody(files)
-            headers = request.headers.copy()
-            headers["Content-Type"] = body.content_type
-            if body.content_length is not None:
-                headers["Content-Length"] = str(body.content_length)
-                headers.pop("Transfer-Encoding", None)
-            else:
-                headers.pop("Content-Length", None)
-                headers["Transfer-Encoding"] = "chunked"
-            # A new Request rather than a swapped stream: one built without a body believes
-            # its content is b"" and would tell any hook reading it so.
-            request = httpx.Request(
-                request.method,
-                request.url,
-                headers=headers,
-                stream=body,
-                extensions=request.extensions,
-            )
-        request.headers["User-Agent"] = USER_AGENT
+            request = self._with_multipart(request, files, kwargs)
+        headers = request.headers
+        # A User-Agent the caller set on their own client is kept, with ours after it.
+        given = headers.get("User-Agent")
+        if given and not given.startswith(("atlas-async/", "python-httpx/")):
+            if self.user_agent not in given:
+                headers["User-Agent"] = f"{given} {self.user_agent}"
+        else:
+            headers["User-Agent"] = self.user_agent
         # The generated functions put Atlas-Account on the request when asked; this covers the
         # hand-built ones. The account lives on the call, never on the shared client.
-        if call.account and "Atlas-Account" not in request.headers:
-            request.headers["Atlas-Account"] = call.account
+        if call.account and "Atlas-Account" not in headers:
+            headers["Atlas-Account"] = call.account
+        if call.extra_headers:
+            headers.update(call.extra_headers)
         return request
+
+    @staticmethod
+    def _with_multipart(
+        request: _http.Request, files: Any, kwargs: Mapping[str, Any]
+    ) -> _http.Request:
+        # Our own multipart body in place of the library's generator-based one (see
+        # _multipart), with a random boundary in place of the generated code's fixed "+++".
+        if "data" in kwargs or "content" in kwargs or "json" in kwargs:
+            raise TypeError("files= cannot be combined with data=, content= or json=")
+        body = MultipartBody(files)
+        headers = request.headers.copy()
+        headers["Content-Type"] = body.content_type
+        if body.content_length is not None:
+            headers["Content-Length"] = str(body.content_length)
+            headers.pop("Transfer-Encoding", None)
+        else:
+            headers.pop("Content-Length", None)
+            headers["Transfer-Encoding"] = "chunked"
+        # A new request rather than a swapped stream: one built without a body believes its
+        # content is b"" and would tell any hook reading it so.
+        return _http.Request(
+            request.method, request.url, headers=headers, stream=body, extensions=request.extensions
+        )
 
     async def _credentials(self, call: Call) -> str | None:
         if not call.credentials:
@@ -275,185 +218,193 @@ class Transport:
 
     # Sending -----------------------------------------------------------------------------------
 
-    async def send(self, request: httpx.Request, call: Call) -> httpx.Response:
+    async def send(self, request: _http.Request, call: Call) -> _http.Response:
         """Send with retries; return a 2xx response (body read unless ``call.stream``) or raise.
 
-        Retried: connection errors, timeouts, 408, 429, 5xx and 409 ``idempotency_key_in_use``,
-        and only when the request is safe to repeat (GET, or carrying an Idempotency-Key) and its
-        body can be re-sent. Never retried: the other 4xx.
+        With ``call.stream`` a 3xx is returned too (the redirect follower decides). Retried:
+        connection errors, timeouts, 408, 429, 5xx and 409 ``idempotency_key_in_use``, and only
+        when the request is safe to repeat (GET, or carrying an Idempotency-Key) and its body
+        can be re-sent, within the policy's ``max_retries`` and ``budget``.
         """
         if self.closed:
             raise RuntimeError("this Atlas client is closed; create a new one")
-        if isinstance(request.stream, httpx.ByteStream):
-            # httpx iterates an in-memory body with an async generator: a request cancelled
-            # while its body is written leaves it suspended, and trio reports it when it is
-            # collected. The same bytes through a plain iterator leave nothing to finalise.
-            request.stream = _BytesBody(request.content)
+        progress = await self._prepare(request, call)
+        while True:
+            try:
+                answer = await self._attempt(request, call, progress)
+            except APIConnectionError as error:
+                delay = self._retry_delay(request, call, progress, None, None)
+                if delay is None:
+                    raise
+                progress.uncertain = True
+                await self._pause(
+                    request, call, progress, delay, type(error.__cause__ or error).__name__
+                )
+                continue
+            response = answer._response
+            outcome = await self._decide(request, call, progress, response)
+            if outcome is None:
+                return response
+            if isinstance(outcome, APIStatusError):
+                raise outcome
+
+    async def _prepare(self, request: _http.Request, call: Call) -> _Progress:
+        if _http.is_in_memory(request.stream):
+            request.stream = _http.BytesBody(request.content)
         rewindable = call.rewindable and not (
             isinstance(request.stream, MultipartBody) and not request.stream.rewindable
         )
-        repeatable = rewindable and (
-            request.method in _SAFE_METHODS or "Idempotency-Key" in request.headers
-        )
         if call.credentials:
-            # Keep whatever the caller's own httpx client would add from leaking in beside ours.
+            # Keep whatever the caller's own client would add from leaking in beside ours.
             request.headers.pop("Authorization", None)
         else:
-            for name in ("Authorization", "Atlas-Account", "Idempotency-Key", "Cookie"):
+            for name in _CREDENTIAL_HEADERS:
                 request.headers.pop(name, None)
-        token = await self._credentials(call)
-        refreshed = False
-        attempt = 0
-        # Set once an attempt may have reached the server and done the work (a connection lost,
-        # a 5xx, a 408): a replay answering a later retry may then be this call's own work.
-        uncertain = False
-        path = request.url.path
-        while True:
-            if token is not None:
-                request.headers["Authorization"] = f"Bearer {token}"
-            started = time.monotonic()
-            try:
-                response = await self._exchange(request, call)
-            except APIConnectionError as error:
-                if not (repeatable and attempt < call.max_retries):
-                    raise
-                uncertain = True
-                delay = backoff_delay(attempt)
-                reason = type(error.__cause__ or error).__name__
-                self._log_retry(request, call, attempt, delay, reason, None)
-                attempt += 1
-                await _sleep(delay)
-                continue
-            elapsed = time.monotonic() - started
-            status = response.status_code
-            request_id = response.headers.get("x-request-id")
-            self._log_response(request, call, status, request_id, elapsed, attempt)
-            if 200 <= status < 300 or (status in _REDIRECTS and call.stream):
-                response.extensions[_REPLAYED] = (
-                    response.headers.get("idempotency-replayed", "").lower() == "true"
-                    and not uncertain
-                )
-                return response
-            status_error = error_from_response(status, response.headers, response.content)
-            if (
-                status == 401
-                and not refreshed
-                and self._auth is not None
-                and call.bearer is None
-                and rewindable
-                and token is not None
-            ):
-                # The server rejected the token before doing anything: one refresh, one resend.
-                refreshed = True
-                new_token = await self._auth.refresh(token)
-                if new_token is not None:
-                    logger.info("atlas_async: token rejected; retrying with a refreshed token")
-                    token = new_token
-                    continue
-            retryable = (
-                status in _RETRY_STATUSES
-                or status >= 500
-                or isinstance(status_error, IdempotencyKeyInUseError)
-            )
-            if not (retryable and repeatable and attempt < call.max_retries):
-                raise status_error
-            wait = parse_retry_after(response.headers)
-            if wait is not None and wait > MAX_RETRY_AFTER:
-                logger.info(
-                    "atlas_async: not retrying %s %s: server asked to wait %.0f s (cap %.0f s)",
-                    request.method,
-                    path,
-                    wait,
-                    MAX_RETRY_AFTER,
-                )
-                raise status_error
-            delay = wait if wait is not None else backoff_delay(attempt)
-            self._log_retry(request, call, attempt, delay, f"HTTP {status}", request_id)
-            uncertain = uncertain or status == 408 or status >= 500
-            attempt += 1
-            await _sleep(delay)
-
-    async def _exchange(self, request: httpx.Request, call: Call) -> httpx.Response:
-        """One attempt: send, and read the body unless the caller streams a success.
-
-        The body is read inside the same guard as the send: a connection that drops (or a read
-        that times out) while the body arrives is a connection error like one before the status
-        line, and goes through the same retry decision. Raises APIConnectionError (or
-        APITimeoutError), never an httpx exception.
-        """
-        with map_transport_errors(request.method, request.url.path):
-            response = await self.http.send(request, stream=True, auth=None, follow_redirects=False)
-            status = response.status_code
-            if call.stream and (200 <= status < 300 or status in _REDIRECTS):
-                return response
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            return response
-
-    async def send_following_redirects(self, request: httpx.Request, call: Call) -> httpx.Response:
-        """Stream a GET that may answer 3xx (the signed-PDF download).
-
-        A redirect to another origin (a storage bucket's signed URL) is followed with no
-        Authorization, Atlas-Account or cookies: the API key never leaves the API host. A redirect
-        to plain http on a public host is refused (APIStatusError with the 3xx status): the
-        presigned URL is itself a credential for the signed contract, and the document would
-        cross the network in clear text. Plain http is followed where the base URL would be
-        allowed it: loopback, ``localhost``, ``*.test``, or with ``allow_insecure_http``.
-        """
-        call = call.with_(stream=True)
-        for _ in range(MAX_REDIRECTS + 1):
-            response = await self.send(request, call)
-            if response.status_code not in _REDIRECTS:
-                return response
-            location = response.headers.get("location")
-            await response.aclose()
-            if not location:
-                raise error_from_response(response.status_code, response.headers, b"")
-            target = request.url.join(location)
-            # Never keep Location on an error: a presigned URL's query string is a credential.
-            kept = {k: v for k, v in response.headers.items() if k.lower() != "location"}
-            if target.scheme not in ("http", "https"):
-                raise APIStatusError(
-                    f"refusing to follow a redirect to a {target.scheme!r} URL",
-                    status_code=response.status_code,
-                    request_id=response.headers.get("x-request-id"),
-                    headers=kept,
-                )
-            if not (self.allow_insecure_http or allows_plain_http(str(target))):
-                # Only scheme and host: the query string of a presigned URL is a credential.
-                raise APIStatusError(
-                    f"refusing to follow a redirect to plain http on {target.host!r}: the "
-                    "document would cross the network unencrypted (allow_insecure_http=True "
-                    "permits it for a test server)",
-                    status_code=response.status_code,
-                    request_id=response.headers.get("x-request-id"),
-                    headers=kept,
-                )
-            if _origin(target) == _origin(request.url) and call.credentials:
-                request = self.build(call, "GET", str(target))
-            else:
-                logger.debug("atlas_async: following redirect to another host without credentials")
-                call = call.with_(credentials=False, account=None)
-                request = httpx.Request(
-                    "GET",
-                    target,
-                    headers={"User-Agent": USER_AGENT},
-                    extensions={"timeout": request.extensions.get("timeout", {})},
-                )
-        raise APIStatusError(
-            f"too many redirects (more than {MAX_REDIRECTS})", status_code=310, headers={}
+        return _Progress(
+            token=await self._credentials(call),
+            deadline=anyio.current_time() + call.retry.budget,
+            rewindable=rewindable,
+            repeatable=rewindable
+            and (request.method in _SAFE_METHODS or "Idempotency-Key" in request.headers),
         )
 
-    # Logging -----------------------------------------------------------------------------------
+    async def _attempt(
+        self, request: _http.Request, call: Call, progress: _Progress
+    ) -> AttemptResponse:
+        if not call.middleware:
+            return await self._exchange(request, call, progress)
+
+        async def innermost(_: Attempt) -> AttemptResponse:
+            return await self._exchange(request, call, progress)
+
+        attempt = Attempt(
+            request,
+            number=progress.attempt,
+            max_retries=call.retry.max_retries,
+            operation=call.operation,
+            envelope_id=call.envelope_id,
+            account=call.account,
+            deadline=progress.deadline,
+            state=progress.state,
+        )
+        return await chain(call.middleware, innermost)(attempt)
+
+    async def _exchange(
+        self, request: _http.Request, call: Call, progress: _Progress
+    ) -> AttemptResponse:
+        """The attempt itself, innermost in the chain: credentials go on here, after every
+        middleware ran, so none of them ever sees a token."""
+        if progress.token is not None:
+            request.headers["Authorization"] = f"Bearer {progress.token}"
+        started = time.monotonic()
+        response = await _http.exchange(self.http, request, stream=call.stream)
+        elapsed = time.monotonic() - started
+        self._log_response(request, call, response, elapsed, progress.attempt)
+        return AttemptResponse(response, elapsed)
+
+    async def _decide(
+        self, request: _http.Request, call: Call, progress: _Progress, response: _http.Response
+    ) -> APIStatusError | bool | None:
+        """None: return ``response``. True: try again (already paused). An error: raise it."""
+        status = response.status_code
+        if 200 <= status < 300 or (call.stream and status in _REDIRECTS):
+            response.extensions[_REPLAYED] = (
+                response.headers.get("idempotency-replayed", "").lower() == "true"
+                and not progress.uncertain
+            )
+            return None
+        error = error_from_response(status, response.headers, response.content)
+        if status == 401 and await self._refresh(call, progress):
+            return True
+        delay = self._retry_delay(request, call, progress, status, error)
+        if delay is None:
+            return error
+        progress.uncertain = progress.uncertain or may_have_committed(status)
+        await self._pause(request, call, progress, delay, f"HTTP {status}", error.request_id)
+        return True
+
+    async def _refresh(self, call: Call, progress: _Progress) -> bool:
+        """After a 401: one refresh of the TokenProvider's token, when that can help."""
+        if (
+            progress.refreshed
+            or self._auth is None
+            or call.bearer is not None
+            or not progress.rewindable
+            or progress.token is None
+        ):
+            return False
+        # The server rejected the token before doing anything: one refresh, one resend.
+        progress.refreshed = True
+        token = await self._auth.refresh(progress.token)
+        if token is None:
+            return False
+        logger.info("token rejected; retrying with a refreshed token")
+        progress.token = token
+        return True
+
+    def _retry_delay(
+        self,
+        request: _http.Request,
+        call: Call,
+        progress: _Progress,
+        status: int | None,
+        error: APIStatusError | None,
+    ) -> float | None:
+        """Seconds to pause before the next attempt, or None: no retry (raise the error)."""
+        policy = call.retry
+        if not progress.repeatable or progress.attempt >= policy.max_retries:
+            return None
+        if status is not None and not retryable_status(status, error.code if error else None):
+            return None
+        retry_after = parse_retry_after(error.headers) if error is not None else None
+        delay = policy.delay(progress.attempt, retry_after)
+        if delay is None:
+            logger.info(
+                "not retrying %s %s: server asked to wait %.0f s (cap %.0f s)",
+                request.method,
+                request.url.path,
+                retry_after,
+                policy.max_retry_after,
+            )
+            return None
+        if anyio.current_time() + delay > progress.deadline:
+            logger.info(
+                "not retrying %s %s: the retry budget of %.0f s would be exceeded",
+                request.method,
+                request.url.path,
+                policy.budget,
+            )
+            return None
+        return delay
+
+    async def _pause(
+        self,
+        request: _http.Request,
+        call: Call,
+        progress: _Progress,
+        delay: float,
+        reason: str,
+        request_id: str | None = None,
+    ) -> None:
+        logger.info(
+            "retrying %s %s in %.2f s after %s (retry %d of %d, request_id=%s envelope=%s)",
+            request.method,
+            request.url.path if call.credentials else request.url.host,
+            delay,
+            reason,
+            progress.attempt + 1,
+            call.retry.max_retries,
+            request_id,
+            call.envelope_id,
+        )
+        progress.attempt += 1
+        await _sleep(delay)
 
     @staticmethod
     def _log_response(
-        request: httpx.Request,
+        request: _http.Request,
         call: Call,
-        status: int,
-        request_id: str | None,
+        response: _http.Response,
         elapsed: float,
         attempt: int,
     ) -> None:
@@ -464,72 +415,9 @@ class Transport:
             "%s %s -> %s in %.0f ms (request_id=%s envelope=%s attempt=%d)",
             request.method,
             request.url.path if call.credentials else request.url.host,
-            status,
+            response.status_code,
             elapsed * 1000,
-            request_id,
+            response.headers.get("x-request-id"),
             call.envelope_id,
             attempt + 1,
         )
-
-    @staticmethod
-    def _log_retry(
-        request: httpx.Request,
-        call: Call,
-        attempt: int,
-        delay: float,
-        reason: str,
-        request_id: str | None,
-    ) -> None:
-        logger.info(
-            "retrying %s %s in %.2f s after %s (retry %d of %d, request_id=%s envelope=%s)",
-            request.method,
-            request.url.path if call.credentials else request.url.host,
-            delay,
-            reason,
-            attempt + 1,
-            call.max_retries,
-            request_id,
-            call.envelope_id,
-        )
-
-
-class GeneratedSeam:
-    """What the generated endpoint functions see as their ``httpx.AsyncClient``.
-
-    They only ever call ``request(**kwargs)``; this routes that through :meth:`Transport.send`
-    with the per-call settings, so nothing per-request is stored on a shared client (the
-    generated ``with_headers`` would mutate the live client: codegen-notes section 3).
-    """
-
-    __slots__ = ("_call", "_transport", "last_response")
-
-    def __init__(self, transport: Transport, call: Call) -> None:
-        self._transport = transport
-        self._call = call
-        self.last_response: httpx.Response | None = None
-
-    async def request(self, *, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        request = self._transport.build(self._call, method, url, **kwargs)
-        try:
-            response = await self._transport.send(request, self._call)
-        finally:
-            if isinstance(request.stream, MultipartBody):
-                await request.stream.aclose()
-        self.last_response = response
-        return response
-
-    def client(self, authenticated: bool = False) -> Any:
-        """A generated client whose "httpx client" is this seam.
-
-        ``authenticated`` gives an AuthenticatedClient for the endpoints typed to need one; its
-        token is never used (the seam sends the credentials), so it is left empty.
-        """
-        from ._generated.client import AuthenticatedClient, Client
-
-        generated: GeneratedClient | AuthenticatedClient
-        if authenticated:
-            generated = AuthenticatedClient(base_url=self._transport.base_url, token="")
-        else:
-            generated = Client(base_url=self._transport.base_url)
-        generated.set_async_httpx_client(cast(httpx.AsyncClient, self))
-        return generated

@@ -1,53 +1,82 @@
-"""In-process wake-ups for code waiting on an envelope.
+"""Wake-ups for code waiting on an envelope: the waiter bus.
 
-A verified webhook (``atlas_async.webhooks``) calls :meth:`EnvelopeWaiters.notify`; a waiter
-(``envelopes.wait_until_signed``) holds a :class:`Subscription` and returns on the event instead of
-at its next poll. Polling stays the fallback, so a lost webhook only costs latency.
+A verified webhook (``atlas_async.webhooks``) publishes what happened to an envelope through
+``Atlas.notify_envelope``; a waiter (``envelopes.wait_until_signed``) holds a :class:`Subscription`
+and returns on the news instead of at its next poll. Polling stays the fallback, so a lost
+notification only costs latency.
 
-anyio events cannot be reset, so a subscription re-arms a fresh event after each wake-up.
+:class:`WaiterBus` is the protocol; :class:`LocalWaiterBus` (the default) wakes waiters of one
+process. A bus shared by several processes (a webhook received by one replica waking a waiter on
+another) implements the same protocol and uses a :class:`LocalWaiterBus` for its local fan-out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import anyio
 
-__all__ = ["EnvelopeWaiters", "Subscription"]
+__all__ = ["LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """News about an envelope: the status the event reported (None: something happened)."""
+
+    envelope_id: str
+    status: str | None = None
 
 
 class Subscription:
-    """One waiter's view of the notifications for one envelope."""
+    """One waiter's view of the news about one envelope. Built by a bus, not directly."""
+
+    __slots__ = ("_event", "_pending", "envelope_id")
 
     def __init__(self, envelope_id: str) -> None:
         self.envelope_id = envelope_id
-        self.last_status: str | None = None
+        self._pending: Notice | None = None
         self._event = anyio.Event()
 
-    def _fire(self, status: str | None) -> None:
-        if status is not None:
-            self.last_status = status
+    def deliver(self, notice: Notice) -> None:
+        """Hand a notice to this waiter (a newer one replaces one it has not read yet)."""
+        self._pending = notice
         self._event.set()
 
-    async def wait(self, within: float) -> bool:
-        """Wait up to ``within`` seconds for a notification; True if one arrived."""
-        with anyio.move_on_after(within):
-            await self._event.wait()
-        fired = self._event.is_set()
-        if fired:
-            self._event = anyio.Event()
-        return fired
+    async def next(self, within: float) -> Notice | None:
+        """The next notice, waiting up to ``within`` seconds; None if none came."""
+        if self._pending is None:
+            with anyio.move_on_after(within):
+                await self._event.wait()
+        notice, self._pending = self._pending, None
+        if notice is not None:
+            self._event = anyio.Event()  # anyio events cannot be reset: arm a fresh one
+        return notice
 
 
-class EnvelopeWaiters:
-    """Registry of subscriptions by envelope id, shared by every copy of one ``Atlas`` client."""
+@runtime_checkable
+class WaiterBus(Protocol):
+    """Where notices about envelopes travel from webhook receivers to waiters."""
+
+    def subscribe(self, envelope_id: str) -> AbstractAsyncContextManager[Subscription]:
+        """A subscription to ``envelope_id`` for the duration of an ``async with``."""
+        ...
+
+    async def publish(self, envelope_id: str, status: str | None = None) -> None:
+        """Tell every waiter on ``envelope_id`` (on every process the bus reaches)."""
+        ...
+
+
+class LocalWaiterBus:
+    """The in-process bus: subscriptions by envelope id, shared by every copy of one client."""
 
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = {}
 
-    @contextmanager
-    def subscribe(self, envelope_id: str) -> Iterator[Subscription]:
+    @asynccontextmanager
+    async def subscribe(self, envelope_id: str) -> AsyncIterator[Subscription]:
         sub = Subscription(envelope_id)
         self._subs.setdefault(envelope_id, set()).add(sub)
         try:
@@ -59,12 +88,19 @@ class EnvelopeWaiters:
                 if not subs:
                     del self._subs[envelope_id]
 
-    def notify(self, envelope_id: str, status: str | None = None) -> int:
-        """Wake every waiter on ``envelope_id``; ``status`` is the state the event reported.
-
-        Returns how many waiters were woken.
-        """
-        subs = list(self._subs.get(envelope_id, ()))
-        for sub in subs:
-            sub._fire(status)
+    def deliver(self, envelope_id: str, status: str | None = None) -> int:
+        """Wake the waiters of this process on ``envelope_id``; how many were woken."""
+        subs = self._subs.get(envelope_id)
+        if not subs:
+            return 0
+        notice = Notice(envelope_id, status)
+        for sub in list(subs):
+            sub.deliver(notice)
         return len(subs)
+
+    async def publish(self, envelope_id: str, status: str | None = None) -> None:
+        self.deliver(envelope_id, status)
+
+    def waiting(self, envelope_id: str) -> int:
+        """How many waiters of this process listen to ``envelope_id``."""
+        return len(self._subs.get(envelope_id, ()))

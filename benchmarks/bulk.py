@@ -29,7 +29,7 @@ import anyio
 import httpx
 
 from atlas_async import Atlas, Party
-from atlas_async.bulk import BulkItem, RetryPolicy, send_all
+from atlas_async.bulk import BULK_RETRY, BulkItem, send_all
 from atlas_async.testing import FakeAtlas
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -61,7 +61,7 @@ async def _throughput(n: int, concurrency: int, latency: float, lookup: bool, ru
             atlas,
             items,
             concurrency=concurrency,
-            retry=RetryPolicy(base_delay=0.01),
+            retry=BULK_RETRY.with_(initial_delay=0.01),
             lookup_existing=lookup,
         )
         elapsed = time.perf_counter() - started

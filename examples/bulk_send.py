@@ -20,7 +20,7 @@ from pathlib import Path
 import anyio
 
 from atlas_async import Atlas, Party
-from atlas_async.bulk import BulkItem, BulkSummary, RetryPolicy, send_many
+from atlas_async.bulk import BULK_RETRY, BulkItem, BulkSummary, RetryPolicy, send_many
 from atlas_async.samples import SAMPLE_PDF
 
 
@@ -74,7 +74,7 @@ async def main(argv: list[str] | None = None, write: Callable[[str], None] = pri
     if os.environ.get("ATLAS_API_KEY") and os.environ.get("ATLAS_BASE_URL"):
         async with Atlas() as atlas:
             write(f"batch of {len(items)} against {atlas.base_url}")
-            summary = await run_batch(atlas, items, args.concurrency, RetryPolicy(), write)
+            summary = await run_batch(atlas, items, args.concurrency, BULK_RETRY, write)
         return 0 if summary.failed == summary.not_attempted == 0 else 1
 
     import httpx
@@ -87,7 +87,7 @@ async def main(argv: list[str] | None = None, write: Callable[[str], None] = pri
         fake.faults.add("status", None, status=503, count=None, probability=each)
         fake.faults.add("status", None, status=429, retry_after=0, count=None, probability=each)
         fake.faults.add("drop_after", None, count=None, probability=each)
-    fast = RetryPolicy(base_delay=0.01, max_delay=0.1)
+    fast = BULK_RETRY.with_(initial_delay=0.01, max_delay=0.1)
     async with (
         httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url) as http,
         Atlas(fake.api_key, base_url=fake.base_url, http_client=http) as atlas,

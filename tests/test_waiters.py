@@ -1,4 +1,4 @@
-"""Webhook wake-ups: a notification reaches every subscriber of that envelope, and only them."""
+"""The in-process waiter bus: a notice reaches every subscriber of that envelope, and only them."""
 
 from __future__ import annotations
 
@@ -6,49 +6,64 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from atlas_async._waiters import EnvelopeWaiters
+from atlas_async import LocalWaiterBus, Notice, WaiterBus
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_notify_wakes_subscribers_of_that_envelope_only() -> None:
-    waiters = EnvelopeWaiters()
-    with waiters.subscribe("env_a") as a, waiters.subscribe("env_b") as b:
-        assert waiters.notify("env_a", "signed") == 1
-        assert await a.wait(1.0) is True
-        assert a.last_status == "signed"
-        assert await b.wait(0.01) is False
-        assert b.last_status is None
+def test_the_local_bus_fills_the_protocol() -> None:
+    assert isinstance(LocalWaiterBus(), WaiterBus)
 
 
-async def test_a_notification_before_the_wait_is_not_lost() -> None:
-    waiters = EnvelopeWaiters()
-    with waiters.subscribe("env") as sub:
-        waiters.notify("env", "pending")
-        assert await sub.wait(0) is True
+async def test_publish_wakes_subscribers_of_that_envelope_only() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env_a") as a, bus.subscribe("env_b") as b:
+        await bus.publish("env_a", "signed")
+        assert await a.next(1.0) == Notice("env_a", "signed")
+        assert await b.next(0.01) is None
 
 
-async def test_subscription_rearms_after_each_wake() -> None:
-    waiters = EnvelopeWaiters()
-    with waiters.subscribe("env") as sub:
-        waiters.notify("env")
-        assert await sub.wait(1.0) is True
-        assert await sub.wait(0.01) is False
+async def test_a_notice_before_the_wait_is_not_lost() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as sub:
+        assert bus.deliver("env", "pending") == 1
+        assert await sub.next(0) == Notice("env", "pending")
 
 
-async def test_wait_returns_when_notified_from_another_task() -> None:
-    waiters = EnvelopeWaiters()
-    with waiters.subscribe("env") as sub:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(sub.wait, 5.0)
-            await anyio.lowlevel.checkpoint()
-            waiters.notify("env", "voided")
-        assert sub.last_status == "voided"
+async def test_subscription_rearms_after_each_notice() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as sub:
+        await bus.publish("env")
+        assert await sub.next(1.0) == Notice("env", None)
+        assert await sub.next(0.01) is None
+
+
+async def test_a_newer_notice_replaces_an_unread_one() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as sub:
+        await bus.publish("env", "pending")
+        await bus.publish("env", "signed")
+        assert await sub.next(0) == Notice("env", "signed")
+        assert await sub.next(0) is None
+
+
+async def test_next_returns_when_published_from_another_task() -> None:
+    bus = LocalWaiterBus()
+    got: list[Notice | None] = []
+
+    async def wait(sub_next: object) -> None:
+        got.append(await sub.next(5.0))
+
+    async with bus.subscribe("env") as sub, anyio.create_task_group() as tg:
+        tg.start_soon(wait, sub)
+        await anyio.lowlevel.checkpoint()
+        await bus.publish("env", "voided")
+    assert got == [Notice("env", "voided")]
 
 
 async def test_leaving_the_block_unsubscribes() -> None:
-    waiters = EnvelopeWaiters()
-    with waiters.subscribe("env"):
-        pass
-    assert waiters.notify("env") == 0
-    assert waiters._subs == {}
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env"):
+        assert bus.waiting("env") == 1
+    assert bus.waiting("env") == 0
+    assert bus.deliver("env") == 0

@@ -1,27 +1,30 @@
-"""What every resource shares: building a per-call context and invoking a generated endpoint."""
+"""What every resource shares: the per-call settings, invoking a generated endpoint, paging."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .._errors import APIStatusError
-from .._generated.types import UNSET, Response, Unset
-from .._responses import attach_response_info
-from .._transport import Call, GeneratedSeam, replayed
+from .._generated.types import UNSET, Unset
+from .._pagination import AsyncPager, Page
+from .._responses import get_request_id
+from .._transport import Call
+from ._seam import parse_as
 
 if TYPE_CHECKING:
     from .._client import Atlas
 
-__all__ = ["Resource", "check_key", "check_limit", "new_idempotency_key", "path_id"]
+__all__ = ["Resource", "check_limit", "given", "path_id"]
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
-def new_idempotency_key() -> str:
-    """A fresh key for one logical operation; every retry of that operation reuses it."""
-    return f"atlas-async-{uuid.uuid4()}"
+def given(value: V | None) -> V | Unset:
+    """``value``, or the generated layer's UNSET for None: leaves an optional field off the wire,
+    so the server's defaults stay the server's."""
+    return UNSET if value is None else value
 
 
 def path_id(value: object, what: str) -> str:
@@ -44,88 +47,64 @@ def check_limit(limit: int | None) -> None:
         raise ValueError("limit must be an int between 1 and 100")
 
 
-def check_key(key: str | None) -> str | None:
-    """A caller's Idempotency-Key, checked before any request.
-
-    It travels as an HTTP header value: visible ASCII and inner spaces only. A non-ASCII
-    character would fail deep inside the HTTP library; a control character (CR, LF) could
-    split the header; a leading or trailing space is stripped on the way, so the server would
-    see another key than the one the caller records.
-    """
-    if key is None:
-        return None
-    if (
-        not isinstance(key, str)
-        or not 1 <= len(key) <= 255
-        or not all(" " <= ch <= "~" for ch in key)
-        or key != key.strip()
-    ):
-        raise ValueError(
-            f"idempotency_key must be 1 to 255 printable ASCII characters, without leading or "
-            f"trailing spaces (it is sent as an HTTP header), got {key!r}"
-        )
-    return key
+class _Listing(Protocol[T]):
+    items: list[T]
+    next_cursor: str | None
 
 
 class Resource:
     __slots__ = ("_client",)
 
+    #: Prefix of the operation names this resource's calls carry (``"envelopes"``).
+    _name = ""
+
     def __init__(self, client: Atlas) -> None:
         self._client = client
 
-    @property
-    def _account(self) -> str | Unset:
-        account = self._client._options.account
-        return UNSET if account is None else account
-
-    def _call(self, **changes: Any) -> Call:
+    def _call(self, operation: str, **changes: Any) -> Call:
         options = self._client._options
-        base: dict[str, Any] = {
+        settings: dict[str, Any] = {
             "timeout": options.timeout,
-            "max_retries": options.max_retries,
+            "retry": options.retry,
             "account": options.account,
+            "middleware": options.middleware,
+            "operation": f"{self._name}.{operation}",
         }
-        base.update(changes)
-        return Call(**base)
+        settings.update(changes)
+        return Call(**settings)
 
     async def _invoke(
         self,
-        endpoint: Callable[..., Awaitable[Response[Any]]],
+        endpoint: Callable[..., Awaitable[Any]],
         expected: type[T],
+        call: Call,
         *args: Any,
-        call: Call | None = None,
         authenticated: bool = False,
         **kwargs: Any,
     ) -> T:
         """Run a generated ``asyncio_detailed`` through our transport and return its model.
 
-        The transport has already raised for every non-2xx, so the generated parser only ever
-        sees success bodies; one that does not match the contract is reported, not mis-parsed.
+        The transport has already raised for every non-2xx; a 2xx body the SDK cannot use raises
+        APIResponseValidationError.
         """
-        seam = GeneratedSeam(self._client._transport, call or self._call())
-        try:
-            response = await endpoint(*args, client=seam.client(authenticated), **kwargs)
-        except (KeyError, TypeError, ValueError) as exc:
-            raw = seam.last_response
-            if raw is None:
-                raise
-            raise APIStatusError(
-                f"the response did not match the API contract ({type(exc).__name__}: {exc})",
-                status_code=raw.status_code,
-                request_id=raw.headers.get("x-request-id"),
-                headers=raw.headers,
-                body=raw.text[:2000],
-            ) from exc
-        parsed = response.parsed
-        raw = seam.last_response
-        if not isinstance(parsed, expected):
-            status = raw.status_code if raw is not None else 0
-            raise APIStatusError(
-                f"unexpected response to {getattr(endpoint, '__module__', 'request')}",
-                status_code=status,
-                request_id=raw.headers.get("x-request-id") if raw is not None else None,
-                headers=raw.headers if raw is not None else {},
-            )
-        if raw is not None:
-            attach_response_info(parsed, raw.headers.get("x-request-id"), replayed=replayed(raw))
-        return parsed
+        seam = self._client._shared.seam
+        parsed, response = await seam.invoke(
+            endpoint, call, args, kwargs, authenticated=authenticated
+        )
+        return parse_as(expected, parsed, response)
+
+    def _paginate(
+        self,
+        call: Call,
+        endpoint: Callable[..., Awaitable[Any]],
+        listing: type[_Listing[T]],
+        **params: Any,
+    ) -> AsyncPager[T]:
+        """A listing: ``await`` it for the first page, ``async for`` it for every item."""
+        query: dict[str, Any] = {name: given(value) for name, value in params.items()}
+
+        async def fetch(cursor: str | None) -> Page[T]:
+            result = await self._invoke(endpoint, listing, call, cursor=given(cursor), **query)
+            return Page(list(result.items), result.next_cursor, get_request_id(result))
+
+        return AsyncPager(fetch)

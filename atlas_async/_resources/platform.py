@@ -8,17 +8,19 @@ from .._generated.api.platform import (
     update_connected_account,
 )
 from .._generated.models import ConnectedAccountCreate, ConnectedAccountList, ConnectedAccountUpdate
-from .._generated.types import UNSET
 from .._models import ConnectedAccount, ConnectedAccountCreateResponse, ConnectedAccountStatus
-from .._pagination import AsyncPager, Page
-from .._responses import get_request_id
-from ._base import Resource, check_key, check_limit, new_idempotency_key, path_id
+from .._pagination import AsyncPager
+from ._base import Resource, check_limit, given, path_id
+from ._keys import check_key, new_idempotency_key
 
 __all__ = ["ConnectedAccounts", "Platform"]
 
 
 class ConnectedAccounts(Resource):
+    """Connected accounts (tenants). Platform-key calls: never scoped to an account themselves."""
+
     __slots__ = ()
+    _name = "platform.connected_accounts"
 
     async def create(
         self,
@@ -44,49 +46,43 @@ class ConnectedAccounts(Resource):
         body = ConnectedAccountCreate(
             external_id=external_id,
             name=name,
-            billing_mode=billing_mode if billing_mode is not None else UNSET,
-            initial_credits=initial_credits if initial_credits is not None else UNSET,
+            billing_mode=given(billing_mode),
+            initial_credits=given(initial_credits),
         )
         return await self._invoke(
             create_connected_account.asyncio_detailed,
             ConnectedAccountCreateResponse,
+            self._call("create", account=None),
             body=body,
             idempotency_key=check_key(idempotency_key) or new_idempotency_key(),
-            call=self._call(account=None),
         )
 
     def list(self, *, limit: int | None = None) -> AsyncPager[ConnectedAccount]:
         """Connected accounts: ``await`` for the first page, ``async for`` for every account."""
         check_limit(limit)
-
-        async def fetch(cursor: str | None) -> Page[ConnectedAccount]:
-            result = await self._invoke(
-                list_connected_accounts.asyncio_detailed,
-                ConnectedAccountList,
-                limit=limit if limit is not None else UNSET,
-                cursor=cursor if cursor is not None else UNSET,
-                call=self._call(account=None),
-            )
-            return Page(list(result.items), result.next_cursor, get_request_id(result))
-
-        return AsyncPager(fetch)
+        return self._paginate(
+            self._call("list", account=None),
+            list_connected_accounts.asyncio_detailed,
+            ConnectedAccountList,
+            limit=limit,
+        )
 
     async def suspend(self, account_id: str) -> ConnectedAccount:
         """Suspend: sends answer 403 for this account; drafts still work."""
-        return await self._set_status(account_id, ConnectedAccountStatus.SUSPENDED)
+        return await self._set_status("suspend", account_id, ConnectedAccountStatus.SUSPENDED)
 
     async def activate(self, account_id: str) -> ConnectedAccount:
         """Lift a suspension: sends work again."""
-        return await self._set_status(account_id, ConnectedAccountStatus.ACTIVE)
+        return await self._set_status("activate", account_id, ConnectedAccountStatus.ACTIVE)
 
-    async def _set_status(self, account_id: object, status: str) -> ConnectedAccount:
+    async def _set_status(self, operation: str, account_id: str, status: str) -> ConnectedAccount:
         aid = path_id(account_id, "account_id")
         return await self._invoke(
             update_connected_account.asyncio_detailed,
             ConnectedAccount,
+            self._call(operation, account=None),
             aid,
             body=ConnectedAccountUpdate(status=status),
-            call=self._call(account=None),
         )
 
 

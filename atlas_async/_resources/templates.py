@@ -23,7 +23,7 @@ from .._generated.models import (
     UploadTemplateMultipart,
     UploadTemplateResponse,
 )
-from .._generated.types import UNSET, File
+from .._generated.types import File
 from .._models import (
     InferFieldsResponse,
     InferredField,
@@ -33,9 +33,9 @@ from .._models import (
     to_metadata,
     to_parties,
 )
-from .._pagination import AsyncPager, Page
-from .._responses import get_request_id
-from ._base import Resource, check_key, check_limit, new_idempotency_key, path_id
+from .._pagination import AsyncPager
+from ._base import Resource, check_limit, given, path_id
+from ._keys import check_key, new_idempotency_key
 
 __all__ = ["Templates"]
 
@@ -43,7 +43,10 @@ _FIELD_KEYS = ("type", "page", "x_pct", "y_pct", "w_pct", "h_pct")
 
 
 class Templates(Resource):
+    """Templates: reusable documents with fixed roles and fields."""
+
     __slots__ = ()
+    _name = "templates"
 
     async def send(
         self,
@@ -64,47 +67,36 @@ class Templates(Resource):
         party_list = to_parties(parties, required=True) or []
         body = TemplateSendRequest(
             parties=party_list,
-            prefill=(
+            prefill=given(
                 TemplateSendRequestPrefill.from_dict({str(k): v for k, v in prefill.items()})
                 if prefill is not None
-                else UNSET
+                else None
             ),
             # Only what the caller chose goes on the wire (the model's spec default is True).
-            auto_send=auto_send if auto_send is not None else UNSET,
-            webhook_url=webhook_url if webhook_url is not None else UNSET,
+            auto_send=given(auto_send),
+            webhook_url=given(webhook_url),
             metadata=to_metadata(metadata),
         )
         return await self._invoke(
             send_template.asyncio_detailed,
             TemplateSendResponse,
+            self._call("send"),
             tid,
             body=body,
             idempotency_key=check_key(idempotency_key) or new_idempotency_key(),
-            atlas_account=self._account,
         )
 
     async def get(self, template_id: str) -> Template:
         """One template: its roles, prefill keys and fields."""
         tid = path_id(template_id, "template_id")
-        return await self._invoke(
-            get_template.asyncio_detailed, Template, tid, atlas_account=self._account
-        )
+        return await self._invoke(get_template.asyncio_detailed, Template, self._call("get"), tid)
 
     def list(self, *, limit: int | None = None) -> AsyncPager[Template]:
         """Templates: ``await`` for the first page, ``async for`` for every template."""
         check_limit(limit)
-
-        async def fetch(cursor: str | None) -> Page[Template]:
-            result = await self._invoke(
-                list_templates.asyncio_detailed,
-                TemplateList,
-                limit=limit if limit is not None else UNSET,
-                cursor=cursor if cursor is not None else UNSET,
-                atlas_account=self._account,
-            )
-            return Page(list(result.items), result.next_cursor, get_request_id(result))
-
-        return AsyncPager(fetch)
+        return self._paginate(
+            self._call("list"), list_templates.asyncio_detailed, TemplateList, limit=limit
+        )
 
     async def infer_fields(
         self, document: DocumentSource, *, filename: str | None = None
@@ -117,11 +109,10 @@ class Templates(Resource):
             result = await self._invoke(
                 infer_template_fields.asyncio_detailed,
                 InferFieldsResponse,
+                self._call("infer_fields", rewindable=prepared.rewindable),
                 body=InferFieldsMultipart(
                     file=File(prepared.payload, prepared.filename, prepared.mime_type)
                 ),
-                atlas_account=self._account,
-                call=self._call(rewindable=prepared.rewindable),
             )
         finally:
             prepared.close()
@@ -152,14 +143,13 @@ class Templates(Resource):
             result = await self._invoke(
                 upload_template.asyncio_detailed,
                 UploadTemplateResponse,
+                self._call("upload", rewindable=prepared.rewindable),
                 body=UploadTemplateMultipart(
                     name=name,
                     file=File(prepared.payload, prepared.filename, prepared.mime_type),
                     fields=json.dumps(field_dicts),
                 ),
                 idempotency_key=key,
-                atlas_account=self._account,
-                call=self._call(rewindable=prepared.rewindable),
             )
         finally:
             prepared.close()

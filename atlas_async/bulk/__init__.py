@@ -18,14 +18,16 @@ idempotency keys ``bulk:<key>:create`` and ``bulk:<key>:send`` and the envelope 
 
 from __future__ import annotations
 
+from .._ratelimit import LocalRateGate, RateGate
+from .._retry import RetryPolicy
 from ._items import BulkItem, derive_key
 from ._manifest import InvalidRow, ManifestRow, parse_pairs, parse_signer, read_manifest
 from ._runner import (
+    BULK_RETRY,
     BulkOutcome,
     BulkRun,
     BulkSummary,
     OutcomeStatus,
-    RetryPolicy,
     create_key,
     send_all,
     send_key,
@@ -33,13 +35,16 @@ from ._runner import (
 )
 
 __all__ = [
+    "BULK_RETRY",
     "BulkItem",
     "BulkOutcome",
     "BulkRun",
     "BulkSummary",
     "InvalidRow",
+    "LocalRateGate",
     "ManifestRow",
     "OutcomeStatus",
+    "RateGate",
     "RetryPolicy",
     "create_key",
     "derive_key",

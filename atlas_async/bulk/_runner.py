@@ -12,47 +12,40 @@ group, so no task outlives the block and no request is left half-read on a poole
 
 from __future__ import annotations
 
-import functools
-import random
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .._errors import (
-    APIConnectionError,
     APIStatusError,
     AuthenticationError,
-    FieldsPendingError,
-    IdempotencyKeyInUseError,
     InsufficientCreditsError,
-    InternalServerError,
     PermissionDeniedError,
-    RateLimitError,
 )
+from .._middleware import Attempt, AttemptResponse, CallNext
+from .._ratelimit import LocalRateGate, RateGate
 from .._responses import was_replayed
-from ._gate import BackoffGate
+from .._retry import RetryPolicy
 from ._items import BulkItem, derive_key
 
 if TYPE_CHECKING:
     from .._client import Atlas
 
 __all__ = [
+    "BULK_RETRY",
     "BulkOutcome",
     "BulkRun",
     "BulkSummary",
     "OutcomeStatus",
-    "RetryPolicy",
     "create_key",
     "send_all",
     "send_key",
     "send_many",
 ]
-
-T = TypeVar("T")
 
 OutcomeStatus = Literal["sent", "already_sent", "failed", "not_attempted"]
 
@@ -67,33 +60,11 @@ def send_key(key: str) -> str:
     return f"bulk:{key}:send"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How bulk retries one request. The client's own retries are switched off inside a batch so
-    that every 429 reaches the shared gate.
-
-    ``max_attempts`` bounds connection errors, timeouts, 5xx, 408 and 409 ``idempotency_key_in_use``
-    per request (backoff ``base_delay * 2**n`` with jitter, capped at ``max_delay``). 429s close the
-    gate for the whole batch instead and have their own budget, ``max_rate_limited``; the gate stays
-    closed for ``Retry-After`` seconds (capped at ``max_retry_after``), or, without one, for a
-    backoff that doubles with each consecutive 429.
-    """
-
-    max_attempts: int = 8
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    max_rate_limited: int = 30
-    max_retry_after: float = 60.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1 or self.max_rate_limited < 0:
-            raise ValueError("max_attempts must be >= 1 and max_rate_limited >= 0")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
-            raise ValueError("delays must be >= 0")
-
-    def backoff(self, attempt: int) -> float:
-        delay: float = min(self.base_delay * 2 ** min(attempt, 16), self.max_delay)
-        return delay * (0.5 + random.random() / 2)
+#: The retry policy of a batch, unless ``retry=`` says otherwise: more patient than a single call
+#: (8 retries, backoff up to 30 s), within a budget of 5 minutes per request, so a broken or hostile
+#: server can stall an item for minutes, never for the half hour 30 consecutive 60 s pauses
+#: would take. 429s pause the whole batch through its rate gate.
+BULK_RETRY = RetryPolicy(max_retries=8, initial_delay=0.5, max_delay=30.0, budget=300.0)
 
 
 @dataclass(frozen=True)
@@ -158,14 +129,6 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, APIConnectionError | InternalServerError | IdempotencyKeyInUseError):
-        return True
-    if isinstance(exc, FieldsPendingError):  # the client's own wait gave up: try again later
-        return True
-    return isinstance(exc, APIStatusError) and exc.status_code == 408
-
-
 @dataclass
 class BulkRun:
     """A running batch: iterate it for outcomes, read :attr:`summary` at any time."""
@@ -173,7 +136,7 @@ class BulkRun:
     _client: Atlas
     _items: Iterable[BulkItem] | AsyncIterable[BulkItem]
     concurrency: int
-    retry: RetryPolicy
+    gate: RateGate
     lookup_existing: bool
     skip_keys: frozenset[str]
     #: Number of items when the input has a length (for progress and ETA), else None.
@@ -183,16 +146,10 @@ class BulkRun:
     _started: float = 0.0
     _finished: float | None = None
     _seen_keys: set[str] = field(default_factory=set)
-    _gate: BackoffGate = field(init=False)
     _out_send: MemoryObjectSendStream[BulkOutcome] = field(init=False)
     _out_recv: MemoryObjectReceiveStream[BulkOutcome] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._gate = BackoffGate(
-            base_delay=self.retry.base_delay,
-            max_delay=self.retry.max_delay,
-            max_retry_after=self.retry.max_retry_after,
-        )
         self._out_send, self._out_recv = anyio.create_memory_object_stream[BulkOutcome](
             max(1, self.concurrency)
         )
@@ -224,7 +181,7 @@ class BulkRun:
             credits_spent=c.sent,
             elapsed=elapsed,
             rate=c.sent / elapsed if elapsed > 0 else 0.0,
-            rate_limited=self._gate.pauses,
+            rate_limited=self.gate.pauses,
             stopped_reason=self._stopped_reason,
         )
 
@@ -288,10 +245,13 @@ class BulkRun:
         await self._out_send.send(outcome)
 
     async def _process(self, index: int, item: BulkItem) -> BulkOutcome:
-        attempts = [0]  # every request of this item, retries included (shared with _call)
-        replay = False
+        # A copy of the batch's client per item, whose middleware counts this item's attempts
+        # (retries included); copies share the pool and cost one small object.
+        counter = _AttemptCounter()
+        client = self._client.with_options(middleware=[*self._client.middleware, counter])
         key: str | None = None
         envelope_id: str | None = None
+        replay = False
         try:
             key = await derive_key(item)
             if key in self._seen_keys:
@@ -300,9 +260,7 @@ class BulkRun:
             if key in self.skip_keys:
                 return BulkOutcome(index, item, "already_sent", key=key)
             if self.lookup_existing:
-                found, _ = await self._call(
-                    attempts, functools.partial(_find_existing, self._client, key)
-                )
+                found = await _find_existing(client, key)
                 if found is not None:
                     envelope_id, status = found
                     if status != "draft":
@@ -313,13 +271,13 @@ class BulkRun:
                             key=key,
                             envelope_id=envelope_id,
                             envelope_status=status,
-                            attempts=attempts[0],
+                            attempts=counter.attempts,
                         )
             if item.template_id is not None:
-                envelope_id, sent_status, replay = await self._send_template(item, key, attempts)
+                envelope_id, sent_status, replay = await _send_template(client, item, key)
             else:
-                envelope_id, sent_status, replay = await self._send_document(
-                    item, key, envelope_id, attempts
+                envelope_id, sent_status, replay = await _send_document(
+                    client, item, key, envelope_id
                 )
         except Exception as exc:
             for error_type, reason in _STOPPING_ERRORS:
@@ -332,7 +290,7 @@ class BulkRun:
                 key=key,
                 envelope_id=envelope_id,
                 error=exc,
-                attempts=attempts[0],
+                attempts=counter.attempts,
             )
         return BulkOutcome(
             index,
@@ -342,91 +300,52 @@ class BulkRun:
             key=key,
             envelope_id=envelope_id,
             envelope_status=sent_status,
-            attempts=attempts[0],
+            attempts=counter.attempts,
         )
 
-    async def _send_template(
-        self, item: BulkItem, key: str, attempts: list[int]
-    ) -> tuple[str, str | None, bool]:
-        template_id = item.template_id or ""
-        sent, uncertain = await self._call(
-            attempts,
-            lambda: self._client.templates.send(
-                template_id,
-                parties=list(item.parties),
-                prefill=dict(item.prefill) or None,
-                metadata={**item.metadata, "external_id": key},
-                webhook_url=item.webhook_url,
-                idempotency_key=send_key(key),
-            ),
+
+class _AttemptCounter:
+    """Middleware counting the HTTP attempts of one item."""
+
+    __slots__ = ("attempts",)
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def __call__(self, attempt: Attempt, call_next: CallNext) -> AttemptResponse:
+        self.attempts += 1
+        return await call_next(attempt)
+
+
+async def _send_template(client: Atlas, item: BulkItem, key: str) -> tuple[str, str | None, bool]:
+    sent = await client.templates.send(
+        item.template_id or "",
+        parties=list(item.parties),
+        prefill=dict(item.prefill) or None,
+        metadata={**item.metadata, "external_id": key},
+        webhook_url=item.webhook_url,
+        idempotency_key=send_key(key),
+    )
+    # The transport reports a replay only when no attempt of this call may have done the work
+    # (after a lost answer, the replay that answers the retry is most likely this run's own
+    # dispatch, and it counts as sent: the count errs towards spent, never towards free).
+    return str(sent.envelope_id), _text(sent.status), was_replayed(sent)
+
+
+async def _send_document(
+    client: Atlas, item: BulkItem, key: str, draft_id: str | None
+) -> tuple[str, str | None, bool]:
+    if draft_id is None:  # no draft from an earlier run: create one
+        draft = await client.envelopes.create(
+            item.document,
+            parties=list(item.parties),
+            metadata={**item.metadata, "external_id": key},
+            webhook_url=item.webhook_url,
+            idempotency_key=create_key(key),
         )
-        return str(sent.envelope_id), _text(sent.status), _replay(sent, uncertain)
-
-    async def _send_document(
-        self, item: BulkItem, key: str, draft_id: str | None, attempts: list[int]
-    ) -> tuple[str, str | None, bool]:
-        if draft_id is None:  # no draft from an earlier run: create one
-            draft, _ = await self._call(
-                attempts,
-                lambda: self._client.envelopes.create(
-                    item.document,
-                    parties=list(item.parties),
-                    metadata={**item.metadata, "external_id": key},
-                    webhook_url=item.webhook_url,
-                    idempotency_key=create_key(key),
-                ),
-            )
-            draft_id = str(draft.envelope_id)
-        eid = draft_id
-        sent, uncertain = await self._call(
-            attempts, lambda: self._client.envelopes.send(eid, idempotency_key=send_key(key))
-        )
-        return eid, _text(sent.status), _replay(sent, uncertain)
-
-    async def _call(self, attempts: list[int], fn: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
-        """``fn()`` with the batch's retries; also whether an attempt may have done the work
-        before the one that answered (a connection lost, a 5xx, a 408: see ``_replay``)."""
-        failures = 0
-        limited = 0
-        uncertain = False
-        while True:
-            await self._gate.wait()
-            attempts[0] += 1
-            try:
-                result = await fn()
-            except RateLimitError as exc:
-                limited += 1
-                if limited > self.retry.max_rate_limited:
-                    raise
-                self._gate.close_for(exc.retry_after)
-                continue
-            except Exception as exc:
-                failures += 1
-                if not _retryable(exc) or failures >= self.retry.max_attempts:
-                    raise
-                uncertain = uncertain or _may_have_committed(exc)
-                await anyio.sleep(self.retry.backoff(failures - 1))
-                continue
-            self._gate.opened()
-            return result, uncertain
-
-
-def _may_have_committed(exc: BaseException) -> bool:
-    """Could the failed attempt have reached the server and done the work anyway?"""
-    if isinstance(exc, APIConnectionError | InternalServerError):
-        return True
-    return isinstance(exc, APIStatusError) and exc.status_code == 408
-
-
-def _replay(sent: object, uncertain: bool) -> bool:
-    """Was this send an earlier run's, replayed (``Idempotency-Replayed: true``)?
-
-    Only when no attempt of this run may have done it: after a lost answer, the replay that
-    answers the retry is most likely this run's own dispatch, and it is counted as sent (the
-    rare opposite, an earlier run's send plus a connection lost this run before reaching the
-    server, is then counted as sent too: the count errs towards spent, never towards free).
-    """
-    return was_replayed(sent) and not uncertain
+        draft_id = str(draft.envelope_id)
+    sent = await client.envelopes.send(draft_id, idempotency_key=send_key(key))
+    return draft_id, _text(sent.status), was_replayed(sent)
 
 
 async def _find_existing(client: Atlas, key: str) -> tuple[str, str] | None:
@@ -441,12 +360,6 @@ async def _find_existing(client: Atlas, key: str) -> tuple[str, str] | None:
     return draft
 
 
-def _no_client_retries(atlas: Atlas) -> Atlas:
-    # Every 429 must reach the shared gate, and every retry must reuse the bulk key: the engine
-    # retries, the client does not (a copy: the caller's client keeps its own settings).
-    return atlas.with_options(max_retries=0)
-
-
 @asynccontextmanager
 async def send_many(
     atlas: Atlas,
@@ -454,6 +367,7 @@ async def send_many(
     *,
     concurrency: int = 8,
     retry: RetryPolicy | None = None,
+    rate_gate: RateGate | None = None,
     lookup_existing: bool = True,
     skip_keys: Iterable[str] = (),
 ) -> AsyncIterator[BulkRun]:
@@ -464,6 +378,11 @@ async def send_many(
     (``list(external_id=key)``): one GET per item that keeps re-runs exact beyond the server's 24 h
     idempotency window. ``skip_keys`` are keys the caller already knows went out (from a results
     file, say): they are reported ``already_sent`` without a request.
+
+    ``retry`` is the policy of every request of the batch (default :data:`BULK_RETRY`).
+    ``rate_gate`` is the 429 gate every request passes (default: a new in-process
+    :class:`~atlas_async.LocalRateGate` for this batch); pass a shared one to pace several
+    batches, or several processes, together.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
@@ -473,11 +392,14 @@ async def send_many(
             total = len(items)  # type: ignore[arg-type]
         except TypeError:
             total = None
+    policy = retry if retry is not None else BULK_RETRY
+    gate = rate_gate if rate_gate is not None else LocalRateGate(policy)
     run = BulkRun(
-        _client=_no_client_retries(atlas),
+        # The gate goes first: every attempt, retries included, waits at it.
+        _client=atlas.with_options(retry=policy, middleware=[gate, *atlas.middleware]),
         _items=items,
         concurrency=concurrency,
-        retry=retry or RetryPolicy(),
+        gate=gate,
         lookup_existing=lookup_existing,
         skip_keys=frozenset(skip_keys),
         total=total,
@@ -500,6 +422,7 @@ async def send_all(
     *,
     concurrency: int = 8,
     retry: RetryPolicy | None = None,
+    rate_gate: RateGate | None = None,
     lookup_existing: bool = True,
     skip_keys: Iterable[str] = (),
     on_outcome: Callable[[BulkOutcome], Awaitable[None] | None] | None = None,
@@ -510,6 +433,7 @@ async def send_all(
         items,
         concurrency=concurrency,
         retry=retry,
+        rate_gate=rate_gate,
         lookup_existing=lookup_existing,
         skip_keys=skip_keys,
     ) as run:

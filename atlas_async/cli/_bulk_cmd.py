@@ -18,9 +18,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from ..bulk import BULK_RETRY, BulkOutcome, BulkSummary, send_many
 from ..bulk._items import BulkItem
 from ..bulk._manifest import InvalidRow, ManifestRow, read_manifest
-from ..bulk._runner import BulkOutcome, BulkSummary, RetryPolicy, send_many
 from ._app import Options, common_options, finish
 from ._exit import ExitCode
 from ._output import error_line
@@ -315,7 +315,7 @@ def bulk_send(
                 atlas,
                 items,
                 concurrency=concurrency,
-                retry=RetryPolicy(max_attempts=max_attempts, base_delay=retry_delay),
+                retry=BULK_RETRY.with_(max_retries=max_attempts - 1, initial_delay=retry_delay),
                 lookup_existing=not no_lookup,
                 skip_keys=skip,
             ) as run:

@@ -1,7 +1,6 @@
 """HTTP for the OAuth client: one short-lived httpx client per call unless the caller lends one.
 
-Private on purpose: public signatures take ``http_client: object`` so httpx types never leak into
-the API (the move to httpx2 must stay internal). Nothing here is retried: a token request that
+The HTTP library is reached only through ``atlas_async._http``, like everywhere else in the SDK. Nothing here is retried: a token request that
 reached the server may already have rotated the refresh token, and replaying the old one would make
 the server revoke the whole grant (RFC 9700 section 4.14.2).
 """
@@ -16,9 +15,8 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from .._transport import map_transport_errors
+from .. import _http
+from .._http import map_transport_errors
 from .._version import __version__
 from ._errors import InvalidGrantError, OAuthError
 
@@ -81,33 +79,33 @@ def check_secure_url(
 @asynccontextmanager
 async def session(
     http_client: object | None, request_timeout: float
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[_http.Client]:
     """The caller's client if it lent one (left open), else a fresh one closed on exit."""
     if http_client is not None:
-        if not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
-        yield http_client
+        yield _http.check_client(http_client)
         return
     if request_timeout <= 0:
         raise ValueError("request_timeout must be positive")
-    async with httpx.AsyncClient(
-        timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 5.0)),
-        follow_redirects=False,  # an OAuth endpoint that redirects is a misconfiguration
+    client = _http.new_client(
+        seconds=request_timeout,
+        max_connections=10,
+        max_keepalive=2,
         headers={"User-Agent": f"atlas-async/{__version__} oauth", "Accept": "application/json"},
-    ) as client:
+    )
+    try:
         yield client
+    finally:
+        await client.aclose()
 
 
 async def request(
-    client: httpx.AsyncClient,
+    client: _http.Client,
     method: str,
     url: str,
     *,
     data: Mapping[str, str] | None = None,
     json_body: Mapping[str, Any] | None = None,
-) -> httpx.Response:
+) -> _http.Response:
     """Send one request, turning transport failures into the SDK's connection errors.
 
     Bodies are never logged: they carry codes, verifiers and tokens.
@@ -127,7 +125,7 @@ async def request(
     return response
 
 
-def json_object(response: httpx.Response) -> dict[str, Any] | None:
+def json_object(response: _http.Response) -> dict[str, Any] | None:
     try:
         body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
@@ -136,7 +134,7 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def oauth_error(
-    response: httpx.Response, message: str, cls: type[OAuthError] = OAuthError
+    response: _http.Response, message: str, cls: type[OAuthError] = OAuthError
 ) -> OAuthError:
     """The error for a failed OAuth response, carrying the server's ``error`` code if it sent one.
 

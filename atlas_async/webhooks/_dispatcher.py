@@ -8,8 +8,10 @@ Semantics (the README's "Delivery semantics" explains them to users):
   and the receiver answers 5xx, so Atlas redelivers it and every handler runs again: handlers must
   be idempotent (Atlas's own guidance), and in exchange no event is ever lost.
 - Given an Atlas client, every first-seen event that concerns an envelope wakes
-  ``wait_until_signed`` through ``client._waiters.notify(envelope_id, status)``, after the
-  handlers ran (so their side effects are visible to the woken code) and whatever they did.
+  ``wait_until_signed`` through ``await client.notify_envelope(envelope_id, status)`` (the
+  client's waiter bus), after the handlers ran (so their side effects are visible to the woken
+  code) and whatever they did. A bus that fails to carry the news is logged, not raised: the
+  waiters fall back to polling, and the delivery's outcome stays what the handlers made it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import Literal, Protocol, TypeAlias, TypeVar, overload, runtime_checkable
 
 import anyio
 
@@ -33,7 +35,13 @@ from ._http import WebhookResponse, respond
 from ._signature import Secrets, normalize_secrets
 from ._store import EventStore, InMemoryEventStore
 
-__all__ = ["DispatchResult", "Handler", "HandlerFailure", "WebhookDispatcher"]
+__all__ = [
+    "DispatchResult",
+    "EnvelopeNotifier",
+    "Handler",
+    "HandlerFailure",
+    "WebhookDispatcher",
+]
 
 logger = logging.getLogger("atlas_async.webhooks")
 
@@ -45,8 +53,11 @@ Outcome: TypeAlias = Literal["processed", "duplicate", "in_progress", "failed"]
 WILDCARD = "*"
 
 
-class _Notifier(Protocol):
-    def notify(self, envelope_id: str, status: str | None = None) -> int: ...
+@runtime_checkable
+class EnvelopeNotifier(Protocol):
+    """What the dispatcher needs of ``client``: ``atlas_async.Atlas.notify_envelope``."""
+
+    async def notify_envelope(self, envelope_id: str, status: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,7 @@ class WebhookDispatcher:
         return Response(answer.body, status_code=answer.status_code, headers=answer.headers)
 
     ``secret`` is the API key that created the envelopes (or several, while rotating).
-    ``client`` is an ``atlas_async.Atlas`` (any object with its ``_waiters``) whose
+    ``client`` is an ``atlas_async.Atlas`` (any object with an async ``notify_envelope``) whose
     ``wait_until_signed`` calls should wake on these events. ``store`` holds the de-duplication
     state (default: :class:`InMemoryEventStore`, this process only).
     """
@@ -131,11 +142,11 @@ class WebhookDispatcher:
         self,
         secret: Secrets,
         *,
-        client: object | None = None,
+        client: EnvelopeNotifier | None = None,
         store: EventStore | None = None,
     ) -> None:
         self._secrets = normalize_secrets(secret)
-        self._client: object | None = None
+        self._client: EnvelopeNotifier | None = None
         self.client = client
         self.store: EventStore = store if store is not None else InMemoryEventStore()
         self._routes: list[tuple[str | type[WebhookEvent], Handler[WebhookEvent]]] = []
@@ -145,15 +156,15 @@ class WebhookDispatcher:
         return f"<WebhookDispatcher handlers={len(self._routes)} store={type(self.store).__name__}>"
 
     @property
-    def client(self) -> object | None:
+    def client(self) -> EnvelopeNotifier | None:
         """The ``Atlas`` client whose waiters these events wake (settable, e.g. in a lifespan)."""
         return self._client
 
     @client.setter
-    def client(self, client: object | None) -> None:
-        if client is not None and not hasattr(client, "_waiters"):
+    def client(self, client: EnvelopeNotifier | None) -> None:
+        if client is not None and not isinstance(client, EnvelopeNotifier):
             raise TypeError(
-                "client must be an atlas_async.Atlas (an object with _waiters), "
+                "client must be an atlas_async.Atlas (an object with an async notify_envelope), "
                 f"not {type(client).__name__}"
             )
         self._client = client
@@ -247,7 +258,7 @@ class WebhookDispatcher:
                 # answered "in progress" for as long as this process lives.
                 with anyio.CancelScope(shield=True):
                     await self.store.release(event.event_id)
-        self._wake(event)
+        await self._wake(event)
         if failures:
             return DispatchResult(event, "failed", tuple(failures))
         return DispatchResult(event, "processed")
@@ -274,12 +285,17 @@ class WebhookDispatcher:
                 tg.start_soon(run, fn)
         return failures
 
-    def _wake(self, event: WebhookEvent) -> None:
+    async def _wake(self, event: WebhookEvent) -> None:
         if self._client is None or event.envelope_id is None:
             return
-        waiters: _Notifier = getattr(self._client, "_waiters")  # noqa: B009 - typed via Protocol
-        woken = waiters.notify(event.envelope_id, _implied_status(event))
-        if woken:
-            logger.debug(
-                "webhook %s woke %d waiter(s) on %s", event.event_id, woken, event.envelope_id
+        try:
+            await self._client.notify_envelope(event.envelope_id, _implied_status(event))
+        except Exception:
+            logger.warning(
+                "webhook %s: the waiter bus failed; waiters on %s will see it at their next poll",
+                event.event_id,
+                event.envelope_id,
+                exc_info=True,
             )
+            return
+        logger.debug("webhook %s: notified waiters on %s", event.event_id, event.envelope_id)

@@ -14,7 +14,7 @@ from atlas_async.testing import FakeAtlas
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # Tiny backoffs: the tests exercise the retry paths, not the clock.
-FAST = RetryPolicy(max_attempts=12, base_delay=0.001, max_delay=0.01)
+FAST = RetryPolicy(max_retries=11, initial_delay=0.001, max_delay=0.01)
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

@@ -10,7 +10,7 @@ import anyio.lowlevel
 import httpx
 import pytest
 
-from atlas_async import Atlas, InsufficientCreditsError, Party
+from atlas_async import Atlas, InsufficientCreditsError, LocalRateGate, Party
 from atlas_async.bulk import (
     BulkItem,
     BulkOutcome,
@@ -190,14 +190,19 @@ async def test_429_pauses_the_whole_batch(
         await pause_over.wait()
         asleep -= 1
 
-    monkeypatch.setattr("atlas_async.bulk._gate._now", lambda: now)
-    monkeypatch.setattr("atlas_async.bulk._gate._sleep", gate_sleep)
+    async def no_pause(seconds: float) -> None:
+        pass  # the 429'd request's own retry pause: the gate is what this test watches
+
+    monkeypatch.setattr("atlas_async._transport._sleep", no_pause)
+    gate = LocalRateGate(FAST, clock=lambda: now, sleep=gate_sleep)
     fake.faults.add("status", "POST /api/envelope", status=429, retry_after=1, count=1)
     finished = anyio.Event()
     summaries: list[BulkSummary] = []
 
     async def batch() -> None:
-        summaries.append(await send_all(atlas, items(40), concurrency=workers, retry=FAST))
+        summaries.append(
+            await send_all(atlas, items(40), concurrency=workers, retry=FAST, rate_gate=gate)
+        )
         finished.set()
 
     async def either(*events: anyio.Event) -> None:
@@ -234,7 +239,8 @@ async def test_429_pauses_the_whole_batch(
 async def test_cancelling_leaves_no_task_and_no_open_response(
     fake: FakeAtlas, atlas: Atlas, counting: CountingTransport
 ) -> None:
-    fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.05, count=None)
+    # Long enough that sends pile up while the in-process emulator serves the other workers.
+    fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.3, count=None)
     baseline = {task.id for task in anyio.get_running_tasks()}
     run = await cancel_after(atlas, items(200), outcomes=5, concurrency=16)
     assert counting.peak > 5  # requests were really in flight when the scope was cancelled

@@ -27,6 +27,7 @@ from atlas_async import (
     InsufficientCreditsError,
     InvalidDocumentError,
     InvalidStateError,
+    LocalWaiterBus,
     ManualPlacementRequiredError,
     NotFoundError,
     Party,
@@ -35,7 +36,7 @@ from atlas_async import (
     get_request_id,
     was_replayed,
 )
-from atlas_async._resources.envelopes import send_idempotency_key
+from atlas_async._resources._keys import send_idempotency_key
 from atlas_async.testing import FakeAtlas
 
 pytestmark = pytest.mark.anyio
@@ -402,8 +403,10 @@ async def test_webhook_wakes_the_waiter_without_another_request(atlas: Atlas, wi
         with anyio.fail_after(5):
             await polled.wait()  # subscribed, first poll answered "pending"
         requests = wire.checked
-        copy = atlas.with_options(timeout=5.0)  # every copy shares the client's waiters
-        assert copy._waiters.notify(eid, "signed") == 1
+        copy = atlas.with_options(timeout=5.0)  # every copy shares the client's waiter bus
+        assert isinstance(copy.waiter_bus, LocalWaiterBus)
+        assert copy.waiter_bus.waiting(eid) == 1
+        await copy.notify_envelope(eid, "signed")
     assert result[0].source == "webhook"
     assert wire.checked == requests  # no further HTTP call
 
@@ -423,7 +426,7 @@ async def test_webhook_declined_raises(atlas: Atlas) -> None:
         tg.start_soon(waiter)
         with anyio.fail_after(5):
             await polled.wait()
-        atlas._waiters.notify(eid, "declined")
+        await atlas.notify_envelope(eid, "declined")
     assert len(raised) == 1
 
 
@@ -445,11 +448,11 @@ async def test_non_final_webhooks_keep_the_waiter_waiting(atlas: Atlas, fake: Fa
             await polled.wait()
         assert _status_polls(fake, eid) == 1
         for status in ("pending", "pending", "draft"):  # envelope.sent, envelope.viewed...
-            assert atlas._waiters.notify(eid, status) == 1
+            await atlas.notify_envelope(eid, status)
             await anyio.wait_all_tasks_blocked()  # the waiter has seen it and sleeps again
             assert _status_polls(fake, eid) == 1  # ...cost no request
         assert not result  # and did not end the wait
-        atlas._waiters.notify(eid, "signed")
+        await atlas.notify_envelope(eid, "signed")
     assert result[0].source == "webhook"
     assert _status_polls(fake, eid) == 1
 
@@ -472,12 +475,12 @@ async def test_a_webhook_without_a_known_status_makes_the_waiter_poll(
         with anyio.fail_after(5):
             await polled.wait()
         for status, polls in ((None, 2), ("archived", 3)):  # unknown: only the server can say
-            atlas._waiters.notify(eid, status)
+            await atlas.notify_envelope(eid, status)
             with anyio.fail_after(5):
                 while _status_polls(fake, eid) < polls:
                     await anyio.wait_all_tasks_blocked()
         await atlas.envelopes.void(eid)
-        atlas._waiters.notify(eid, None)  # the next poll sees the void
+        await atlas.notify_envelope(eid, None)  # the next poll sees the void
     assert len(raised) == 1
     assert _status_polls(fake, eid) == 3 + 1
 

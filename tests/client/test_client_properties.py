@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from atlas_async._config import validate_account
 from atlas_async._documents import sniff
-from atlas_async._polling import Backoff
-from atlas_async._transport import MAX_BACKOFF, backoff_delay, parse_retry_after
+from atlas_async._polling import PollIntervals
+from atlas_async._retry import DEFAULT_RETRY, parse_retry_after
 
 
 @given(st.binary(max_size=4096))
@@ -29,14 +29,14 @@ def test_retry_after_is_none_or_non_negative(value: str, name: str) -> None:
 
 @given(st.integers(min_value=0, max_value=60))
 def test_backoff_is_jittered_and_capped(attempt: int) -> None:
-    base = min(0.5 * 2**attempt, MAX_BACKOFF)
-    assert 0.75 * base <= backoff_delay(attempt) <= base
+    base = min(0.5 * 2**attempt, DEFAULT_RETRY.max_delay)
+    assert 0.75 * base <= DEFAULT_RETRY.backoff(attempt) <= base
 
 
 @given(st.floats(0.01, 5), st.floats(0.01, 60), st.integers(1, 50))
 def test_poll_intervals_stay_under_the_cap(initial: float, maximum: float, polls: int) -> None:
-    backoff = Backoff(initial, maximum)
-    assert all(0 < backoff.next() <= max(initial, maximum) * 1.2 for _ in range(polls))
+    intervals = PollIntervals(initial, maximum)
+    assert all(0 < intervals.next() <= max(initial, maximum) for _ in range(polls))
 
 
 @given(st.text(max_size=60))

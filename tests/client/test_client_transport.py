@@ -115,7 +115,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def make(recorder: Recorder, **kwargs: Any) -> Atlas:
     http = httpx.AsyncClient(transport=httpx.MockTransport(recorder))
     kwargs.setdefault("api_key", KEY)
-    return Atlas(base_url=BASE, http_client=http, **kwargs)
+    kwargs.setdefault("base_url", BASE)
+    return Atlas(http_client=http, **kwargs)
 
 
 # Configuration --------------------------------------------------------------------------------
@@ -888,9 +889,16 @@ async def test_request_id_on_models_and_pages() -> None:
 
 
 async def test_success_body_off_contract_is_reported_not_misparsed() -> None:
-    rec = Recorder(httpx.Response(200, json={"envelope_id": ENV_ID}))
-    with pytest.raises(atlas_async.APIStatusError, match="did not match the API contract"):
+    rec = Recorder(
+        httpx.Response(200, json={"envelope_id": ENV_ID}, headers={"X-Request-Id": "r1"})
+    )
+    with pytest.raises(atlas_async.APIResponseValidationError, match="lacks") as info:
         await make(rec).envelopes.get(ENV_ID)
+    err = info.value
+    assert not isinstance(err, atlas_async.APIStatusError)  # a 2xx is not a status error
+    assert (err.status_code, err.request_id) == (200, "r1")
+    assert err.field in {"status", "fields_status", "fields_version", "created_at"}
+    assert ENV_ID in (err.body or "")  # the raw answer, to recover what the server did
 
 
 async def test_unknown_enum_values_parse_as_strings() -> None:
@@ -1010,7 +1018,7 @@ def test_generated_endpoints_only_use_request_on_the_seam() -> None:
 
 
 def test_a_callers_send_key_stays_within_the_contracts_length() -> None:
-    from atlas_async._resources.envelopes import _versioned_key
+    from atlas_async._resources._keys import versioned_key as _versioned_key
 
     assert _versioned_key("mine", 3) == "mine-v3"
     long = "k" * 255
@@ -1110,25 +1118,26 @@ def _redirect_to(location: str, api_host: str) -> Handler:
 async def test_redirect_to_plain_http_on_a_public_host_is_refused() -> None:
     location = "http://storage.example.net/signed.pdf?sig=presigned-secret"
     rec = Recorder(_redirect_to(location, "api.atlas.test"))
-    with pytest.raises(atlas_async.APIStatusError, match="plain http") as info:
-        await make(rec).envelopes.download_signed_pdf(ENV_ID)
+    atlas = make(rec, base_url="http://api.atlas.test")  # plain http allowed: a *.test host
+    with pytest.raises(atlas_async.RedirectError, match="plain http") as info:
+        await atlas.envelopes.download_signed_pdf(ENV_ID)
     assert [r.url.host for r in rec.requests] == ["api.atlas.test"]  # storage never contacted
     err = info.value
-    assert err.status_code == 302
-    assert err.request_id == "req_r"
-    assert "presigned-secret" not in str(err) + repr(err.headers)
+    assert (err.reason, err.status_code, err.request_id) == ("insecure", 302, "req_r")
+    assert "presigned-secret" not in str(err) + repr(err.__dict__)
 
-    # A downgrade on the API's own host is refused the same way.
+    # From https down to http is refused whatever the host, the API's own included.
     http = httpx.AsyncClient(
         transport=httpx.MockTransport(
             Recorder(_redirect_to("http://api.example.com/f.pdf", "api.example.com"))
         )
     )
     atlas = Atlas(api_key=KEY, base_url="https://api.example.com", http_client=http)
-    with pytest.raises(atlas_async.APIStatusError, match="plain http"):
+    with pytest.raises(atlas_async.RedirectError, match="down to http") as info:
         await atlas.envelopes.download_signed_pdf(ENV_ID)
+    assert info.value.reason == "downgrade"
     rec = Recorder(_redirect_to("ftp://storage.example.net/f.pdf", "api.atlas.test"))
-    with pytest.raises(atlas_async.APIStatusError, match="'ftp'"):
+    with pytest.raises(atlas_async.RedirectError, match="'ftp'"):
         await make(rec).envelopes.download_signed_pdf(ENV_ID)
 
 
@@ -1144,7 +1153,7 @@ async def test_redirect_to_local_or_opted_in_plain_http_is_followed(
     location: str, opt_in: bool
 ) -> None:
     rec = Recorder(_redirect_to(location, "api.atlas.test"))
-    atlas = make(rec, allow_insecure_http=opt_in)
+    atlas = make(rec, base_url="http://api.atlas.test", allow_insecure_http=opt_in)
     assert await atlas.envelopes.download_signed_pdf(ENV_ID) == b"%PDF-1.7 signed"
     api, storage = rec.requests
     assert api.headers["Authorization"] == f"Bearer {KEY}"

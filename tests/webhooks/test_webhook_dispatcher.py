@@ -9,8 +9,7 @@ import anyio
 import pytest
 from atlas_webhook_samples import SECRET, event_payload, signed
 
-from atlas_async import WebhookPayloadError, WebhookSignatureError
-from atlas_async._waiters import EnvelopeWaiters
+from atlas_async import LocalWaiterBus, WebhookPayloadError, WebhookSignatureError
 from atlas_async.webhooks import (
     ClaimResult,
     ContractExtractedEvent,
@@ -27,20 +26,15 @@ pytestmark = pytest.mark.anyio
 
 
 class FakeClient:
-    """Stands in for atlas_async.Atlas: all the dispatcher needs is its ``_waiters``."""
+    """Stands in for atlas_async.Atlas: all the dispatcher needs is its ``notify_envelope``."""
 
     def __init__(self) -> None:
-        self._waiters = RecordingWaiters()
-
-
-class RecordingWaiters(EnvelopeWaiters):
-    def __init__(self) -> None:
-        super().__init__()
+        self.bus = LocalWaiterBus()
         self.calls: list[tuple[str, str | None]] = []
 
-    def notify(self, envelope_id: str, status: str | None = None) -> int:
+    async def notify_envelope(self, envelope_id: str, status: str | None = None) -> None:
         self.calls.append((envelope_id, status))
-        return super().notify(envelope_id, status)
+        await self.bus.publish(envelope_id, status)
 
 
 async def test_routes_by_class_base_class_string_and_wildcard() -> None:
@@ -231,7 +225,7 @@ async def test_nothing_runs_or_is_recorded_for_a_bad_signature(tamper: str) -> N
         await hooks.handle(body, header)
     assert not ran
     assert len(store) == 0
-    assert client._waiters.calls == []
+    assert client.calls == []
 
 
 async def test_an_invalid_signed_payload_runs_nothing() -> None:
@@ -267,13 +261,14 @@ async def test_wakes_waiters_with_the_implied_status(event_type: str, status: st
     client = FakeClient()
     hooks = WebhookDispatcher(SECRET, client=client)
     payload = event_payload(event_type, envelope_id="env-1")
-    with client._waiters.subscribe("env-1") as sub:
+    async with client.bus.subscribe("env-1") as sub:
         await hooks.handle(*signed(payload))
-        assert await sub.wait(0) is True
-        assert sub.last_status == status
+        notice = await sub.next(0)
+        assert notice is not None
+        assert notice.status == status
     # A duplicate is not first-seen: no second wake-up.
     await hooks.handle(*signed(payload))
-    assert client._waiters.calls == [("env-1", status)]
+    assert client.calls == [("env-1", status)]
 
 
 async def test_unknown_envelope_events_wake_with_their_data_status() -> None:
@@ -289,7 +284,7 @@ async def test_unknown_envelope_events_wake_with_their_data_status() -> None:
     no_envelope = {"event_id": "evt_c", "type": "account.updated"}
     for payload in (with_status, bare, no_envelope):
         await hooks.handle(*signed(payload))
-    assert client._waiters.calls == [("e", "expired"), ("e", None)]
+    assert client.calls == [("e", "expired"), ("e", None)]
 
 
 async def test_waiters_are_woken_after_the_handlers_ran_even_when_one_failed() -> None:
@@ -299,13 +294,13 @@ async def test_waiters_are_woken_after_the_handlers_ran_even_when_one_failed() -
 
     @hooks.on(EnvelopeSignedEvent)
     async def failing(event: EnvelopeSignedEvent) -> None:
-        woken_during_handler.append(len(client._waiters.calls))
+        woken_during_handler.append(len(client.calls))
         raise ValueError("boom")
 
     result = await hooks.handle(*signed(event_payload("envelope.signed", envelope_id="env-5")))
     assert result.outcome == "failed"
     assert woken_during_handler == [0]
-    assert client._waiters.calls == [("env-5", "signed")]
+    assert client.calls == [("env-5", "signed")]
 
 
 class SharedStore:
@@ -446,7 +441,7 @@ def test_registration_mistakes_fail_at_registration() -> None:
 
 
 def test_construction_mistakes() -> None:
-    with pytest.raises(TypeError, match="_waiters"):
+    with pytest.raises(TypeError, match="notify_envelope"):
         WebhookDispatcher(SECRET, client=object())
     with pytest.raises(ValueError, match="no webhook secret"):
         WebhookDispatcher([])

@@ -1,0 +1,247 @@
+"""The single-request calls of ``atlas.envelopes``: one method, one HTTP request (plus retries).
+
+The flows built on them live in ``_signing``; the PDF download in ``_pdf``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .._documents import DocumentSource, DocumentURL, prepare_document
+from .._generated.api.envelopes import (
+    create_envelope,
+    decline_envelope,
+    get_envelope,
+    get_envelope_status,
+    list_envelopes,
+    remind_envelope,
+    update_envelope_fields,
+    void_envelope,
+)
+from .._generated.models import (
+    CreateEnvelopeFromUrl,
+    CreateEnvelopeMultipart,
+    DeclineRequest,
+    EnvelopeList,
+    FieldsUpdate,
+    VoidRequest,
+)
+from .._generated.types import UNSET, File, Unset
+from .._models import (
+    CreateEnvelopeResponse,
+    Envelope,
+    EnvelopeProgress,
+    EnvelopeSummary,
+    FieldLike,
+    FieldsResponse,
+    PartyLike,
+    RemindResponse,
+    to_field_inputs,
+    to_metadata,
+    to_parties,
+)
+from .._pagination import AsyncPager
+from ._base import Resource, check_limit, given, path_id
+from ._keys import check_key, new_idempotency_key
+
+__all__ = ["EnvelopeCalls"]
+
+logger = logging.getLogger("atlas_async")
+
+
+def _token_from_sign_url(sign_url: str) -> str:
+    """The signer's token (``t``) from a sign URL."""
+    from urllib.parse import parse_qs, urlsplit
+
+    values = parse_qs(urlsplit(sign_url).query).get("t")
+    if not values or not values[0]:
+        raise ValueError("the sign URL carries no signer token (t=...)")
+    return values[0]
+
+
+class EnvelopeCalls(Resource):
+    """Create, read, list, edit fields, void, decline, remind."""
+
+    __slots__ = ()
+    _name = "envelopes"
+
+    async def create(
+        self,
+        document: DocumentSource,
+        *,
+        parties: Iterable[PartyLike] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        webhook_url: str | None = None,
+        auto_send: bool | None = None,
+        filename: str | None = None,
+        idempotency_key: str | None = None,
+        template_id: str | None = None,
+    ) -> CreateEnvelopeResponse:
+        """Create a draft envelope from a path, bytes, a binary file object or a DocumentURL.
+
+        The document is checked by its bytes first (PDF or DOCX, else InvalidDocumentError and
+        nothing is sent) and streamed, not read whole. Field detection then runs on the server:
+        follow with :meth:`wait_for_fields`. One Idempotency-Key covers every retry of this call.
+        """
+        if template_id is not None:
+            raise ValueError(
+                "template_id is not accepted on create (Atlas answers 400): "
+                "use atlas.templates.send(template_id, ...)"
+            )
+        party_list = to_parties(parties, required=False)
+        meta = to_metadata(metadata)
+        key = check_key(idempotency_key) or new_idempotency_key()
+        if isinstance(document, DocumentURL):
+            body = CreateEnvelopeFromUrl(
+                document_url=document.url,
+                parties=given(party_list),
+                metadata=meta,
+                webhook_url=given(webhook_url),
+                # Send only what the caller chose: the generated model would send its spec default.
+                auto_send=given(auto_send),
+            )
+            return await self._invoke(
+                create_envelope.asyncio_detailed,
+                CreateEnvelopeResponse,
+                self._call("create"),
+                body=body,
+                idempotency_key=key,
+            )
+        prepared = await prepare_document(document, filename=filename)
+        try:
+            multipart = CreateEnvelopeMultipart(
+                file=File(
+                    payload=prepared.payload,
+                    file_name=prepared.filename,
+                    mime_type=prepared.mime_type,
+                ),
+                parties=(
+                    json.dumps([p.to_dict() for p in party_list])
+                    if party_list is not None
+                    else UNSET
+                ),
+                metadata=json.dumps(meta.to_dict()) if not isinstance(meta, Unset) else UNSET,
+                webhook_url=given(webhook_url),
+                auto_send=given(None if auto_send is None else ("true" if auto_send else "false")),
+            )
+            created = await self._invoke(
+                create_envelope.asyncio_detailed,
+                CreateEnvelopeResponse,
+                self._call("create", rewindable=prepared.rewindable),
+                body=multipart,
+                idempotency_key=key,
+            )
+        finally:
+            prepared.close()
+        logger.info("created envelope %s (%s)", created.envelope_id, prepared.kind)
+        return created
+
+    async def get(self, envelope_id: str) -> Envelope:
+        """The full envelope: status, fields and fields_version, parties, metadata, timestamps."""
+        eid = path_id(envelope_id, "envelope_id")
+        return await self._invoke(
+            get_envelope.asyncio_detailed, Envelope, self._call("get", envelope_id=eid), eid
+        )
+
+    async def status(self, envelope_id: str) -> EnvelopeProgress:
+        """The lightweight progress view: status, signed_count/total, who is due next."""
+        eid = path_id(envelope_id, "envelope_id")
+        return await self._invoke(
+            get_envelope_status.asyncio_detailed,
+            EnvelopeProgress,
+            self._call("status", envelope_id=eid),
+            eid,
+        )
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        external_id: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncPager[EnvelopeSummary]:
+        """Envelopes, newest first. ``await`` it for one page; ``async for`` it for every item."""
+        check_limit(limit)
+        return self._paginate(
+            self._call("list"),
+            list_envelopes.asyncio_detailed,
+            EnvelopeList,
+            status=status,
+            external_id=external_id,
+            limit=limit,
+        )
+
+    async def update_fields(
+        self,
+        envelope_id: str,
+        fields: Iterable[FieldLike],
+        *,
+        fields_version: int | None = None,
+    ) -> FieldsResponse:
+        """Replace the fields (PATCH). Reads the current fields_version when not given.
+
+        A concurrent change raises FieldsVersionConflictError: re-read and decide, since these
+        fields were placed against what you read.
+        """
+        eid = path_id(envelope_id, "envelope_id")
+        items = to_field_inputs(fields)
+        if fields_version is None:
+            fields_version = (await self.get(eid)).fields_version
+        return await self._invoke(
+            update_envelope_fields.asyncio_detailed,
+            FieldsResponse,
+            self._call("update_fields", envelope_id=eid),
+            eid,
+            body=FieldsUpdate(fields=items, fields_version=fields_version),
+        )
+
+    async def void(self, envelope_id: str, *, reason: str | None = None) -> Envelope:
+        """Void a draft or pending envelope; a credit comes back if nobody had signed."""
+        eid = path_id(envelope_id, "envelope_id")
+        return await self._invoke(
+            void_envelope.asyncio_detailed,
+            Envelope,
+            self._call("void", envelope_id=eid),
+            eid,
+            body=VoidRequest(reason=reason) if reason is not None else UNSET,
+        )
+
+    async def decline(
+        self,
+        envelope_id: str,
+        *,
+        reason: str,
+        sign_url: str | None = None,
+        signer_token: str | None = None,
+    ) -> Envelope:
+        """Decline as a signer: authenticated by the signer's token, not by your API key.
+
+        Pass the party's ``sign_url`` (the token is its ``t=``) or the token itself.
+        """
+        eid = path_id(envelope_id, "envelope_id")
+        if (sign_url is None) == (signer_token is None):
+            raise ValueError("pass exactly one of sign_url= or signer_token=")
+        token = signer_token if signer_token is not None else _token_from_sign_url(sign_url or "")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError("a decline needs a reason")
+        return await self._invoke(
+            decline_envelope.asyncio_detailed,
+            Envelope,
+            self._call("decline", envelope_id=eid, bearer=token, account=None),
+            eid,
+            body=DeclineRequest(reason=reason),
+            authenticated=True,
+        )
+
+    async def remind(self, envelope_id: str) -> RemindResponse:
+        """Email the party whose turn it is again (once per signer per hour; else RateLimitError)."""
+        eid = path_id(envelope_id, "envelope_id")
+        return await self._invoke(
+            remind_envelope.asyncio_detailed,
+            RemindResponse,
+            self._call("remind", envelope_id=eid),
+            eid,
+        )

@@ -1,0 +1,160 @@
+"""The bridge between the generated endpoint functions and the transport.
+
+A generated ``asyncio_detailed(..., client=...)`` builds its request description and hands it to
+``client.get_async_httpx_client().request(**kwargs)``. :class:`GeneratedSeam` is that "httpx
+client": it routes the request through :meth:`Transport.send`, so every generated call gets the
+same credentials, retries, middleware and typed errors, and the generated code never sees an error
+status (its ``HTTPStatus(520)`` crash and its habit of returning error bodies stay out of the way).
+
+One seam per client, built once: the per-call settings travel in a context variable set around
+the generated call, so nothing per-request is ever stored on a shared object (the generated
+``with_headers`` would mutate the live client).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from .. import _http
+from .._errors import APIResponseValidationError
+from .._multipart import MultipartBody
+from .._responses import attach_response_info
+from .._transport import Call, Transport, replayed
+
+if TYPE_CHECKING:
+    from .._generated.client import AuthenticatedClient, Client
+
+__all__ = ["GeneratedSeam", "Invocation"]
+
+T = TypeVar("T")
+
+# Bodies kept on a validation error: enough to recover an id, bounded for memory and logs.
+_KEPT_BODY = 64 * 1024
+
+
+class Invocation:
+    """One generated call in flight: its settings, and the answer once it came."""
+
+    __slots__ = ("call", "response")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.response: _http.Response | None = None
+
+
+_CURRENT: contextvars.ContextVar[Invocation] = contextvars.ContextVar("atlas_async_invocation")
+
+
+class GeneratedSeam:
+    """What the generated endpoint functions see as their HTTP client (one per ``Atlas``)."""
+
+    __slots__ = ("_clients", "_transport")
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._clients: tuple[Client, AuthenticatedClient] | None = None
+
+    async def request(self, *, method: str, url: str, **kwargs: Any) -> _http.Response:
+        invocation = _CURRENT.get()
+        request = self._transport.build(invocation.call, method, url, **kwargs)
+        try:
+            response = await self._transport.send(request, invocation.call)
+        finally:
+            if isinstance(request.stream, MultipartBody):
+                await request.stream.aclose()
+        invocation.response = response
+        return response
+
+    def client(self, authenticated: bool) -> Any:
+        """The generated client (or AuthenticatedClient) whose HTTP client is this seam.
+
+        The AuthenticatedClient's own token is never used (the transport sends credentials),
+        so it is left empty.
+        """
+        if self._clients is None:
+            from .._generated.client import AuthenticatedClient, Client
+
+            plain = Client(base_url=self._transport.base_url)
+            plain.set_async_httpx_client(cast(_http.Client, self))
+            auth = AuthenticatedClient(base_url=self._transport.base_url, token="")
+            auth.set_async_httpx_client(cast(_http.Client, self))
+            self._clients = (plain, auth)
+        return self._clients[1] if authenticated else self._clients[0]
+
+    async def invoke(
+        self,
+        endpoint: Callable[..., Awaitable[Any]],
+        call: Call,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        authenticated: bool = False,
+    ) -> tuple[Any, _http.Response]:
+        """Run a generated ``asyncio_detailed`` through the transport: (parsed, raw response).
+
+        ``parsed`` is what the generated parser made of the 2xx body, or None when it made
+        nothing (a 2xx the contract did not document for this operation, say 200 for 201).
+        A body the generated parser choked on raises APIResponseValidationError.
+        """
+        invocation = Invocation(call)
+        token = _CURRENT.set(invocation)
+        try:
+            result = await endpoint(*args, client=self.client(authenticated), **kwargs)
+            parsed = result.parsed
+        except (KeyError, TypeError, ValueError, AttributeError):
+            if invocation.response is None:
+                raise  # raised before any request: bad arguments, the caller's to fix
+            # The generated parser choked on a 2xx body (or on a 2xx status it does not know,
+            # HTTPStatus(299)): parse_as decides whether the body is usable, and says why not.
+            parsed = None
+        finally:
+            _CURRENT.reset(token)
+        response = invocation.response
+        assert response is not None, "the generated function returned without a request"
+        return parsed, response
+
+
+def parse_as(expected: type[T], parsed: Any, response: _http.Response) -> T:
+    """``parsed`` when it is an ``expected``; else ``expected`` parsed from the body ourselves.
+
+    Any 2xx whose body parses is success (a 200 where the contract says 201, or the reverse);
+    one that does not raises APIResponseValidationError with the status, the request id, the
+    field at fault and the raw body.
+    """
+    if isinstance(parsed, expected):
+        result = parsed
+    else:
+        try:
+            data = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise _invalid(response, "<body>", "the response body is not JSON") from None
+        if not isinstance(data, dict):
+            raise _invalid(response, "<body>", "the response body is not a JSON object")
+        from_dict = cast(Any, expected).from_dict
+        try:
+            result = from_dict(data)
+        except KeyError as exc:
+            name = str(exc.args[0]) if exc.args else "<body>"
+            raise _invalid(response, name, f"the response lacks {name!r}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise _invalid(
+                response,
+                "<body>",
+                f"the response does not match the contract ({type(exc).__name__})",
+            ) from exc
+    attach_response_info(result, response.headers.get("x-request-id"), replayed=replayed(response))
+    return result
+
+
+def _invalid(response: _http.Response, field: str, message: str) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        message,
+        status_code=response.status_code,
+        field=field,
+        request_id=response.headers.get("x-request-id"),
+        headers=response.headers,
+        body=response.content[:_KEPT_BODY].decode("utf-8", "replace"),
+    )

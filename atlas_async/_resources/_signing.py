@@ -1,0 +1,391 @@
+"""The signing flows of ``atlas.envelopes``: waiting for fields, sending through conflicts, waiting
+for signatures, and the whole flow in one call.
+
+These are the SDK's own logic on top of single requests: they poll, retry a send after a
+``fields_pending`` or ``fields_version_conflict``, and listen to the waiter bus. Mixed into
+:class:`~atlas_async._resources.envelopes.Envelopes`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+
+from .._documents import DocumentSource
+from .._errors import (
+    EnvelopeDeclinedError,
+    EnvelopeVoidedError,
+    FieldDetectionFailedError,
+    FieldsPendingError,
+    FieldsVersionConflictError,
+    IdempotencyKeyReusedError,
+    InvalidStateError,
+    ManualPlacementRequiredError,
+    WaitTimeoutError,
+)
+from .._generated.api.envelopes import send_envelope
+from .._generated.models import SendEnvelopeRequest
+from .._models import (
+    Envelope,
+    EnvelopeProgress,
+    EnvelopeStatus,
+    FieldLike,
+    FieldsStatus,
+    Party,
+    PartyLike,
+    to_field_inputs,
+    to_parties,
+)
+from .._polling import PollIntervals, check_timeout, poll_until
+from ._base import given, path_id
+from ._envelope_calls import EnvelopeCalls
+from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
+
+if TYPE_CHECKING:
+    from .._waiters import Subscription
+
+__all__ = ["ConflictHook", "SigningFlows", "SigningStatus"]
+
+logger = logging.getLogger("atlas_async")
+
+ConflictHook = Callable[[Envelope], bool | Awaitable[bool]]
+"""``on_conflict(current) -> bool``: may the envelope go out with the fields it has *now*?"""
+
+DEFAULT_FIELDS_TIMEOUT = 120.0
+DEFAULT_SIGN_TIMEOUT = 3600.0
+DEFAULT_CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SigningStatus:
+    """What ``wait_until_signed`` returns: the envelope reached ``signed``.
+
+    ``source`` is ``"poll"`` when the ``/status`` endpoint said so, ``"webhook"`` when a verified
+    webhook did (then no further request was made, and the counts are unknown).
+    """
+
+    envelope_id: str
+    status: str
+    signed_count: int | None
+    total: int | None
+    source: Literal["poll", "webhook"]
+
+
+class SigningFlows(EnvelopeCalls):
+    """The flows of ``atlas.envelopes``, on top of its single-request calls."""
+
+    __slots__ = ()
+
+    async def wait_for_fields(
+        self,
+        envelope_id: str,
+        *,
+        timeout: float | None = DEFAULT_FIELDS_TIMEOUT,  # noqa: ASYNC109 - overall deadline
+        fields: Iterable[FieldLike] | None = None,
+    ) -> Envelope:
+        """Poll until field detection settles; return the envelope.
+
+        ``failed`` raises FieldDetectionFailedError (with the server's detection error).
+        ``recovered_empty`` (no fields found) is returned as is so you can place fields, unless
+        ``fields=`` is given: then those are applied and the updated envelope is returned. They
+        are applied only to a draft that still has no fields: on a re-run (the envelope already
+        sent, or its fields already placed by the first run) the envelope is returned as it is.
+        """
+        eid = path_id(envelope_id, "envelope_id")
+        fallback = to_field_inputs(fields) if fields is not None else None
+        env = await poll_until(
+            lambda: self.get(eid),
+            lambda e: e.fields_status != FieldsStatus.PENDING,
+            timeout=timeout,
+            what=f"field detection on envelope {eid}",
+        )
+        if env.fields_status == FieldsStatus.FAILED:
+            detail = env.metadata.detection_error
+            raise FieldDetectionFailedError(eid, detail if isinstance(detail, str) else None)
+        if (
+            env.fields_status == FieldsStatus.RECOVERED_EMPTY
+            and fallback
+            and env.status == EnvelopeStatus.DRAFT
+            and not env.fields
+        ):
+            await self.update_fields(eid, fallback, fields_version=env.fields_version)
+            env = await self.get(eid)
+        return env
+
+    async def send(
+        self,
+        envelope_id: str,
+        *,
+        parties: Iterable[PartyLike] | None = None,
+        fields_version: int | None = None,
+        on_conflict: ConflictHook | None = None,
+        max_conflict_retries: int = DEFAULT_CONFLICT_RETRIES,
+        fields_timeout: float | None = DEFAULT_FIELDS_TIMEOUT,
+        idempotency_key: str | None = None,
+    ) -> Envelope:
+        """Dispatch the envelope to its first signer (one credit).
+
+        * reads fields_version when not given, so the send is pinned to the fields you saw;
+        * 409 ``fields_pending``: waits for detection (``fields_timeout``), then retries;
+        * 409 ``fields_version_conflict``: re-reads the envelope, asks ``on_conflict(current)``
+          whether it may go out with the new fields (no hook: yes), and retries, at most
+          ``max_conflict_retries`` times; a veto re-raises the conflict;
+        * the Idempotency-Key is derived from envelope id + fields_version (+ body digest), so
+          re-running a send that already went out replays it instead of spending again. A key
+          you pass is used as is for the first attempt and suffixed ``-v<version>`` after a
+          conflict (a different version is a different request).
+        * a re-run that finds the envelope no longer a draft (409 ``invalid_state``) returns the
+          earlier send when the server proves it was this call's: the send is repeated once
+          under the key this call would have used for the envelope's current fields_version,
+          and only a replay of it is accepted (``was_replayed`` is then True). An envelope
+          sent by anyone else (another key, another tool) still raises InvalidStateError.
+        * 402 raises InsufficientCreditsError and is never retried.
+        """
+        eid = path_id(envelope_id, "envelope_id")
+        party_list = to_parties(parties, required=False)
+        caller_key = check_key(idempotency_key)
+        if max_conflict_retries < 0:
+            raise ValueError("max_conflict_retries must be >= 0")
+        if fields_version is None:
+            env = await self.get(eid)
+            if env.fields_status == FieldsStatus.PENDING:
+                env = await self._settled(eid, fields_timeout)
+            fields_version = env.fields_version
+        conflicts = 0
+        pending_waits = 0
+        first = True
+        while True:
+            body = SendEnvelopeRequest(fields_version=fields_version, parties=given(party_list))
+            if caller_key is not None:
+                key = caller_key if first else versioned_key(caller_key, fields_version)
+            else:
+                key = send_idempotency_key(eid, fields_version, body.to_dict())
+            try:
+                return await self._post_send(eid, body, key)
+            except InvalidStateError:
+                earlier = await self._earlier_send(eid, party_list, caller_key, key)
+                if earlier is None:
+                    raise
+                return earlier
+            except FieldsPendingError:
+                pending_waits += 1
+                if pending_waits > max_conflict_retries + 1:
+                    raise
+                logger.info("envelope %s: fields pending; waiting", eid)
+                env = await self._settled(eid, fields_timeout)
+                fields_version = env.fields_version
+            except FieldsVersionConflictError as conflict:
+                conflicts += 1
+                if conflicts > max_conflict_retries:
+                    raise
+                current = await self.get(eid)
+                logger.info(
+                    "envelope %s: fields changed (v%s -> v%s) before send",
+                    eid,
+                    fields_version,
+                    current.fields_version,
+                )
+                if on_conflict is not None:
+                    verdict = on_conflict(current)
+                    if inspect.isawaitable(verdict):
+                        verdict = await verdict
+                    if not verdict:
+                        raise conflict
+                fields_version = current.fields_version
+            first = False
+
+    async def _post_send(self, eid: str, body: SendEnvelopeRequest, key: str) -> Envelope:
+        return await self._invoke(
+            send_envelope.asyncio_detailed,
+            Envelope,
+            self._call("send", envelope_id=eid),
+            eid,
+            body=body,
+            idempotency_key=key,
+        )
+
+    async def _earlier_send(
+        self,
+        eid: str,
+        party_list: list[Party] | None,
+        caller_key: str | None,
+        tried_key: str,
+    ) -> Envelope | None:
+        """The send an earlier run of this same call made, if the server proves it; else None.
+
+        The envelope is no longer a draft. If an earlier run sent it after a conflict, it did so
+        under this call's key for the fields_version the envelope has now (fields cannot change
+        after a send): repeating that exact request is answered from the idempotency store. A
+        send by anyone else is not stored under that key, so it fails again (invalid_state, or
+        422 when the key carried another body) and the caller sees the original error: nothing
+        here can claim a dispatch that was not this call's.
+        """
+        current = await self.get(eid)
+        if current.status == EnvelopeStatus.DRAFT:
+            return None
+        body = SendEnvelopeRequest(fields_version=current.fields_version, parties=given(party_list))
+        if caller_key is not None:
+            key = versioned_key(caller_key, current.fields_version)
+        else:
+            key = send_idempotency_key(eid, current.fields_version, body.to_dict())
+        if key == tried_key:
+            return None
+        try:
+            env = await self._post_send(eid, body, key)
+        except (InvalidStateError, IdempotencyKeyReusedError):
+            return None
+        logger.info("envelope %s: already sent by an earlier run of this send", eid)
+        return env
+
+    async def _settled(self, eid: str, deadline: float | None) -> Envelope:
+        env = await self.wait_for_fields(eid, timeout=deadline)
+        if env.fields_status == FieldsStatus.RECOVERED_EMPTY and not env.fields:
+            raise ManualPlacementRequiredError(eid)
+        return env
+
+    async def wait_until_signed(
+        self,
+        envelope_id: str,
+        *,
+        timeout: float | None = DEFAULT_SIGN_TIMEOUT,  # noqa: ASYNC109 - overall deadline
+        poll_interval: float = 2.0,
+        max_poll_interval: float = 30.0,
+    ) -> SigningStatus:
+        """Wait until every party signed. Declined / voided raise; the deadline raises
+        WaitTimeoutError (its ``last`` is the last progress seen).
+
+        Polls the lightweight ``/status`` with backoff and jitter, and wakes early when a
+        verified webhook for this envelope arrives (``atlas_async.webhooks`` notifies the
+        client); a webhook reporting a terminal state ends the wait with no further request.
+        """
+        eid = path_id(envelope_id, "envelope_id")
+        limit = check_timeout(timeout)
+        intervals = PollIntervals(poll_interval, max(poll_interval, max_poll_interval))
+        last: EnvelopeProgress | None = None
+        async with self._client._shared.bus.subscribe(eid) as sub:
+            with anyio.move_on_after(limit):
+                while True:
+                    progress = await self.status(eid)
+                    last = progress
+                    outcome = _terminal(eid, progress.status, "poll", progress)
+                    if outcome is not None:
+                        return outcome
+                    outcome = await _until_next_poll(eid, sub, intervals.next())
+                    if outcome is not None:
+                        return outcome
+        raise WaitTimeoutError(
+            f"envelope {eid} was not signed within {limit:g} s"
+            + (f" ({last.signed_count}/{last.total} signed)" if last is not None else ""),
+            last=last,
+        )
+
+    async def create_and_send(
+        self,
+        document: DocumentSource,
+        *,
+        parties: Iterable[PartyLike],
+        metadata: Mapping[str, Any] | None = None,
+        webhook_url: str | None = None,
+        fields: Iterable[FieldLike] | None = None,
+        on_conflict: ConflictHook | None = None,
+        wait_signed: bool = False,
+        fields_timeout: float | None = DEFAULT_FIELDS_TIMEOUT,
+        sign_timeout: float | None = DEFAULT_SIGN_TIMEOUT,
+        filename: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Envelope:
+        """Create, wait for fields, send (and with ``wait_signed=True`` wait for signatures).
+
+        Idempotent end to end with an ``idempotency_key``: a re-run with the same key replays the
+        create (same envelope), finds it already sent or replays the send (same deterministic
+        key), so nothing is created or spent twice. ``fields=`` is the fallback placement when
+        detection finds nothing (placed once: a re-run finds them placed, or the envelope sent,
+        and returns it); without it that case raises ManualPlacementRequiredError and leaves the
+        draft for you to place fields on.
+        """
+        party_list = to_parties(parties, required=True)
+        fallback = list(fields) if fields is not None else None
+        key = check_key(idempotency_key) or new_idempotency_key()
+        started = time.monotonic()
+        created = await self.create(
+            document,
+            parties=party_list,
+            metadata=metadata,
+            webhook_url=webhook_url,
+            filename=filename,
+            idempotency_key=key,
+        )
+        eid = str(created.envelope_id)
+        env = await self.wait_for_fields(eid, timeout=fields_timeout, fields=fallback)
+        if env.fields_status == FieldsStatus.RECOVERED_EMPTY and not env.fields:
+            raise ManualPlacementRequiredError(eid)
+        if env.status == EnvelopeStatus.DRAFT:
+            env = await self.send(
+                eid,
+                fields_version=env.fields_version,
+                on_conflict=on_conflict,
+                fields_timeout=fields_timeout,
+            )
+        else:
+            logger.info("envelope %s already %s; not sending again", eid, env.status)
+        logger.info("envelope %s sent in %.2f s", eid, time.monotonic() - started)
+        if wait_signed:
+            await self.wait_until_signed(eid, timeout=sign_timeout)
+            env = await self.get(eid)
+        return env
+
+
+# What a webhook may report while we wait: news we can act on without asking the server.
+_NOT_YET = frozenset({EnvelopeStatus.DRAFT, EnvelopeStatus.PENDING})
+
+
+async def _until_next_poll(eid: str, sub: Subscription, interval: float) -> SigningStatus | None:
+    """Sleep until the next ``/status`` poll is due, listening to webhooks meanwhile.
+
+    A terminal status (signed, declined, voided) ends the wait here, with no request. A
+    non-terminal one (``pending`` from envelope.sent / envelope.viewed) tells us nothing the
+    last poll did not, so the sleep goes on to its original end rather than spending a request.
+    A notification without a status, or with one this SDK does not know, ends the sleep early:
+    something happened that only the server can describe, so the caller polls now.
+    """
+    deadline = anyio.current_time() + interval
+    while True:
+        remaining = deadline - anyio.current_time()
+        if remaining <= 0:
+            return None
+        notice = await sub.next(remaining)
+        if notice is None or not notice.status:
+            return None
+        outcome = _terminal(eid, notice.status, "webhook", None)
+        if outcome is not None:
+            return outcome
+        if notice.status not in _NOT_YET:
+            return None
+        logger.debug("envelope %s: webhook says %s; still waiting", eid, notice.status)
+
+
+def _terminal(
+    eid: str,
+    status: str,
+    source: Literal["poll", "webhook"],
+    progress: EnvelopeProgress | None,
+) -> SigningStatus | None:
+    if status == EnvelopeStatus.SIGNED:
+        return SigningStatus(
+            envelope_id=eid,
+            status=status,
+            signed_count=progress.signed_count if progress is not None else None,
+            total=progress.total if progress is not None else None,
+            source=source,
+        )
+    if status == EnvelopeStatus.DECLINED:
+        raise EnvelopeDeclinedError(eid)
+    if status == EnvelopeStatus.VOIDED:
+        raise EnvelopeVoidedError(eid)
+    return None
