@@ -35,6 +35,7 @@ __all__ = [
     "Response",
     "SyncByteStream",
     "aiter_bytes",
+    "body_bytes",
     "check_client",
     "exchange",
     "is_in_memory",
@@ -187,6 +188,14 @@ async def exchange(client: Client, request: Request, *, stream: bool) -> Respons
 def aiter_bytes(response: Response, chunk_size: int) -> AsyncIterator[bytes]:
     """The body of a streamed response in chunks (errors are mapped by the reader)."""
     return response.aiter_bytes(chunk_size)
+
+
+def body_bytes(request: Request) -> bytes | None:
+    """The body of ``request`` when it is in memory, else None (a streamed upload)."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return None
 
 
 def is_in_memory(stream: object) -> bool:

@@ -94,6 +94,14 @@ class Attempt:
         return self._request.headers
 
     @property
+    def content(self) -> bytes | None:
+        """The request body when it is held in memory (a JSON body); None for a streamed
+        upload, which is read from its file as it is sent."""
+        from ._http import body_bytes
+
+        return body_bytes(self._request)
+
+    @property
     def idempotency_key(self) -> str | None:
         key: str | None = self._request.headers.get("idempotency-key")
         return key

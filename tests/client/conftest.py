@@ -1,29 +1,23 @@
 """Fixtures for the client suite: an in-process emulator, clients wired to it, and the wire check.
 
-Every ``Atlas`` built anywhere in this suite (by a fixture, by the README examples, by the demo)
-gets the openapi-core wire validator in its httpx response hooks, and the test fails at teardown
-if any request or response broke ``openapi.json``: the whole client suite doubles as a
-wire-conformance suite. Modules that feed the client deliberately off-contract answers (an HTML
+Every ``Atlas`` built by ``make_client`` gets the openapi-core wire validator in the response hooks
+of the HTTP client the test owns, and the test fails at teardown if any request or response broke
+``openapi.json``: the client suite doubles as a wire-conformance suite. Modules that feed the client deliberately off-contract answers (an HTML
 520, a teapot) opt out with ``pytestmark = pytest.mark.no_wire``.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "wire"))
-
-from openapi_wire import WireValidator
-
-from atlas_async import Atlas
-from atlas_async._transport import Transport
+from atlas_async import Atlas, Attempt, AttemptResponse, CallNext
 from atlas_async.testing import FakeAtlas
+
+from ..wire.openapi_wire import WireValidator
 
 MakeClient = Callable[..., Atlas]
 
@@ -35,35 +29,47 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def wire(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[WireValidator]:
-    """The validator hooked into every client transport created during the test."""
+def wire(request: pytest.FixtureRequest) -> Iterator[WireValidator]:
+    """The validator every client made by ``make_client`` reports to (as an httpx response hook
+    on the client the test owns)."""
     validator = WireValidator()
     checked = request.node.get_closest_marker("no_wire") is None
-    # The emulator's own request log is the independent witness: if it saw traffic and the
-    # validator checked none, the hook below no longer reaches the client's transport (say
-    # Transport.__init__ changed shape) and the suite has silently stopped checking the wire.
+    # The emulator's own request log is the independent witness: if it saw traffic from
+    # make_client's clients and the validator checked none, the hook no longer reaches the wire
+    # and the suite has silently stopped checking it.
     emulator = request.getfixturevalue("fake") if "fake" in request.fixturenames else None
-    if checked:
-        original = Transport.__init__
-
-        def hooked(self: Transport, **kwargs: Any) -> None:
-            original(self, **kwargs)
-            validator.api_hosts.add(httpx.URL(self.base_url).host)
-            hooks = self.http.event_hooks
-            if validator not in hooks["response"]:
-                hooks["response"] = [*hooks["response"], validator]
-                self.http.event_hooks = hooks
-
-        monkeypatch.setattr(Transport, "__init__", hooked)
     yield validator
     validator.assert_clean()
-    if checked and emulator is not None and emulator.requests:
+    if checked and emulator is not None and emulator.requests and validator.clients:
         assert validator.checked > 0, (
             f"the emulator answered {len(emulator.requests)} request(s) but the wire validator "
-            "checked none: it is no longer hooked into the client's transport"
+            "checked none: it is no longer hooked into the clients' HTTP traffic"
         )
+
+
+class Hooks:
+    """Middleware that tests hang callbacks on, one per client made by ``make_client``.
+
+    ``before`` callbacks see each attempt before it is sent; ``after`` callbacks see it with its
+    answer. Find a client's with :func:`hooks_of`.
+    """
+
+    def __init__(self) -> None:
+        self.before: list[Callable[[Attempt], Awaitable[None]]] = []
+        self.after: list[Callable[[Attempt, AttemptResponse], Awaitable[None]]] = []
+
+    async def __call__(self, attempt: Attempt, call_next: CallNext) -> AttemptResponse:
+        for before in list(self.before):
+            await before(attempt)
+        response = await call_next(attempt)
+        for after in list(self.after):
+            await after(attempt, response)
+        return response
+
+
+def hooks_of(atlas: Atlas) -> Hooks:
+    [hooks] = [m for m in atlas.middleware if isinstance(m, Hooks)]
+    return hooks
 
 
 @pytest.fixture
@@ -73,13 +79,21 @@ def fake() -> FakeAtlas:
 
 
 @pytest.fixture
-async def make_client(fake: FakeAtlas) -> AsyncIterator[MakeClient]:
+async def make_client(
+    fake: FakeAtlas, wire: WireValidator, request: pytest.FixtureRequest
+) -> AsyncIterator[MakeClient]:
     """``make_client(api_key=..., **Atlas kwargs)``: a client on the in-process emulator."""
     made: list[httpx.AsyncClient] = []
 
     def make(api_key: str | None = None, **kwargs: Any) -> Atlas:
-        http = httpx.AsyncClient(transport=fake.transport())
+        hooks: dict[str, list[Any]] = {"response": []}
+        if request.node.get_closest_marker("no_wire") is None:
+            hooks["response"].append(wire)
+            wire.clients += 1
+            wire.api_hosts.add(httpx.URL(fake.base_url).host)
+        http = httpx.AsyncClient(transport=fake.transport(), event_hooks=hooks)
         made.append(http)
+        kwargs.setdefault("middleware", [Hooks()])
         return Atlas(api_key or fake.api_key, base_url=fake.base_url, http_client=http, **kwargs)
 
     yield make

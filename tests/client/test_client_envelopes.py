@@ -16,6 +16,8 @@ import pytest
 
 from atlas_async import (
     Atlas,
+    Attempt,
+    AttemptResponse,
     AuthenticationError,
     DocumentURL,
     EnvelopeDeclinedError,
@@ -38,6 +40,8 @@ from atlas_async import (
 )
 from atlas_async._resources._keys import send_idempotency_key
 from atlas_async.testing import FakeAtlas
+
+from .conftest import hooks_of
 
 pytestmark = pytest.mark.anyio
 
@@ -263,13 +267,12 @@ def _event_after(atlas: Atlas, method: str, suffix: str) -> tuple[anyio.Event, l
     event = anyio.Event()
     seen: list[str] = []
 
-    async def hook(response: httpx.Response) -> None:
-        request = response.request
-        if request.method == method and request.url.path.endswith(suffix):
-            seen.append(request.url.path.split("/")[3])
+    async def hook(attempt: Attempt, response: AttemptResponse) -> None:
+        if attempt.method == method and attempt.path.endswith(suffix):
+            seen.append(attempt.path.split("/")[3])
             event.set()
 
-    atlas._transport.http.event_hooks["response"].append(hook)
+    hooks_of(atlas).after.append(hook)
     return event, seen
 
 
@@ -277,13 +280,13 @@ def _patch_before_each_send(atlas: Atlas, other: Atlas, times: int) -> list[int]
     """Make ``other`` PATCH the fields right before ``atlas``'s next ``times`` sends go out."""
     patched: list[int] = []
 
-    async def hook(request: httpx.Request) -> None:
-        if request.url.path.endswith("/send") and len(patched) < times:
-            eid = request.url.path.split("/")[-2]
+    async def hook(attempt: Attempt) -> None:
+        if attempt.path.endswith("/send") and len(patched) < times:
+            eid = attempt.path.split("/")[-2]
             result = await other.envelopes.update_fields(eid, [FIELD])
             patched.append(result.fields_version)
 
-    atlas._transport.http.event_hooks["request"].append(hook)
+    hooks_of(atlas).before.append(hook)
     return patched
 
 
@@ -300,11 +303,11 @@ async def test_conflict_rereads_asks_the_hook_and_sends(
 
     sends: list[tuple[str, dict[str, Any]]] = []
 
-    async def record(request: httpx.Request) -> None:
-        if request.url.path.endswith("/send"):
-            sends.append((request.headers["Idempotency-Key"], json.loads(request.content)))
+    async def record(attempt: Attempt) -> None:
+        if attempt.path.endswith("/send"):
+            sends.append((attempt.headers["Idempotency-Key"], json.loads(attempt.content or b"")))
 
-    atlas._transport.http.event_hooks["request"].append(record)
+    hooks_of(atlas).before.append(record)
     version = (await atlas.envelopes.get(eid)).fields_version
     credits = fake.credits()
     env = await atlas.envelopes.send(eid, on_conflict=on_conflict)
@@ -743,11 +746,11 @@ async def test_conflict_with_a_callers_key_uses_a_versioned_key(
     _patch_before_each_send(atlas, make_client(), times=1)
     keys: list[str] = []
 
-    async def record(request: httpx.Request) -> None:
-        if request.url.path.endswith("/send"):
-            keys.append(request.headers["Idempotency-Key"])
+    async def record(attempt: Attempt) -> None:
+        if attempt.path.endswith("/send"):
+            keys.append(attempt.headers["Idempotency-Key"])
 
-    atlas._transport.http.event_hooks["request"].append(record)
+    hooks_of(atlas).before.append(record)
     credits = fake.credits()
     env = await atlas.envelopes.send(eid, idempotency_key="send-order-7")
     assert env.status == EnvelopeStatus.PENDING

@@ -18,9 +18,11 @@ import anyio
 import httpx
 import pytest
 
-from atlas_async import Atlas
+from atlas_async import Atlas, Attempt
 from atlas_async import _documents as documents_module
 from atlas_async.testing import FakeAtlas
+
+from .conftest import hooks_of
 
 pytestmark = pytest.mark.anyio
 
@@ -124,10 +126,10 @@ async def test_boundary_is_random_and_no_document_can_break_it(
     atlas = make_client()
     boundaries: list[str] = []
 
-    async def record(request: httpx.Request) -> None:
-        boundaries.append(request.headers["Content-Type"].split("boundary=")[1])
+    async def record(attempt: Attempt) -> None:
+        boundaries.append(attempt.headers["Content-Type"].split("boundary=")[1])
 
-    atlas._transport.http.event_hooks["request"].append(record)
+    hooks_of(atlas).before.append(record)
     created = await atlas.envelopes.create(pdf)
     await atlas.envelopes.create(pdf)
     assert fake.state.envelopes[str(created.envelope_id)].document == pdf

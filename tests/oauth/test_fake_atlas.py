@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,9 +27,7 @@ from atlas_async.oauth import (
 from atlas_async.testing import FakeAtlas, ManualClock
 from atlas_async.testing._documents import render_pdf
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "wire"))
-
-from openapi_wire import WireValidator
+from ..wire.openapi_wire import WireValidator
 
 pytestmark = pytest.mark.anyio
 

@@ -9,11 +9,12 @@ import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from atlas_webhook_samples import SECRET, event_payload, load_example, signed
 
 from atlas_async.testing import sign_webhook
 from atlas_async.webhooks import EnvelopeSignedEvent, WebhookDispatcher
 from atlas_async.webhooks.aiohttp import webhook_handler
+
+from .atlas_webhook_samples import SECRET, event_payload, load_example, signed
 
 pytestmark = pytest.mark.anyio
 

@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from atlas_webhook_samples import SECRET, asgi_post, event_payload, load_example, signed
 
 from atlas_async.webhooks import EnvelopeEvent, WebhookDispatcher, WebhookEvent
 from atlas_async.webhooks.asgi import WebhookApp
+
+from .atlas_webhook_samples import SECRET, asgi_post, event_payload, load_example, signed
 
 pytestmark = pytest.mark.anyio
 

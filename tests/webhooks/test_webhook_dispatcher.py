@@ -7,7 +7,6 @@ import logging
 
 import anyio
 import pytest
-from atlas_webhook_samples import SECRET, event_payload, signed
 
 from atlas_async import LocalWaiterBus, WebhookPayloadError, WebhookSignatureError
 from atlas_async.webhooks import (
@@ -21,6 +20,8 @@ from atlas_async.webhooks import (
     WebhookDispatcher,
     WebhookEvent,
 )
+
+from .atlas_webhook_samples import SECRET, event_payload, signed
 
 pytestmark = pytest.mark.anyio
 

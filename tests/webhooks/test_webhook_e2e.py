@@ -28,11 +28,12 @@ import anyio
 import httpx
 import pytest
 import uvicorn
-from atlas_webhook_samples import load_example
 
 from atlas_async import Atlas, Party
 from atlas_async.testing import FakeAtlas
 from atlas_async.webhooks import InMemoryEventStore, WebhookEvent
+
+from .atlas_webhook_samples import load_example
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from atlas_webhook_samples import SECRET, envelope_data, event_payload, signed
 
 from atlas_async import WebhookPayloadError, WebhookSignatureError
 from atlas_async.webhooks import (
@@ -26,6 +25,8 @@ from atlas_async.webhooks import (
     event_from_dict,
     parse_event,
 )
+
+from .atlas_webhook_samples import SECRET, envelope_data, event_payload, signed
 
 CLASSES = {
     "envelope.created": EnvelopeCreatedEvent,

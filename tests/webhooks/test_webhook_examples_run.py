@@ -13,7 +13,8 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from atlas_webhook_samples import ROOT, SECRET, event_payload, signed
+
+from .atlas_webhook_samples import ROOT, SECRET, event_payload, signed
 
 EXAMPLES = ["webhooks_fastapi", "webhooks_aiohttp", "webhooks_asgi"]
 

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from atlas_webhook_samples import SECRET, asgi_post, event_payload, load_example, signed
 from fastapi import Depends, FastAPI
 
 from atlas_async.testing import sign_webhook
 from atlas_async.webhooks import EnvelopeSignedEvent, WebhookEvent
 from atlas_async.webhooks.fastapi import verified_event, webhook_router
+
+from .atlas_webhook_samples import SECRET, asgi_post, event_payload, load_example, signed
 
 pytestmark = pytest.mark.anyio
 

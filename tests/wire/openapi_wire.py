@@ -99,6 +99,7 @@ class WireValidator:
     violations: list[str] = field(default_factory=list)
     proxy_pages: list[str] = field(default_factory=list)  # non-JSON 5xx answers, tolerated
     checked: int = 0
+    clients: int = 0  # clients that report to this validator
     api_host: str | None = None  # one host, for suites that build the validator themselves
 
     def __post_init__(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from openapi_wire import WireValidator
 
 from atlas_async.testing import FakeAtlas
+
+from .openapi_wire import WireValidator
 
 pytestmark = pytest.mark.anyio
 
