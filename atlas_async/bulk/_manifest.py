@@ -32,6 +32,7 @@ __all__ = [
     "InvalidRow",
     "ManifestRow",
     "PartyFactory",
+    "default_party_factory",
     "parse_pairs",
     "parse_signer",
     "read_manifest",
@@ -102,8 +103,9 @@ def parse_pairs(text: str, *, what: str) -> dict[str, Any]:
 
 
 def default_party_factory() -> PartyFactory:
-    """Signers as the client's ``Party``; Atlas wants a name and a role for each, so a bare
-    email gets its local part as name and ``Signer`` as role."""
+    """How :func:`read_manifest` (and the CLI's ``--signer``) turns ``email[:name[:role]]`` into
+    a ``Party``. Atlas wants a name and a role for each party, so a bare email gets its local
+    part as name and ``Signer`` as role."""
     from .._models import Party
 
     def make(email: str, name: str | None, role: str | None) -> PartyLike:

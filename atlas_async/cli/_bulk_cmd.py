@@ -1,215 +1,41 @@
 """``atlas-async bulk-send``: a CSV manifest in, a results CSV out, resumable.
 
-The results file is appended to, one row per outcome, flushed as each lands, so a crash or Ctrl-C
-loses nothing. A re-run reads it back: keys already ``sent``/``already_sent`` are skipped without a
-request, and for the rest the bulk engine's deterministic idempotency keys and external_id look-up
-make sure nothing goes out twice (see ``atlas_async.bulk``).
+The results file is an :class:`atlas_async.bulk.ResultsLog`: each outcome is appended and flushed
+as it lands, so a crash or Ctrl-C loses nothing, and it holds one row per manifest row once the
+run ends. A re-run reads it back: keys already ``sent``/``already_sent`` are skipped without a
+request, and for the rest the bulk engine's deterministic idempotency keys and external_id
+look-up make sure nothing goes out twice.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..bulk import BULK_RETRY, BulkOutcome, BulkSummary, send_many
-from ..bulk._items import BulkItem
-from ..bulk._manifest import InvalidRow, ManifestRow, read_manifest
-from ._app import Options, common_options, finish
+from ._common import common_options, finish, options_from
 from ._exit import ExitCode
 from ._output import error_line
+from ._progress import Reporter, progress_mode
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from .._client import Atlas
+    from ..bulk import BulkSummary, InvalidRow, ManifestRow, ResultsLog
 
-__all__ = ["RESULT_COLUMNS", "bulk_send", "done_keys"]
+__all__ = ["bulk_send"]
 
-RESULT_COLUMNS = (
-    "line",
-    "key",
-    "status",
-    "envelope_id",
-    "envelope_status",
-    "error",
-    "attempts",
-    "at",
-)
-_DONE = frozenset({"sent", "already_sent"})
-
-
-def drop_torn_tail(results: Path) -> bool:
-    """Cut a partial last row (a run killed mid-write) back to the last complete line.
-
-    Every row is written whole and ends in a newline, so anything after the last newline is a
-    torn write: it may stop inside a quoted field (which would swallow every row appended after
-    it) or inside a UTF-8 character. Its outcome is unknown, so it is dropped; re-running that
-    row is safe (lookup and idempotency keys make a send that did go out ``already_sent``).
-    """
-    if not results.exists():
-        return False
-    with results.open("r+b") as fh:
-        end = fh.seek(0, os.SEEK_END)
-        if end == 0:
-            return False
-        fh.seek(end - 1)
-        if fh.read(1) == b"\n":
-            return False
-        pos = end
-        while pos > 0:
-            start = max(0, pos - 4096)
-            fh.seek(start)
-            newline = fh.read(pos - start).rfind(b"\n")
-            if newline >= 0:
-                fh.truncate(start + newline + 1)
-                return True
-            pos = start
-        fh.truncate(0)  # not even the header was whole: the next run writes it again
-        return True
-
-
-def done_keys(results: Path) -> set[str]:
-    """Keys a previous run of this manifest already got out (last row per key wins)."""
-    if not results.exists():
-        return set()
-    last: dict[str, str] = {}
-    with results.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row.get("key"):
-                last[row["key"]] = row.get("status") or ""
-    return {key for key, state in last.items() if state in _DONE}
-
-
-class _Results:
-    """Append-only results CSV, flushed per row."""
-
-    def __init__(self, path: Path) -> None:
-        new = not path.exists() or path.stat().st_size == 0
-        self._fh: IO[str] = path.open("a", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._fh)
-        if new:
-            self._writer.writerow(RESULT_COLUMNS)
-            self._fh.flush()
-
-    def write(
-        self,
-        *,
-        line: int | None,
-        key: str | None,
-        status: str,
-        envelope_id: str | None = None,
-        envelope_status: str | None = None,
-        error: str | None = None,
-        attempts: int = 0,
-    ) -> None:
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        if error is not None:
-            error = " ".join(error.split())  # one physical line per row: see drop_torn_tail
-        self._writer.writerow(
-            [line, key, status, envelope_id, envelope_status, error, attempts, now]
-        )
-        self._fh.flush()
-
-    def close(self) -> None:
-        self._fh.close()
-
-
-class _Reporter:
-    """Progress on stderr: a live rich bar on a terminal, one plain line per row otherwise."""
-
-    def __init__(self, mode: str, total: int) -> None:
-        self.mode = mode
-        self.total = total
-        self.counts = {"sent": 0, "already_sent": 0, "failed": 0, "not_attempted": 0}
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> _Reporter:
-        if self.mode == "rich":
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]bulk-send[/]"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn(
-                    "[green]sent {task.fields[sent]}[/] [red]failed {task.fields[failed]}[/] "
-                    "skipped {task.fields[skipped]}"
-                ),
-                TextColumn("{task.fields[rate]:.1f} env/s"),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                TimeElapsedColumn(),
-                console=Console(file=sys.stderr, force_terminal=True),
-                refresh_per_second=8,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(
-                "bulk", total=self.total, sent=0, failed=0, skipped=0, rate=0.0
-            )
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def outcome(self, line: int, outcome: BulkOutcome, summary: BulkSummary) -> None:
-        self.counts[outcome.status] += 1
-        if self._progress is not None and self._task is not None:
-            self._progress.update(
-                self._task,
-                advance=1,
-                sent=self.counts["sent"],
-                failed=self.counts["failed"],
-                skipped=self.counts["already_sent"],
-                rate=summary.rate,
-            )
-            if outcome.status == "failed":
-                why = error_line(outcome.error) if outcome.error else "failed"
-                # markup off: an error message may contain [brackets]
-                self._progress.console.print(
-                    f"line {line}: failed: {why}", markup=False, highlight=False
-                )
-        elif self.mode == "plain":
-            done = sum(self.counts.values())
-            detail = outcome.envelope_id or ""
-            if outcome.error is not None:
-                detail = error_line(outcome.error)
-            sys.stderr.write(
-                f"[{done}/{self.total}] line {line}: {outcome.status.replace('_', ' ')}"
-                f"{': ' + detail if detail else ''}"
-                f" (sent {self.counts['sent']}, failed {self.counts['failed']},"
-                f" {summary.rate:.1f} env/s)\n"
-            )
-            sys.stderr.flush()
-
-    def note(self, text: str) -> None:
-        if self._progress is not None:
-            self._progress.console.print(text, markup=False, highlight=False)
-        elif self.mode != "none":
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
-
-
-def _progress_mode(choice: str, as_json: bool) -> str:
-    if choice != "auto":
-        return choice
-    if as_json:
-        return "none"
-    return "rich" if sys.stderr.isatty() else "plain"
+# What to do after a run that stopped early, by BulkSummary.stopped_reason.
+_NEXT_STEP = {
+    "insufficient_credits": "out of credits: top up the account, then run the same command "
+    "again; it resumes where this run stopped and sends nothing twice",
+    "authentication": "the credentials were refused (401): fix the API key or log in again, "
+    "then run the same command again to resume",
+    "permission_denied": "permission denied (403): check the account, then run the same command "
+    "again to resume",
+}
 
 
 @click.command("bulk-send")
@@ -244,9 +70,9 @@ def _progress_mode(choice: str, as_json: bool) -> str:
 @click.option(
     "--max-attempts",
     type=click.IntRange(1, 100),
-    default=8,
+    default=9,
     show_default=True,
-    help="Tries per request on network errors and 5xx.",
+    help="Tries per request on network errors, 5xx and 429 (within a 5-minute budget).",
 )
 @click.option(
     "--retry-delay",
@@ -273,11 +99,11 @@ def bulk_send(
     signers (email[:name[:role]];...), metadata (k=v;... or JSON), prefill, webhook_url.
     Re-running the same manifest sends only what did not go out.
     """
-    from ._app import _options
+    from ..bulk import BULK_RETRY, InvalidRow, ManifestRow, ResultsLog, read_manifest
 
-    opts: Options = _options(kwargs)
+    opts = options_from(kwargs)
     results_path = results or manifest.with_name(manifest.stem + ".results.csv")
-    mode = _progress_mode(progress, opts.as_json)
+    mode = progress_mode(progress, opts.as_json)
 
     try:
         rows = list(read_manifest(manifest))
@@ -286,61 +112,65 @@ def bulk_send(
         raise click.UsageError(f"{manifest}: {error_line(exc)}") from None
     valid = [r for r in rows if isinstance(r, ManifestRow)]
     invalid = [r for r in rows if isinstance(r, InvalidRow)]
-    torn = drop_torn_tail(results_path)
-    skip = done_keys(results_path)
+    try:
+        log = ResultsLog.open(results_path)
+    except (ValueError, OSError) as exc:  # not a results file, or not writable: nothing sent
+        raise click.UsageError(error_line(exc)) from None
+
+    send_options: dict[str, Any] = {
+        "concurrency": concurrency,
+        "retry": BULK_RETRY.with_(max_retries=max_attempts - 1, initial_delay=retry_delay),
+        "lookup_existing": not no_lookup,
+    }
 
     async def main() -> int:
-        sink = _Results(results_path)
         try:
-            for bad in invalid:
-                sink.write(line=bad.line, key=bad.key, status="invalid", error=bad.message)
-                if opts.as_json:  # one JSON object per line, like every error under --json
-                    doc = {"invalid_row": {"line": bad.line, "key": bad.key, "error": bad.message}}
-                    sys.stderr.write(json.dumps(doc, sort_keys=True) + "\n")
-                else:
-                    sys.stderr.write(f"atlas-async: {manifest.name}: {bad}\n")
+            _record_invalid(log, invalid, manifest.name, opts.as_json)
             async with opts.client() as atlas:
-                return await _run(atlas, sink)
+                summary = await _send(atlas, log, valid, mode, **send_options)
         finally:
-            sink.close()
-
-    async def _run(atlas: Any, sink: _Results) -> int:
-        items: list[BulkItem] = [row.item for row in valid]
-        with _Reporter(mode, len(items)) as reporter:
-            if torn:
-                reporter.note(f"dropped the partial last row of {results_path.name}")
-            if skip:
-                reporter.note(f"resuming: {len(skip)} row(s) already sent per {results_path.name}")
-            async with send_many(
-                atlas,
-                items,
-                concurrency=concurrency,
-                retry=BULK_RETRY.with_(max_retries=max_attempts - 1, initial_delay=retry_delay),
-                lookup_existing=not no_lookup,
-                skip_keys=skip,
-            ) as run:
-                async for outcome in run:
-                    line = int(outcome.item.tag)
-                    if not (outcome.status == "already_sent" and outcome.key in skip):
-                        sink.write(
-                            line=line,
-                            key=outcome.key,
-                            status=outcome.status,
-                            envelope_id=outcome.envelope_id,
-                            envelope_status=outcome.envelope_status,
-                            error=None if outcome.error is None else error_line(outcome.error),
-                            attempts=outcome.attempts,
-                        )
-                    reporter.outcome(line, outcome, run.summary)
-            summary = run.summary
-        return _report(summary, len(invalid), results_path, opts.as_json, mode)
+            log.close()
+        return _report(summary, len(invalid), results_path, opts.as_json)
 
     finish(opts, main)
 
 
-def _report(
-    summary: BulkSummary, invalid: int, results_path: Path, as_json: bool, mode: str
-) -> int:
+def _record_invalid(log: ResultsLog, invalid: list[InvalidRow], name: str, as_json: bool) -> None:
+    for bad in invalid:
+        log.record_invalid(bad)
+        if as_json:  # one JSON object per line, like every error under --json
+            doc = {"invalid_row": {"line": bad.line, "key": bad.key, "error": bad.message}}
+            sys.stderr.write(json.dumps(doc, sort_keys=True) + "\n")
+        else:
+            sys.stderr.write(f"atlas-async: {name}: {bad}\n")
+
+
+async def _send(
+    atlas: Atlas,
+    log: ResultsLog,
+    valid: list[ManifestRow],
+    mode: str,
+    **send_options: Any,
+) -> BulkSummary:
+    """Send the valid rows, recording each outcome as it lands; ``send_options`` go to
+    :func:`atlas_async.bulk.send_many`."""
+    from ..bulk import send_many
+
+    skip = log.done_keys()
+    with Reporter(mode, len(valid)) as reporter:
+        if log.dropped_torn_row:
+            reporter.note(f"dropped the partial last row of {log.path.name}")
+        if skip:
+            reporter.note(f"resuming: {len(skip)} row(s) already sent per {log.path.name}")
+        items = [row.item for row in valid]
+        async with send_many(atlas, items, skip_keys=skip, **send_options) as run:
+            async for outcome in run:
+                await log.record(outcome)
+                reporter.outcome(int(outcome.item.tag), outcome, run.summary)
+        return run.summary
+
+
+def _report(summary: BulkSummary, invalid: int, results_path: Path, as_json: bool) -> int:
     code = ExitCode.OK
     if summary.stopped_reason == "insufficient_credits":
         code = ExitCode.NO_CREDITS
@@ -350,15 +180,20 @@ def _report(
         code = ExitCode.PERMISSION
     elif summary.failed or summary.not_attempted or invalid:
         code = ExitCode.BULK_INCOMPLETE
+    next_step = _NEXT_STEP.get(summary.stopped_reason or "")
+    if next_step is None and summary.failed:
+        next_step = f"run the same command again to retry the {summary.failed} failed row(s)"
     doc = {**summary.as_dict(), "invalid": invalid, "results": str(results_path)}
     if as_json:
-        click.echo(json.dumps(doc, sort_keys=True))
-    else:
-        stopped = f"; stopped: {summary.stopped_reason}" if summary.stopped_reason else ""
-        click.echo(
-            f"sent {summary.sent}, already sent {summary.already_sent}, failed {summary.failed}, "
-            f"not attempted {summary.not_attempted}, invalid {invalid}; "
-            f"{summary.credits_spent} credit(s) in {summary.elapsed:.1f}s "
-            f"({summary.rate:.1f} env/s){stopped}; results: {results_path}"
-        )
+        click.echo(json.dumps({**doc, "next_step": next_step}, sort_keys=True))
+        return int(code)
+    stopped = f"; stopped: {summary.stopped_reason}" if summary.stopped_reason else ""
+    click.echo(
+        f"sent {summary.sent}, already sent {summary.already_sent}, failed {summary.failed}, "
+        f"not attempted {summary.not_attempted}, invalid {invalid}; "
+        f"{summary.credits_spent} credit(s) in {summary.elapsed:.1f}s "
+        f"({summary.rate:.1f} env/s){stopped}; results: {results_path}"
+    )
+    if next_step is not None:
+        click.echo(next_step)
     return int(code)

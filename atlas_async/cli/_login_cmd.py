@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from ._app import Options, _loopback, finish
+from .._config import DEFAULT_BASE_URL
+from ._common import (
+    Options,
+    base_url_option,
+    base_url_source,
+    finish,
+    insecure_http_allowed,
+    json_option,
+)
 from ._output import echo_result
 
 __all__ = ["login", "logout"]
@@ -28,20 +36,15 @@ def _token_option(fn: Any) -> Any:
     )(fn)
 
 
-def _base_url_option(fn: Any) -> Any:
-    return click.option(
-        "--base-url",
-        envvar="ATLAS_BASE_URL",
-        show_envvar=True,
-        default="https://atlaswork.ai",
-        show_default=True,
-        metavar="URL",
-        help="The Atlas server to log in to.",
-    )(fn)
+_base_url_option = base_url_option(
+    "The Atlas server (plain http only on loopback, localhost and *.test hosts, or with "
+    "ATLAS_ALLOW_INSECURE_HTTP=1).",
+    default=DEFAULT_BASE_URL,
+)
 
 
-def _json_option(fn: Any) -> Any:
-    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(fn)
+def _options(base_url: str, as_json: bool) -> Options:
+    return Options(None, base_url, None, as_json, False, base_url_source=base_url_source())
 
 
 @click.command()
@@ -64,7 +67,7 @@ def _json_option(fn: Any) -> Any:
     help="Seconds to wait for the browser.",
 )
 @_token_option
-@_json_option
+@json_option
 def login(
     base_url: str,
     scope: str,
@@ -78,7 +81,7 @@ def login(
     from ..oauth import FileTokenStore
     from ..oauth import login as oauth_login
 
-    opts = Options(None, base_url, None, as_json, False)
+    opts = _options(base_url, as_json)
 
     async def main() -> int:
         store = FileTokenStore(token_file)
@@ -89,7 +92,7 @@ def login(
             open_browser=not no_browser,
             port=port,
             wait_seconds=wait_seconds,
-            allow_insecure_http=_loopback(base_url),
+            allow_insecure_http=insecure_http_allowed(base_url),
         )
         echo_result(
             {"logged_in": True, "scope": tokens.scope, "token_file": str(store.path)},
@@ -103,17 +106,17 @@ def login(
 @click.command()
 @_base_url_option
 @_token_option
-@_json_option
+@json_option
 def logout(base_url: str, token_file: str | None, as_json: bool) -> None:
     """Revoke the stored OAuth grant and forget the tokens."""
     from ..oauth import FileTokenStore
     from ..oauth import logout as oauth_logout
 
-    opts = Options(None, base_url, None, as_json, False)
+    opts = _options(base_url, as_json)
 
     async def main() -> int:
         store = FileTokenStore(token_file)
-        removed = await oauth_logout(store, allow_insecure_http=_loopback(base_url))
+        removed = await oauth_logout(store, allow_insecure_http=insecure_http_allowed(base_url))
         echo_result({"logged_out": removed, "token_file": str(store.path)}, as_json=as_json)
         return 0
 

@@ -19,7 +19,7 @@ import click
 from .._config import MissingAPIKeyError
 from .._errors import APIStatusError
 
-__all__ = ["echo_error", "echo_result", "jsonable"]
+__all__ = ["echo_error", "echo_result", "echo_table", "error_line", "jsonable"]
 
 
 def jsonable(value: Any) -> Any:
@@ -70,6 +70,16 @@ def echo_result(value: Any, *, as_json: bool, fields: tuple[str, ...] = ()) -> N
         click.echo(f"{name.ljust(width)}  {shown}")
 
 
+def echo_table(rows: list[Any], columns: tuple[str, ...], *, as_json: bool) -> None:
+    """A listing: one line per row with the chosen columns, or a JSON array of whole rows."""
+    data = [jsonable(r) for r in rows]
+    if as_json:
+        echo_result(data, as_json=True)
+        return
+    for row in data:
+        click.echo("  ".join(str(row.get(c) if row.get(c) is not None else "-") for c in columns))
+
+
 def _party_line(party: Any) -> str:
     if not isinstance(party, dict):
         return str(party)
@@ -99,18 +109,27 @@ def error_line(exc: BaseException) -> str:
     return " ".join(text.split())  # exactly one line, whatever the message held
 
 
-def echo_error(exc: BaseException, *, as_json: bool, exit_code: int) -> None:
+def echo_error(
+    exc: BaseException, *, as_json: bool, exit_code: int, context: Mapping[str, str] | None = None
+) -> None:
+    """One line on stderr. ``context["hint"]`` is appended to the message; with ``--json`` every
+    entry of ``context`` is also a field of the error object."""
+    context = dict(context or {})
+    message = error_line(exc)
+    if context.get("hint"):
+        message = f"{message}; {context.pop('hint')}"
     if as_json:
         doc: dict[str, Any] = {
             "error": {
                 "type": type(exc).__name__,
-                "message": error_line(exc),
+                "message": message,
                 "exit_code": exit_code,
+                **context,
             }
         }
         if isinstance(exc, APIStatusError):
             doc["error"].update(status=exc.status_code, code=exc.code, request_id=exc.request_id)
         sys.stderr.write(json.dumps(doc, sort_keys=True) + "\n")
     else:
-        sys.stderr.write(f"atlas-async: error: {error_line(exc)}\n")
+        sys.stderr.write(f"atlas-async: error: {message}\n")
     sys.stderr.flush()

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from atlas_async import Party
-from atlas_async.bulk import InvalidRow, ManifestRow, parse_pairs, parse_signer, read_manifest
+from atlas_async.bulk import (
+    InvalidRow,
+    ManifestRow,
+    default_party_factory,
+    parse_pairs,
+    parse_signer,
+    read_manifest,
+)
 
 PDF = b"%PDF-1.4\n%test\n"
 
@@ -99,3 +106,20 @@ def test_unusable_manifest(tmp_path: Path) -> None:
         list(read_manifest(write(tmp_path, "document,signers,colour\n")))
     with pytest.raises(ValueError, match="empty manifest"):
         list(read_manifest(write(tmp_path, "")))
+
+
+def test_the_party_factory_is_public_and_pluggable(tmp_path: Path) -> None:
+    make = default_party_factory()
+    assert who([make("jane@example.com", None, None)]) == [("jane@example.com", "jane", "Signer")]
+    assert who([make("j@x.io", "Jane", "Customer")]) == [("j@x.io", "Jane", "Customer")]
+
+    def as_dict(email: str, name: str | None, role: str | None) -> dict[str, Any]:
+        return {"email": email, "name": name or "?", "role": role or "Reviewer"}
+
+    path = write(tmp_path, "document,signers\na.pdf,a@example.com;b@example.com:Bo\n")
+    [row] = list(read_manifest(path, make_party=as_dict))
+    assert isinstance(row, ManifestRow)
+    assert list(row.item.parties) == [
+        {"email": "a@example.com", "name": "?", "role": "Reviewer"},
+        {"email": "b@example.com", "name": "Bo", "role": "Reviewer"},
+    ]

@@ -1,17 +1,19 @@
-"""``atlas-async bulk-send``: progress, results CSV, bad rows by line, 402, Ctrl-C and resume."""
+"""``atlas-async bulk-send`` in process: progress, results CSV, bad rows by line, 402 and resume.
+
+Interrupting a run (SIGINT, SIGKILL) needs a real process: see test_smoke.py.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import signal
-import time
 from collections import Counter
 from pathlib import Path
 
 import anyio
 
 from atlas_async import Atlas
+from atlas_async.bulk import ManifestRow, derive_key, read_manifest
 
 from .conftest import CLI, PDF, Emulator
 
@@ -53,6 +55,7 @@ def test_bad_rows_402_then_resume(cli: CLI, emulator: Emulator, tmp_path: Path) 
     }
     manifest(tmp_path / "batch.csv", 30, bad=bad)
     emulator.fake.set_credits(12)
+    out_file = tmp_path / "batch.results.csv"
 
     first = cli("bulk-send", "batch.csv", "--concurrency", "3", "--retry-delay", "0.01")
     assert first.code == 6, first.err  # stopped by 402
@@ -60,27 +63,47 @@ def test_bad_rows_402_then_resume(cli: CLI, emulator: Emulator, tmp_path: Path) 
     assert "line 9: signer 'not-an-email'" in first.err
     assert "line 12: metadata: invalid JSON" in first.err
     assert "[1/30] line " in first.err  # plain progress when stderr is not a terminal
-    assert "insufficient_credits" in first.out
-    rows = results(tmp_path / "batch.results.csv")
+    summary_line, next_step = first.out.strip().splitlines()
+    assert "stopped: insufficient_credits" in summary_line
+    assert next_step == (
+        "out of credits: top up the account, then run the same command again; it resumes "
+        "where this run stopped and sends nothing twice"
+    )
+    rows = results(out_file)
     states = Counter(r["status"] for r in rows)
     assert states["invalid"] == 3
     assert states["sent"] == 12
     assert {r["line"] for r in rows if r["status"] == "invalid"} == {"4", "9", "12"}
     assert emulator.fake.credits() == 0
+    # One row per manifest row, in line order, and every item keeps its key: the rows the
+    # 402 stopped (not attempted, or failed on it) included.
+    assert len(rows) == 33
+    assert [int(r["line"]) for r in rows] == sorted(int(r["line"]) for r in rows)
+    manifest_keys = {
+        r.line: r.item.key if isinstance(r, ManifestRow) else r.key
+        for r in read_manifest(tmp_path / "batch.csv")
+    }
+    assert {int(r["line"]): r["key"] for r in rows} == manifest_keys
+    assert states["not_attempted"] + states["failed"] == 18
 
     emulator.fake.set_credits(100)
     second = cli("bulk-send", "batch.csv", "--concurrency", "3", "--json")
     assert second.code == 14  # everything sent now, but the 3 bad rows are still bad
     summary = json.loads(second.out)
     assert (summary["sent"], summary["already_sent"], summary["invalid"]) == (18, 12, 3)
+    assert summary["next_step"] is None
     # --json: no progress lines; each bad row is one JSON object on stderr
     bad_rows = [json.loads(line)["invalid_row"] for line in second.err.splitlines()]
     assert [row["line"] for row in bad_rows] == [4, 9, 12]
     assert bad_rows[0]["key"] == "bad-doc"
+    rows = results(out_file)
+    assert len(rows) == 33  # still one row per item after the resume, not 33 + 30
+    assert Counter(r["status"] for r in rows) == {"sent": 30, "invalid": 3}
 
     third = cli("bulk-send", "batch.csv", "--json")
     assert json.loads(third.out)["already_sent"] == 30
     assert json.loads(third.out)["sent"] == 0
+    assert len(results(out_file)) == 33
 
     keys = server_keys(emulator)
     assert len(keys) == 30
@@ -88,77 +111,33 @@ def test_bad_rows_402_then_resume(cli: CLI, emulator: Emulator, tmp_path: Path) 
     assert emulator.fake.credits() == 100 - 18
 
 
-def test_ctrl_c_then_rerun_sends_the_rest_once(
+def test_a_not_attempted_row_keeps_its_derived_key(
     cli: CLI, emulator: Emulator, tmp_path: Path
 ) -> None:
-    manifest(tmp_path / "big.csv", 60, prefix="k")
-    # Slow sends so the run is surely mid-way when interrupted.
-    emulator.fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.1, count=None)
-    before = emulator.fake.credits()
-    proc = cli.popen("bulk-send", "big.csv", "--concurrency", "2")
-    out_file = tmp_path / "big.results.csv"
-    deadline = time.monotonic() + 60
-    while not (out_file.exists() and len(results(out_file)) >= 5):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err
-    done_first = len(results(out_file))
-    assert 5 <= done_first < 60
+    # No key column: the key of each row is derived from its content, as the engine derives it.
+    lines = ["document,signers"] + [f"contract.pdf,s{i}@example.com" for i in range(6)]
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n")
+    emulator.fake.set_credits(2)
+    first = cli("bulk-send", "m.csv", "--concurrency", "1", "--json")
+    assert first.code == 6, first.err
+    rows = results(tmp_path / "m.results.csv")
+    assert len(rows) == 6
 
-    emulator.fake.faults.clear()
-    rerun = cli("bulk-send", "big.csv", "--concurrency", "8", "--progress", "rich")
-    assert rerun.code == 0, rerun.err
-    assert "resuming:" in rerun.err
-    for column in ("bulk-send", "sent", "failed", "env/s", "ETA"):
-        assert column in rerun.err
-    assert "\x1b[" in rerun.err  # the live (rich) bar, forced on although not a terminal
-    keys = server_keys(emulator)
-    assert len(keys) == 60
-    assert set(keys.values()) == {1}
-    assert {e["status"] for e in emulator.fake.envelopes()} == {"pending"}
-    assert before - emulator.fake.credits() == 60
-    final = {r["key"]: r["status"] for r in results(out_file)}
-    assert set(final.values()) <= {"sent", "already_sent"}
-    assert len(final) == 60
+    async def expected() -> dict[int, str]:
+        rows = [r for r in read_manifest(tmp_path / "m.csv") if isinstance(r, ManifestRow)]
+        return {row.line: await derive_key(row.item) for row in rows}
 
+    keys = anyio.run(expected)
+    assert {int(r["line"]): r["key"] for r in rows} == keys
+    assert Counter(r["status"] for r in rows)["not_attempted"] >= 3
 
-def test_hard_kill_then_rerun_sends_the_rest_once(
-    cli: CLI, emulator: Emulator, tmp_path: Path
-) -> None:
-    manifest(tmp_path / "big.csv", 60, prefix="k")
-    emulator.fake.faults.add("latency", "POST /api/envelope/{id}/send", seconds=0.1, count=None)
-    before = emulator.fake.credits()
-    proc = cli.popen("bulk-send", "big.csv", "--concurrency", "4")
-    out_file = tmp_path / "big.results.csv"
-    deadline = time.monotonic() + 60
-    while not (out_file.exists() and len(results(out_file)) >= 5):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    proc.kill()  # SIGKILL: no handler runs, sends in flight may or may not have gone out
-    proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    # A kill during a write leaves a torn last row; this one stops inside a quoted field and
-    # inside a UTF-8 character, the worst case for a CSV reader and for the next append.
-    with out_file.open("ab") as fh:
-        fh.write(b'7,k7,failed,,,"503: Service Unavailable, caf\xc3')
-
-    emulator.fake.faults.clear()
-    rerun = cli("bulk-send", "big.csv", "--concurrency", "8")
-    assert rerun.code == 0, rerun.err
-    assert "dropped the partial last row of big.results.csv" in rerun.err
-    assert "resuming:" in rerun.err
-    keys = server_keys(emulator)
-    assert len(keys) == 60
-    assert set(keys.values()) == {1}
-    assert before - emulator.fake.credits() == 60
-    rows = results(out_file)
-    assert all(r["status"] in {"sent", "already_sent"} for r in rows)
-    assert {r["key"] for r in rows} == {f"k{i}" for i in range(60)}
+    emulator.fake.set_credits(10)
+    again = cli("bulk-send", "m.csv", "--json")
+    assert again.code == 0, again.err
+    assert (json.loads(again.out)["sent"], json.loads(again.out)["already_sent"]) == (4, 2)
+    rows = results(tmp_path / "m.results.csv")
+    assert {int(r["line"]): r["key"] for r in rows} == keys
+    assert {r["status"] for r in rows} == {"sent"}
 
 
 def test_unusable_manifest_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
@@ -167,6 +146,18 @@ def test_unusable_manifest_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
     assert result.code == 2
     assert "signers column" in result.err
     assert not (tmp_path / "m.results.csv").exists()
+
+
+def test_a_results_path_that_is_not_a_results_file_is_left_alone(
+    cli: CLI, emulator: Emulator, tmp_path: Path
+) -> None:
+    manifest(tmp_path / "m.csv", 2)
+    before = (tmp_path / "m.csv").read_bytes()
+    result = cli("bulk-send", "m.csv", "--results", "m.csv")  # the manifest itself, by mistake
+    assert result.code == 2
+    assert "is not a bulk results file" in result.err
+    assert (tmp_path / "m.csv").read_bytes() == before
+    assert emulator.fake.envelopes() == []
 
 
 def test_template_rows(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
@@ -208,3 +199,21 @@ def test_rerun_without_lookup_reports_replays_as_already_sent(
     assert (summary["sent"], summary["already_sent"], summary["credits_spent"]) == (0, 4, 0)
     assert {r["status"] for r in results(tmp_path / "again.csv")} == {"already_sent"}
     assert emulator.fake.credits() == credits - 4
+
+
+def test_rich_progress_and_failed_rows_say_how_to_retry(
+    cli: CLI, emulator: Emulator, tmp_path: Path
+) -> None:
+    manifest(tmp_path / "m.csv", 3, prefix="f")
+    # Every create is refused (422 is not retried): each row fails, and the summary says what
+    # a re-run does about it.
+    emulator.fake.faults.add("status", "POST /api/envelope", status=422, count=None)
+    result = cli("bulk-send", "m.csv", "--progress", "rich")
+    assert result.code == 14, result.err
+    for column in ("bulk-send", "sent", "failed", "env/s", "ETA"):
+        assert column in result.err
+    assert "\x1b[" in result.err  # the live (rich) bar, forced on although not a terminal
+    assert result.out.strip().splitlines()[-1] == (
+        "run the same command again to retry the 3 failed row(s)"
+    )
+    assert {r["status"] for r in results(tmp_path / "m.results.csv")} == {"failed"}

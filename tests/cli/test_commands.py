@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
-import subprocess
-import sys
+import threading
+import time
 from pathlib import Path
 
 import anyio
-import httpx
 import pytest
 
 from atlas_async import Atlas
 
-from .conftest import CLI, PDF, Emulator, console_script
+from .conftest import CLI, PDF, Emulator
 
 COMMANDS = [
     [],
@@ -39,26 +37,11 @@ COMMANDS = [
 ]
 
 
-def test_every_command_has_help() -> None:
-    exe = console_script()
+def test_every_command_has_help(cli: CLI) -> None:
     for command in COMMANDS:
-        proc = subprocess.run(
-            [exe, *command, "--help"], capture_output=True, text=True, timeout=30, check=False
-        )
-        assert proc.returncode == 0, (command, proc.stderr)
-        assert proc.stdout.startswith("Usage: atlas-async"), command
-
-
-def test_python_dash_m_runs_the_same_cli() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "atlas_async", "--version"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert proc.returncode == 0
-    assert proc.stdout.startswith("atlas-async, version ")
+        result = cli(*command, "--help")
+        assert result.code == 0, (command, result.err)
+        assert result.out.startswith("Usage: atlas-async"), command
 
 
 def test_send_status_list_remind_void(cli: CLI, emulator: Emulator) -> None:
@@ -96,6 +79,7 @@ def test_send_status_list_remind_void(cli: CLI, emulator: Emulator) -> None:
     listed = cli("list", "--status", "pending", "--json")
     assert [row["envelope_id"] for row in json.loads(listed.out)] == [eid]
     assert cli("list", "--status", "draft", "--json").out.strip() == "[]"
+    assert cli("list").out.startswith(f"{eid}  pending  ")
 
     reminded = cli("remind", eid, "--json")
     assert json.loads(reminded.out)["reminded_email"] == "jane@example.com"
@@ -110,21 +94,44 @@ def test_send_status_list_remind_void(cli: CLI, emulator: Emulator) -> None:
     assert emulator.fake.credits() == before  # refunded: nobody had signed
 
 
+def _sign_when_pending(emulator: Emulator, done: threading.Event) -> None:
+    """Plays the signer while `send --wait` blocks the test's thread: signs the first envelope
+    that goes out. Bounded by a deadline; the test fails if it never found one."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pending = [e for e in emulator.fake.envelopes() if e["status"] == "pending"]
+        if pending:
+            emulator.sign(str(pending[0]["envelope_id"]))
+            done.set()
+            return
+        time.sleep(0.01)
+
+
 def test_send_wait_then_download(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
-    proc = cli.popen("send", "contract.pdf", "--signer", "jane@example.com", "--wait")
-    assert proc.stderr is not None
-    first = proc.stderr.readline()  # "sent <id>; waiting for signatures..."
-    assert first.startswith("sent "), first
-    eid = first.split()[1].rstrip(";")
-    anyio.run(lambda: emulator.fake.sign(eid))
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    assert "signed" in out
+    signed = threading.Event()
+    signer = threading.Thread(target=_sign_when_pending, args=(emulator, signed), daemon=True)
+    signer.start()
+    sent = cli("send", "contract.pdf", "--signer", "jane@example.com", "--wait")
+    signer.join(timeout=30)
+    assert signed.is_set()
+    assert sent.code == 0, sent.err
+    assert sent.err.startswith("sent ")  # "sent <id>; waiting for signatures..."
+    eid = sent.err.split()[1].rstrip(";")
+    assert "signed" in sent.out
 
     downloaded = cli("download", eid, "-o", "signed.pdf", "--json")
     assert downloaded.code == 0, downloaded.err
     assert json.loads(downloaded.out)["bytes"] > 0
-    assert (tmp_path / "signed.pdf").read_bytes().startswith(b"%PDF")
+    pdf = (tmp_path / "signed.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+
+    # "-" is standard output: the PDF's bytes and nothing else, and no file named "-".
+    piped = cli("download", eid, "-o", "-")
+    assert piped.code == 0, piped.err
+    assert piped.out_bytes == pdf
+    assert piped.err == ""
+    assert not (tmp_path / "-").exists()
+    assert cli("download", eid, "-o", "-", "--json").out_bytes == pdf
 
 
 def test_wait_exit_codes(cli: CLI, emulator: Emulator) -> None:
@@ -137,6 +144,9 @@ def test_wait_exit_codes(cli: CLI, emulator: Emulator) -> None:
 
     not_signed = cli("download", eid, "-o", "x.pdf")
     assert not_signed.code == 7
+    to_stdout = cli("download", eid, "-o", "-")
+    assert (to_stdout.code, to_stdout.out_bytes) == (7, b"")  # nothing on stdout, one error line
+    assert len(to_stdout.err.strip().splitlines()) == 1
 
     anyio.run(lambda: emulator.fake.decline(eid, "no thanks"))
     declined = cli("wait", eid, "--json")
@@ -146,13 +156,23 @@ def test_wait_exit_codes(cli: CLI, emulator: Emulator) -> None:
     assert err["exit_code"] == 12
 
 
+def test_wait_exits_0_once_signed(cli: CLI, emulator: Emulator) -> None:
+    sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--json")
+    eid = json.loads(sent.out)["envelope_id"]
+    emulator.sign(eid)
+    waited = cli("wait", eid, "--json")
+    assert waited.code == 0, waited.err
+    assert json.loads(waited.out)["status"] == "signed"
+
+
 def test_error_exit_codes(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a pdf")
-    no_key = cli("list", env={"ATLAS_API_KEY": ""})
+    no_key = cli("list", env={"ATLAS_API_KEY": None})
     assert no_key.code == 3
-    assert "ATLAS_API_KEY" in no_key.err
-    assert "atlas-async login" in no_key.err
-    assert "Atlas(api_key=" not in no_key.err
+    assert no_key.err.strip() == (
+        "atlas-async: error: no Atlas API key: set the ATLAS_API_KEY environment variable "
+        "(or pass --api-key), or run `atlas-async login`"
+    )
 
     bad_key = cli("list", env={"ATLAS_API_KEY": "atlas_live_wrong"})
     assert bad_key.code == 3
@@ -163,24 +183,92 @@ def test_error_exit_codes(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
     bad_signer = cli("send", "contract.pdf", "--signer", "not-an-email")
     assert bad_signer.code == 2
     assert "not an email address" in bad_signer.err
+    missing = cli("send", "contract.pdf")
+    assert missing.code == 2
+    assert "--signer" in missing.err
 
     emulator.fake.set_credits(0)
     broke = cli("send", "contract.pdf", "--signer", "a@example.com")
     assert broke.code == 6
     assert "402" in broke.err
 
-    with socket.socket() as sock:  # a port nobody listens on
+
+def _closed_port() -> int:
+    with socket.socket() as sock:  # a port nobody listens on once the socket is closed
         sock.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    offline = cli("list", env={"ATLAS_BASE_URL": closed})
-    assert offline.code == 9
-    assert len(offline.err.strip().splitlines()) == 1
+        return int(sock.getsockname()[1])
+
+
+def test_a_connection_error_names_the_host_and_where_the_url_came_from(cli: CLI) -> None:
+    port = _closed_port()
+    key = cli.env["ATLAS_API_KEY"]
+    assert key is not None
+
+    from_env = cli("list", env={"ATLAS_BASE_URL": f"http://127.0.0.1:{port}"})
+    assert from_env.code == 9
+    [line] = from_env.err.strip().splitlines()
+    assert line.endswith(f"; cannot reach 127.0.0.1:{port} (the URL from ATLAS_BASE_URL)"), line
+
+    # A user:password@ in the URL, like the key, never reaches the output.
+    with_userinfo = f"http://someone:hunter2@127.0.0.1:{port}"
+    from_flag = cli("list", "--base-url", with_userinfo, "--json", env={"ATLAS_BASE_URL": None})
+    assert from_flag.code == 9
+    err = json.loads(from_flag.err)["error"]
+    assert (err["host"], err["base_url_source"], err["exit_code"]) == (
+        f"127.0.0.1:{port}",
+        "--base-url",
+        9,
+    )
+    assert err["message"].endswith(f"; cannot reach 127.0.0.1:{port} (the URL from --base-url)")
+    for secret in ("hunter2", "someone", key):
+        assert secret not in from_env.err + from_flag.err
+
+
+def finish_with(error: Exception) -> object:
+    """The exit code of `finish` (where every command ends) for a body that raises ``error``."""
+    from atlas_async.cli._common import Options, finish
+
+    async def body() -> int:
+        raise error
+
+    opts = Options(api_key=None, base_url=None, account=None, as_json=False, debug=False)
+    with pytest.raises(SystemExit) as info:
+        finish(opts, body)
+    return info.value.code
+
+
+def test_the_default_url_is_named_as_the_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reaching the default (https://atlaswork.ai) would leave the machine, so the connection
+    # error is raised by the body, through the same `finish` every command ends in.
+    from atlas_async import APIConnectionError
+
+    monkeypatch.delenv("ATLAS_BASE_URL", raising=False)
+    assert (
+        finish_with(APIConnectionError("connection error on GET /api/envelopes: ConnectError")) == 9
+    )
+    assert capsys.readouterr().err == (
+        "atlas-async: error: connection error on GET /api/envelopes: ConnectError; cannot reach "
+        "atlaswork.ai (the default URL https://atlaswork.ai; set ATLAS_BASE_URL or pass "
+        "--base-url for another server)\n"
+    )
+
+
+def test_server_errors_after_retries_exit_10(cli: CLI, emulator: Emulator) -> None:
+    fault = emulator.fake.faults.add("status", "GET /api/envelopes", status=503, count=None)
+    result = cli("list", "--json")
+    assert result.code == 10, result.err
+    err = json.loads(result.err)["error"]
+    assert (err["status"], err["exit_code"]) == (503, 10)
+    assert "host" not in err  # the server answered: no "cannot reach" hint
+    assert fault.fired > 1  # retried before giving up
 
 
 def test_templates_and_connected_accounts(cli: CLI, emulator: Emulator) -> None:
     platform = emulator.fake.create_org(platform=True, credits=50)
     assert platform.platform_key is not None
-    as_platform = {"ATLAS_API_KEY": platform.platform_key}
+    as_platform: dict[str, str | None] = {"ATLAS_API_KEY": platform.platform_key}
 
     created = cli(
         "accounts", "create", "acme", "--name", "Acme Inc", "--initial-credits", "3",
@@ -206,7 +294,7 @@ def test_templates_and_connected_accounts(cli: CLI, emulator: Emulator) -> None:
     scoped = {**as_platform, "ATLAS_ACCOUNT": "ext_acme"}
     templates = cli("templates", "list", "--json", env=scoped)
     assert [t["template_id"] for t in json.loads(templates.out)] == [template_id]
-    assert cli("templates", "list", env=as_platform, timeout=30).out.strip() == ""
+    assert cli("templates", "list", env=as_platform).out.strip() == ""
 
     unknown_key = cli(
         "templates", "send", template_id, "--signer", f"c@example.com:Cara:{role}",
@@ -226,95 +314,6 @@ def test_templates_and_connected_accounts(cli: CLI, emulator: Emulator) -> None:
     assert emulator.fake.credits("ext_acme") == 2
 
 
-def test_emulator_command_serves_on_a_port(tmp_path: Path) -> None:
-    (tmp_path / "c.pdf").write_bytes(PDF)
-    proc = subprocess.Popen(
-        [console_script(), "emulator", "--port", "0", "--detection-delay", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        env: dict[str, str] = {}
-        while len(env) < 2:
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else "emulator exited"
-            name, eq, value = line.strip().partition("=")
-            if eq and name.startswith("ATLAS_"):
-                env[name] = value
-        assert env["ATLAS_BASE_URL"].startswith("http://127.0.0.1:")
-        sent = subprocess.run(
-            [console_script(), "send", "c.pdf", "--signer", "a@example.com", "--json"],
-            cwd=tmp_path,
-            env={**_clean_env(tmp_path), **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert sent.returncode == 0, sent.stderr
-        assert json.loads(sent.stdout)["status"] == "pending"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
-    assert proc.returncode == 0
-
-
-def _clean_env(tmp_path: Path) -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
-    env["ATLAS_TOKEN_FILE"] = str(tmp_path / "no-tokens.json")
-    return env
-
-
-def test_login_then_commands_use_the_stored_tokens(
-    cli: CLI, emulator: Emulator, tmp_path: Path
-) -> None:
-    tokens = tmp_path / "tokens.json"
-    no_key = {"ATLAS_API_KEY": "", "ATLAS_TOKEN_FILE": str(tokens)}
-    proc = cli.popen("login", "--no-browser", "--json", env=no_key)
-    assert proc.stderr is not None
-    url = ""
-    while not url.startswith("http"):
-        line = proc.stderr.readline()
-        assert line, "login exited before printing the URL"
-        url = line.strip()
-    # The emulator's consent is automatic: following the authorization URL lands on the
-    # CLI's loopback listener with the code.
-    with httpx.Client(follow_redirects=True, timeout=30) as browser:
-        assert browser.get(url).status_code == 200
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    assert json.loads(out)["logged_in"] is True
-    assert tokens.exists()
-
-    env = {"ATLAS_API_KEY": "", "ATLAS_TOKEN_FILE": str(tokens)}
-    sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--json", env=env)
-    assert sent.code == 0, sent.err
-    assert cli("list", "--json", env=env).code == 0
-
-    out_ = cli("logout", "--json", env=env)
-    assert out_.code == 0
-    assert json.loads(out_.out)["logged_out"] is True
-    assert not tokens.exists()
-    logged_out = cli("list", env=env)
-    assert logged_out.code == 3
-    # The shell's ways in, not the library's (Atlas(api_key=...) means nothing at a prompt).
-    assert logged_out.err.strip() == (
-        "atlas-async: error: no Atlas API key: set the ATLAS_API_KEY environment variable "
-        "(or pass --api-key), or run `atlas-async login`"
-    )
-
-
-@pytest.mark.parametrize("missing", ["--signer"])
-def test_usage_errors_exit_2(cli: CLI, missing: str) -> None:
-    result = cli("send", "contract.pdf")
-    assert result.code == 2
-    assert missing in result.err
-
-
 def test_send_with_a_webhook_url_sets_it_on_the_envelope(cli: CLI, emulator: Emulator) -> None:
     hook = "https://hooks.example.com/atlas"
     sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--webhook-url", hook, "--json")
@@ -324,38 +323,12 @@ def test_send_with_a_webhook_url_sets_it_on_the_envelope(cli: CLI, emulator: Emu
     assert env["webhook_url"] == hook
 
 
-def test_wait_exits_0_once_signed(cli: CLI, emulator: Emulator) -> None:
-    sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--json")
-    eid = json.loads(sent.out)["envelope_id"]
-    anyio.run(lambda: emulator.fake.sign(eid))
-    waited = cli("wait", eid, "--json")
-    assert waited.code == 0, waited.err
-    assert json.loads(waited.out)["status"] == "signed"
-
-
-def test_server_errors_after_retries_exit_10(cli: CLI, emulator: Emulator) -> None:
-    fault = emulator.fake.faults.add("status", "GET /api/envelopes", status=503, count=None)
-    result = cli("list", "--json")
-    assert result.code == 10, result.err
-    err = json.loads(result.err)["error"]
-    assert (err["status"], err["exit_code"]) == (503, 10)
-    assert fault.fired > 1  # retried before giving up
-
-
 def test_an_unexpected_error_exits_1_and_says_it_is_a_bug(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # No request can make the CLI hit a bug on purpose, so the error path runs in process: the
+    # No request can make the CLI hit a bug on purpose, so the error path runs on its own: the
     # same `finish` every command ends in, with a body that fails the way a bug would.
-    from atlas_async.cli._app import Options, finish
-
-    async def buggy() -> int:
-        raise RuntimeError("boom")
-
-    opts = Options(api_key=None, base_url=None, account=None, as_json=False, debug=False)
-    with pytest.raises(SystemExit) as info:
-        finish(opts, buggy)
-    assert info.value.code == 1
+    assert finish_with(RuntimeError("boom")) == 1
     err = capsys.readouterr().err
     assert err.splitlines() == [
         "atlas-async: error: boom",
