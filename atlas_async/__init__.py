@@ -86,8 +86,8 @@ if TYPE_CHECKING:
     from ._waiters import Notice as Notice
     from ._waiters import Subscription as Subscription
     from ._waiters import WaiterBus as WaiterBus
-    from .oauth._errors import InvalidGrantError as InvalidGrantError
-    from .oauth._errors import OAuthError as OAuthError
+    from .oauth import InvalidGrantError as InvalidGrantError
+    from .oauth import OAuthError as OAuthError
 
 # name -> module that defines it. One table, so a missing name fails loudly at import of that name.
 _LAZY: dict[str, str] = {
