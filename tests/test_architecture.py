@@ -144,9 +144,12 @@ def _check(imp: Import) -> list[str]:
     target_pkg = _package_of(target)
     if source_pkg == "atlas_async._generated" and target_pkg != source_pkg:
         found.append(f"_generated imports hand-written code ({target})")
-    if source_pkg == "atlas_async.testing" and target_pkg != source_pkg:
-        if target not in EMULATOR_ALLOWED and target != "atlas_async":
-            found.append(f"the emulator imports the SDK ({target})")
+    if (
+        source_pkg == "atlas_async.testing"
+        and target_pkg != source_pkg
+        and target not in (*EMULATOR_ALLOWED, "atlas_async")
+    ):
+        found.append(f"the emulator imports the SDK ({target})")
     if (
         source_pkg == "atlas_async"
         and source != "atlas_async.__main__"  # the command-line entry point
@@ -176,9 +179,12 @@ def _check_exports(root: Path) -> list[str]:
                     typed.update(a.asname or a.name for a in child.names)
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "_LAZY":
             for child in ast.walk(node.value):  # type: ignore[arg-type]
-                if isinstance(child, ast.Constant) and isinstance(child.value, str):
-                    if not child.value.startswith("."):
-                        lazy.add(child.value)
+                if (
+                    isinstance(child, ast.Constant)
+                    and isinstance(child.value, str)
+                    and not child.value.startswith(".")
+                ):
+                    lazy.add(child.value)
     problems = []
     if typed != lazy:
         problems.append(
