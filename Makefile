@@ -13,11 +13,12 @@ help:
 	@echo "make generate  regenerate atlas_async/_generated from openapi.json + overrides/"
 	@echo "make pull      fetch the live spec, print the API change report, update openapi.json"
 
+# The package with every extra, plus the PEP 735 `dev` group (pip >= 25.1, hence the upgrade first).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
-	@$(PY) -c "import atlas_async, openapi_python_client" 
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.1' 2>/dev/null
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[all]' --group dev 2>&1 | grep -v "is ignored: it is neither" || true
+	@$(PY) -c "import atlas_async, openapi_python_client, mkdocs, mkdocstrings"
 	@touch $@
 
 demo: $(STAMP)
