@@ -4,32 +4,44 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: help demo test check lint format typecheck pytest generate pull
+.PHONY: help demo test check docs docs-serve lint format typecheck pytest generate pull
 
 help:
 	@echo "make demo      run the full signing flow (embedded emulator, or ATLAS_API_KEY + ATLAS_BASE_URL)"
-	@echo "make test      everything CI runs: generated code in sync, lint, types, tests"
+	@echo "make test      everything CI runs: generated code in sync, lint, types, docs build, tests"
 	@echo "make check     the static checks only (codegen check, ruff, mypy --strict)"
+	@echo "make docs      build the documentation site into site/ (mkdocs build --strict)"
+	@echo "make docs-serve  serve the documentation on 127.0.0.1:8000, rebuilt as you edit"
 	@echo "make generate  regenerate atlas_async/_generated from openapi.json + overrides/"
 	@echo "make pull      fetch the live spec, print the API change report, update openapi.json"
+	@echo "make bench     benchmarks; rewrites benchmarks/RESULTS.md"
 
+# The package with every extra, plus the PEP 735 `dev` group (pip >= 25.1, hence the upgrade first).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
-	@$(PY) -c "import atlas_async, openapi_python_client" 
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.1' 2>/dev/null
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[all]' --group dev 2>&1 | grep -v "is ignored: it is neither" || true
+	@$(PY) -c "import atlas_async, openapi_python_client, mkdocs, mkdocstrings"
 	@touch $@
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: check pytest
+test: check docs pytest
 
 check: $(STAMP)
 	$(PY) -m codegen check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+
+# --strict: a broken link, anchor or cross-reference, or a docstring griffe cannot parse, fails.
+# NO_MKDOCS_2_WARNING silences mkdocs-material's banner about MkDocs 2 (see docs/dependencies.md).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
 pytest: $(STAMP)
 	$(PY) -m pytest

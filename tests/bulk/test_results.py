@@ -24,7 +24,7 @@ from atlas_async.testing import FakeAtlas
 
 from .conftest import FAST, PDF, items
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+BULK_DOCS = Path(__file__).resolve().parents[2] / "docs" / "bulk.md"
 HEADER = "line,key,status,envelope_id,envelope_status,error,attempts,at"
 
 
@@ -212,21 +212,19 @@ async def test_recording_into_a_closed_log_is_an_error(tmp_path: Path) -> None:
     assert ResultRow(line=1, key="k", status="already_sent").done
 
 
-def readme_example() -> str:
-    """The README's ResultsLog example (the bulk section's block that uses it)."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index("<!-- section: bulk -->")
-    section = text[start : text.index("<!-- section:", start + 1)]
-    [block] = [b for b in re.findall(r"```python\n(.*?)```", section, re.S) if "ResultsLog" in b]
+def docs_example() -> str:
+    """The bulk page's ResultsLog example (its one block that uses it)."""
+    text = BULK_DOCS.read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "ResultsLog" in b]
     return block
 
 
-def test_the_readme_example_resumes_after_a_top_up(
+def test_the_docs_example_resumes_after_a_top_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Run as a user runs it: a script on its own (anyio.run at the top), configured by the
     # environment, against the emulator on 127.0.0.1 with its default 5 credits.
-    code = compile(readme_example(), str(README), "exec")
+    code = compile(docs_example(), str(BULK_DOCS), "exec")
     fake = FakeAtlas(detection_delay=0)
     monkeypatch.chdir(tmp_path)
     for name in [n for n in os.environ if n.startswith("ATLAS_")]:

@@ -144,7 +144,7 @@ def test_the_template_override_is_a_minimal_fix_of_a_bug_still_upstream() -> Non
 
 def test_generator_and_formatter_are_pinned_exactly() -> None:
     pyproject = tomllib.loads((DEFAULT_ROOT / "pyproject.toml").read_text())
-    dev = pyproject["project"]["optional-dependencies"]["dev"]
+    dev = pyproject["dependency-groups"]["dev"]  # PEP 735 group, not a published extra
     for dist, version in PINS.items():
         assert f"{dist}=={version}" in dev
         assert metadata.version(dist) == version
