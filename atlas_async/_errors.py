@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._secrets import REDACTED, scrub, scrub_value
+
 __all__ = [
     "APIConnectionError",
     "APIResponseValidationError",
@@ -47,16 +49,26 @@ __all__ = [
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-atlas-signature"}
 )
-REDACTED = "[REDACTED]"
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with every credential-bearing value replaced by ``[REDACTED]``."""
-    return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+    """A copy of ``headers`` with every credential-bearing value replaced by ``[REDACTED]``, and
+    every other value scrubbed (a ``Location`` may be a presigned URL)."""
+    return {
+        k: (REDACTED if k.lower() in SENSITIVE_HEADERS else scrub(v)) for k, v in headers.items()
+    }
 
 
 class AtlasError(Exception):
-    """Base class of every exception raised by atlas-async."""
+    """Base class of every exception raised by atlas-async.
+
+    Whatever text an error carries (its message, a server's body) goes through the SDK's
+    scrubber first, so no credential the SDK knows, or recognises by its shape, is ever in
+    ``str(exc)``, ``repr(exc)`` or a field of the error.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class APIConnectionError(AtlasError):
@@ -66,9 +78,9 @@ class APIConnectionError(AtlasError):
         self, message: str = "Connection error.", *, method: str = "", url: str = ""
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.method = method
-        self.url = url
+        self.url = scrub(url)
 
 
 class APITimeoutError(APIConnectionError):
@@ -100,12 +112,12 @@ class APIStatusError(AtlasError):
         headers: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> None:
-        self.message = message
+        self.message = scrub(message)
         self.status_code = status_code
         self.code = code
         self.request_id = request_id
         self.headers: dict[str, str] = redact_headers(headers or {})
-        self.body = body
+        self.body = scrub_value(body)
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -248,12 +260,12 @@ class APIResponseValidationError(AtlasError):
         headers: Mapping[str, str] | None = None,
         body: str | None = None,
     ) -> None:
-        self.message = message
+        self.message = scrub(message)
         self.status_code = status_code
         self.field = field
         self.request_id = request_id
         self.headers: dict[str, str] = redact_headers(headers or {})
-        self.body = body
+        self.body = scrub(body) if body is not None else None
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -299,7 +311,7 @@ class RedirectError(AtlasError):
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.reason = reason
         self.status_code = status_code
         self.request_id = request_id
@@ -378,7 +390,7 @@ class WebhookSignatureError(AtlasError, ValueError):
 
     def __init__(self, message: str, *, reason: str = "invalid") -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.reason = reason
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -394,7 +406,7 @@ class WebhookPayloadError(AtlasError, ValueError):
 
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.field = field
 
     def __reduce__(self) -> tuple[Any, ...]:
