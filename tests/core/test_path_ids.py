@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from atlas_async import AtlasError, Atlas, Party
+from atlas_async import Atlas, AtlasError, Party
 from atlas_async._resources.envelopes import Envelopes
 from atlas_async._resources.platform import ConnectedAccounts
 from atlas_async._resources.templates import Templates
