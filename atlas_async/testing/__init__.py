@@ -9,8 +9,8 @@ See :class:`FakeAtlas` and the README section "The emulator".
 from __future__ import annotations
 
 from ._apierror import ApiError
-from ._app import RequestRecord
 from ._clock import ManualClock
+from ._edge import RequestRecord
 from ._fake import FakeAtlas, Org
 from ._faults import Fault, Faults
 from ._signing import sign_webhook

@@ -21,8 +21,9 @@ import httpx
 from starlette.types import ASGIApp
 
 from ._apierror import ApiError
-from ._app import DROP_HEADER, INPROCESS_SCOPE_KEY, RequestRecord, build_app
+from ._app import build_app
 from ._clock import Clock, ManualClock
+from ._edge import DROP_HEADER, INPROCESS_SCOPE_KEY, RequestRecord
 from ._faults import Faults
 from ._idempotency import IdempotencyStore
 from ._oauth_server import OAuthServer
@@ -261,12 +262,7 @@ class FakeAtlas:
         """Forget envelopes, templates, idempotency keys, faults, deliveries and the request log;
         keep the orgs (top-level orgs get ``initial_credits`` back)."""
         with self.state.lock:
-            self.state.envelopes.clear()
-            self.state.templates.clear()
-            self.state.tokens.clear()
-            self.state._pending_detection.clear()
-            for org in self.state.orgs.values():
-                org.credits = self.state.initial_credits if org.parent_id is None else org.credits
+            self.state.reset()
         self.idempotency.clear()
         self.faults.clear()
         self.webhooks.clear()
