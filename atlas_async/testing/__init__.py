@@ -14,7 +14,7 @@ from ._edge import RequestRecord
 from ._fake import FakeAtlas, Org
 from ._faults import Fault, Faults
 from ._signing import sign_webhook
-from ._webhooks import RETRY_SCHEDULE, Attempt, Delivery, WebhookDispatcher
+from ._webhooks import RETRY_SCHEDULE, Attempt, Delivery, WebhookSender
 
 __all__ = [
     "RETRY_SCHEDULE",
@@ -27,6 +27,6 @@ __all__ = [
     "ManualClock",
     "Org",
     "RequestRecord",
-    "WebhookDispatcher",
+    "WebhookSender",
     "sign_webhook",
 ]

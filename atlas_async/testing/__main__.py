@@ -6,7 +6,8 @@ import argparse
 import contextlib
 import sys
 
-from ._fake import FakeAtlas, http_fetch
+from ._fake import FakeAtlas
+from ._http import http_fetch
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,20 +17,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
 from starlette.types import ASGIApp
 
 from ._apierror import ApiError
 from ._app import build_app
 from ._clock import Clock, ManualClock
-from ._edge import DROP_HEADER, INPROCESS_SCOPE_KEY, RequestRecord
+from ._edge import RequestRecord
 from ._faults import Faults
+from ._http import AsyncTransport, InProcessTransport
 from ._idempotency import IdempotencyStore
 from ._oauth_server import OAuthServer
 from ._state import AtlasState, DetectionOutcome, Envelope, Party
-from ._webhooks import WebhookDispatcher, new_event
+from ._webhooks import WebhookSender, new_event
 
-__all__ = ["FakeAtlas", "Org", "http_fetch"]
+__all__ = ["FakeAtlas", "Org"]
 
 Fetcher = Callable[[str], Awaitable[bytes]]
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
@@ -109,8 +109,9 @@ class FakeAtlas:
         )
         self.idempotency = IdempotencyStore(self.now)
         self.faults = Faults(seed)
-        self.webhooks = WebhookDispatcher(self.now, webhook_time_scale, webhook_timeout)
-        self.webhooks.before_delivery = self._tick
+        self.webhooks = WebhookSender(
+            self.now, webhook_time_scale, webhook_timeout, before_delivery=self._tick
+        )
         self.state.listeners.append(self._on_event)
         default = self.state.create_org(name="Default org")
         self.org = Org(default.org_id, default.api_key, default.test_key)
@@ -356,13 +357,13 @@ class FakeAtlas:
 
     # ---- transports and serving
 
-    def transport(self) -> httpx.AsyncBaseTransport:
+    def transport(self) -> AsyncTransport:
         """An httpx transport that serves this emulator in process (no sockets).
 
         Injected ``drop_before`` faults raise ``httpx.RemoteProtocolError`` and ``drop_after``
         faults ``httpx.ReadError``, as a dropped connection would.
         """
-        return _InProcessTransport(self.app)
+        return InProcessTransport(self.app)
 
     @asynccontextmanager
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
@@ -423,32 +424,3 @@ def _load_openapi() -> bytes:
     if checkout.is_file():
         return checkout.read_bytes()
     raise FileNotFoundError("openapi.json is neither packaged nor in the checkout")
-
-
-async def http_fetch(url: str) -> bytes:
-    """A fetcher that really downloads ``document_url`` (used by ``python -m``)."""
-    async with httpx.AsyncClient(follow_redirects=True, timeout=20) as client:
-        response = await client.get(url)
-        response.raise_for_status()
-        return response.content
-
-
-class _InProcessTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: ASGIApp) -> None:
-        async def marked(scope: Any, receive: Any, send: Any) -> None:
-            await app({**scope, INPROCESS_SCOPE_KEY: True}, receive, send)
-
-        self._asgi = httpx.ASGITransport(app=marked)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
-        drop = response.headers.get(DROP_HEADER)
-        if drop == "before":
-            await response.aclose()
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            )
-        if drop == "after":
-            await response.aclose()
-            raise httpx.ReadError("Connection reset while reading the response.", request=request)
-        return response
