@@ -1,4 +1,5 @@
-"""The emulator's HTTP face: a Starlette app implementing every route of ATLAS_API.md.
+"""The emulator's HTTP face: a Starlette app implementing every route of the Atlas API
+(``openapi.json``).
 
 The routes live in :mod:`._routes`, one module per resource; :class:`._edge.Edge` wraps them with
 request ids, the request log, injected faults and last-resort error handling.

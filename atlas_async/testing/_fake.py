@@ -47,7 +47,7 @@ class Org:
 
 
 class FakeAtlas:
-    """A stateful Atlas emulator: every rule of ATLAS_API.md, in process or on a port.
+    """A stateful Atlas emulator: every rule of the Atlas API, in process or on a port.
 
     ``initial_credits``: credits of each new org (5, as Atlas gives on signup).
     ``detection_delay``: seconds field detection stays ``pending`` (emulator clock).

@@ -1,6 +1,6 @@
 """A minimal MCP server at ``/api/mcp`` (JSON-RPC 2.0 over streamable HTTP, JSON answers).
 
-ATLAS_API.md: "the MCP endpoint is /api/mcp. MCP and REST share envelope rows." The tools act on the
+Atlas serves MCP at ``/api/mcp``, over the same envelope rows as REST. The tools act on the
 same :class:`AtlasState` as the REST routes, for the org the Bearer (API key or OAuth token)
 belongs to. Only what an agent needs to see that sharing: initialize, tools/list, tools/call.
 """

@@ -1,10 +1,10 @@
-"""The emulator's OAuth 2.0 authorization server (ATLAS_API.md, "OAuth 2.0 for hosted agents").
+"""The emulator's OAuth 2.0 authorization server: how Atlas lets hosted agents act for a user.
 
 An independent implementation of the contract, written from the RFCs and not from the client: it
 imports nothing from ``atlas_async.oauth`` or the generated layer, so a client bug cannot hide behind
 a shared helper. What it implements:
 
-- RFC 8414 metadata at ``/.well-known/oauth-authorization-server`` (exactly the [chosen] values);
+- RFC 8414 metadata at ``/.well-known/oauth-authorization-server`` (exactly the values Atlas publishes);
 - RFC 7591 dynamic registration of public clients (``token_endpoint_auth_method: none``);
 - RFC 6749 authorization code grant with RFC 7636 PKCE, S256 only, ``state`` required;
 - refresh tokens that rotate on every use; replaying a rotated one revokes the whole grant
@@ -108,7 +108,7 @@ class OAuthServer:
         ]
 
     def metadata(self, issuer: str | None = None) -> dict[str, Any]:
-        """The RFC 8414 document, with the values ATLAS_API.md settles."""
+        """The RFC 8414 document, with the values Atlas publishes."""
         base = (issuer or self.issuer or "").rstrip("/")
         return {
             "issuer": base,

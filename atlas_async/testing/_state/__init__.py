@@ -28,7 +28,7 @@ __all__ = [
 
 
 class AtlasState(TemplateLayer):
-    """All the emulator's data and every rule of ATLAS_API.md that does not concern HTTP."""
+    """All the emulator's data and every rule of the Atlas API that does not concern HTTP."""
 
     def reset(self) -> None:
         """Forget envelopes and templates; keep the orgs (top-level orgs get their initial
