@@ -1,6 +1,7 @@
 """``atlas-async emulator``: the Atlas emulator on a local port, for demos and end-to-end tests.
 
-It runs exactly what ``python -m atlas_async.testing`` runs, so the two never drift.
+It runs exactly what ``python -m atlas_async.testing`` runs (``atlas_async.testing.serve``), so the
+two never drift.
 """
 
 from __future__ import annotations
@@ -45,20 +46,17 @@ def emulator(
     talks to the emulator. Needs the testing extra.
     """
     try:
-        from ..testing.__main__ import main
+        from ..testing import serve
     except ImportError as exc:  # the extra is not installed
         raise click.ClickException(
             f"the emulator needs the testing extra: pip install 'atlas-async[testing]' ({exc})"
         ) from None
-    argv = [
-        f"--host={host}",
-        f"--port={port}",
-        f"--credits={credits}",
-        f"--detection-delay={detection_delay}",
-        f"--webhook-time-scale={webhook_time_scale}",
-    ]
-    try:
-        code = main(argv)
-    except KeyboardInterrupt:
-        code = 0
-    raise SystemExit(code)
+    raise SystemExit(
+        serve(
+            host=host,
+            port=port,
+            initial_credits=credits,
+            detection_delay=detection_delay,
+            webhook_time_scale=webhook_time_scale,
+        )
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._apierror import ApiError
 from ._clock import ManualClock
+from ._console import serve
 from ._edge import RequestRecord
 from ._fake import FakeAtlas, Org
 from ._faults import Fault, Faults
@@ -28,5 +29,6 @@ __all__ = [
     "Org",
     "RequestRecord",
     "WebhookSender",
+    "serve",
     "sign_webhook",
 ]

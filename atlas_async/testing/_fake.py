@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from ._faults import Faults
 from ._http import AsyncTransport, InProcessTransport
 from ._idempotency import IdempotencyStore
 from ._oauth_server import OAuthServer
+from ._serve import Served
 from ._state import AtlasState, DetectionOutcome, Envelope, Party
 from ._webhooks import WebhookSender, new_event
 
@@ -365,31 +365,14 @@ class FakeAtlas:
         """
         return InProcessTransport(self.app)
 
-    @asynccontextmanager
-    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Served:
         """Run the emulator under uvicorn on ``host:port`` (0 picks a free port); yields the URL.
 
-        uvicorn runs in a thread with its own event loop, so this works under asyncio and trio.
+        ``async with fake.serve() as url:`` (asyncio or trio) or ``with fake.serve() as url:``
+        (a sync fixture): uvicorn runs in a thread with its own event loop either way. A port that
+        cannot be bound raises ``OSError``.
         """
-        import uvicorn
-
-        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="atlas-emulator", daemon=True)
-        thread.start()
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError(f"the emulator could not start on {host}:{port}")
-            await anyio.sleep(0.01)
-        bound = server.servers[0].sockets[0].getsockname()[1]
-        url = f"http://{host}:{bound}"
-        previous, self.base_url = self.base_url, url
-        try:
-            yield url
-        finally:
-            self.base_url = previous
-            server.should_exit = True
-            await anyio.to_thread.run_sync(thread.join)
+        return Served(self, host, port)
 
     # ---- signed-PDF storage (pdf_redirect)
 

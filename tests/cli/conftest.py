@@ -1,7 +1,8 @@
 """CLI tests: the INSTALLED console script, as a subprocess, against an emulator on 127.0.0.1.
 
-The emulator runs in this process (uvicorn in a thread) so a test can set credits, inject faults,
-sign as a party and count envelopes on the server side while the CLI talks to it over HTTP.
+The emulator runs in this process (``fake.serve()``: uvicorn in a thread) so a test can set credits,
+inject faults, sign as a party and count envelopes on the server side while the CLI talks to it over
+HTTP.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,25 +45,9 @@ class Emulator:
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    import uvicorn
-
     fake = FakeAtlas(initial_credits=1000, detection_delay=0, webhook_time_scale=0.001)
-    config = uvicorn.Config(fake.app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="cli-test-emulator", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # a start-up condition with a deadline, not a fixed sleep
-        assert thread.is_alive(), "emulator did not start"
-        assert time.monotonic() < deadline, "emulator did not start in time"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    fake.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield Emulator(fake, fake.base_url)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with fake.serve() as url:
+        yield Emulator(fake, url)
 
 
 @dataclass
