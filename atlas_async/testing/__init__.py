@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._apierror import ApiError
 from ._clock import ManualClock
 from ._console import serve
+from ._controls import EmulatorControls
 from ._edge import RequestRecord
 from ._fake import FakeAtlas, Org
 from ._faults import Fault, Faults
@@ -22,6 +23,7 @@ __all__ = [
     "ApiError",
     "Attempt",
     "Delivery",
+    "EmulatorControls",
     "FakeAtlas",
     "Fault",
     "Faults",

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from ._apierror import ApiError
 from ._edge import Edge, error_response, request_id
 from ._routes import (
+    ControlRoutes,
     DiscoveryRoutes,
     EnvelopeRoutes,
     Handlers,
@@ -39,6 +40,7 @@ def build_app(fake: FakeAtlas) -> ASGIApp:
         TemplateRoutes(fake),
         PlatformRoutes(fake),
         DiscoveryRoutes(fake),
+        ControlRoutes(fake),
     ]
     routes = [route for h in handlers for route in h.routes()]
     routes += fake.oauth.routes()

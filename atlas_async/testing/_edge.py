@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._fake import FakeAtlas
 
 __all__ = [
+    "CONTROL_PREFIX",
     "DROP_HEADER",
     "INPROCESS_SCOPE_KEY",
     "LATENCY_KEY",
@@ -38,6 +39,8 @@ __all__ = [
 
 logger = logging.getLogger("atlas_async.testing")
 
+# The emulator's own controls (not Atlas routes): injected faults never apply to them.
+CONTROL_PREFIX = "/_emulator/"
 DROP_HEADER = "x-atlas-emulator-drop"
 INPROCESS_SCOPE_KEY = "atlas.inprocess"
 LATENCY_KEY = "atlas.latency"
@@ -103,7 +106,8 @@ class Edge:
                 MutableHeaders(scope=message)["X-Request-Id"] = rid
             await send(message)
 
-        faults = self.fake.faults.take(scope["method"], scope["path"])
+        controls = scope["path"].startswith(CONTROL_PREFIX)
+        faults = [] if controls else self.fake.faults.take(scope["method"], scope["path"])
         kinds = {f.kind: f for f in faults}
         if "latency" in kinds:
             scope[LATENCY_KEY] = kinds["latency"].seconds

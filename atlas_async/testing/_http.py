@@ -7,7 +7,8 @@ other emulator module reaches HTTP only through here. What it needs from httpx:
   without sockets, with injected connection drops raised as the transport errors they would be;
 - :class:`DeliveryClient`: webhook POSTs, to an in-process ASGI app when the URL's host is routed
   there, over the network otherwise;
-- :func:`http_fetch`: ``document_url`` downloads when the emulator runs on a port.
+- :func:`http_fetch`: ``document_url`` downloads when the emulator runs on a port;
+- :func:`request_json`: the requests of :class:`EmulatorControls` to an emulator on a port.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ import httpx
 
 from ._edge import DROP_HEADER, INPROCESS_SCOPE_KEY
 
-__all__ = ["AsyncTransport", "DeliveryClient", "InProcessTransport", "http_fetch"]
+__all__ = [
+    "AsyncTransport",
+    "DeliveryClient",
+    "InProcessTransport",
+    "http_fetch",
+    "request_json",
+]
 
 AsyncTransport = httpx.AsyncBaseTransport
 ASGIApp = Callable[..., Any]
@@ -115,3 +122,26 @@ class _RoutingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._network.aclose()
+
+
+def request_json(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    body: Mapping[str, Any] | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, Any]:
+    """One synchronous JSON request: the status code and the decoded body (``None`` if not JSON).
+
+    Raises ``ConnectionError`` when nothing answers (refused, timed out, reset).
+    """
+    try:
+        response = httpx.request(method, url, json=body, headers=headers, timeout=timeout)
+    except httpx.TransportError as exc:
+        raise ConnectionError(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    return response.status_code, data

@@ -45,7 +45,8 @@ async def test_serve_on_a_free_port() -> None:
             await c.get(url)
 
 
-def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c_or_sigterm(stop: signal.Signals) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "atlas_async.testing", "--port", "0", "--detection-delay", "0"],
         stdout=subprocess.PIPE,
@@ -53,26 +54,30 @@ def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c() -> None:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     ) as proc:
-        out, err = _drive(proc)
+        out, err = _drive(proc, stop)
     assert proc.returncode == 0, err
     assert "stopped" in out
     assert "Traceback" not in err
 
 
-def _drive(proc: subprocess.Popen[str]) -> tuple[str, str]:
+def _drive(proc: subprocess.Popen[str], stop: signal.Signals) -> tuple[str, str]:
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(6)]
         env = dict(line.strip().split("=", 1) for line in lines if "=" in line)
         url, key = env["ATLAS_BASE_URL"], env["ATLAS_API_KEY"]
         assert key.startswith("atlas_live_")
+        # The banner says what a person needs next: the credits, and how to sign.
+        assert "credits: 5 (top up: atlas-async emulator credits add N)\n" in lines
+        assert any("atlas-async emulator sign ENVELOPE_ID" in line for line in lines)
+        assert lines[-1] == "Press Ctrl-C to stop.\n"
         r = httpx.post(
             f"{url}/api/envelope",
             json={"document": b64(PDF)},
             headers={"Authorization": f"Bearer {key}"},
         )
         assert r.status_code == 201
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         return proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:

@@ -4,6 +4,7 @@ puts them together behind the edge."""
 from __future__ import annotations
 
 from .base import Handlers
+from .controls import ControlRoutes
 from .discovery import DiscoveryRoutes
 from .envelopes import EnvelopeRoutes
 from .platform import PlatformRoutes
@@ -11,6 +12,7 @@ from .signing import SigningRoutes
 from .templates import TemplateRoutes
 
 __all__ = [
+    "ControlRoutes",
     "DiscoveryRoutes",
     "EnvelopeRoutes",
     "Handlers",

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .._apierror import ApiError, bad_request
+from .._state.views import party_json
 from .base import Handlers, by_method, json_response
 
 __all__ = ["SigningRoutes"]
@@ -62,13 +63,7 @@ class SigningRoutes(Handlers):
             view = {
                 "envelope_id": env.envelope_id,
                 "status": env.status,
-                "party": {
-                    "email": party.email,
-                    "name": party.name,
-                    "role": party.role,
-                    "order": party.order,
-                    "status": party.status,
-                },
+                "party": party_json(party),
                 "your_turn": env.status == "pending" and party.status == "pending",
                 "fields": [f for f in env.fields if f.get("party_order") == party.order],
             }

@@ -15,6 +15,7 @@ __all__ = [
     "connected_account_json",
     "envelope_json",
     "extract",
+    "party_json",
     "sign_url",
     "status_json",
     "summary_json",
@@ -24,6 +25,16 @@ __all__ = [
 
 def sign_url(base_url: str, env: Envelope, party: Party) -> str:
     return f"{base_url}/sign/{env.envelope_id}?t={party.token}"
+
+
+def party_json(party: Party) -> dict[str, Any]:
+    return {
+        "email": party.email,
+        "name": party.name,
+        "role": party.role,
+        "order": party.order,
+        "status": party.status,
+    }
 
 
 def envelope_json(env: Envelope, base_url: str) -> dict[str, Any]:
@@ -36,11 +47,7 @@ def envelope_json(env: Envelope, base_url: str) -> dict[str, Any]:
         "fields": [dict(f) for f in env.fields],
         "parties": [
             {
-                "email": p.email,
-                "name": p.name,
-                "role": p.role,
-                "order": p.order,
-                "status": p.status,
+                **party_json(p),
                 "signed_at": rfc3339(p.signed_at),
                 "sign_url": sign_url(base_url, env, p) if p is current else None,
             }
