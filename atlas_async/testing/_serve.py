@@ -105,10 +105,11 @@ class Served:
         self._ready.wait()
         assert self._server is not None
         if not self._server.started:
-            self._stop()
+            self.stop()
             raise RuntimeError(f"the emulator could not start on {self.url}")
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """Stop serving and wait for the server to finish (what ``with`` does on exit)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -122,10 +123,6 @@ class Served:
         url = self._launch()
         self._wait_started()
         return url
-
-    def stop(self) -> None:
-        """Stop serving and wait for the server to finish (what ``with`` does on exit)."""
-        self._stop()
 
     def wait(self) -> None:
         """Block until the server stops (Ctrl-C interrupts the wait with KeyboardInterrupt)."""
@@ -143,7 +140,7 @@ class Served:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop()
+        self.stop()
 
     async def __aenter__(self) -> str:
         url = self._launch()
@@ -156,4 +153,4 @@ class Served:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await anyio.to_thread.run_sync(self._stop)
+        await anyio.to_thread.run_sync(self.stop)

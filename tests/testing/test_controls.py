@@ -8,9 +8,9 @@ import json
 import httpx
 import pytest
 
-from atlas_async.testing import FakeAtlas
+from atlas_async.testing import ApiError, EmulatorControls, FakeAtlas
 
-from .conftest import PARTIES, create_ready
+from .conftest import PARTIES, PDF, b64, create_ready
 
 pytestmark = pytest.mark.anyio
 
@@ -191,3 +191,65 @@ async def test_controls_are_not_in_the_openapi_document_nor_hit_by_faults(
     assert (await client.get("/_emulator/credits")).json() == {"credits": 5}
     assert (await client.get("/api/envelopes")).status_code == 503
     assert fault.fired == 1
+
+
+def test_emulator_controls_client_on_a_served_emulator() -> None:
+    fake = FakeAtlas(detection_delay=0)
+    with fake.serve() as url:
+        controls = EmulatorControls(url, fake.api_key)
+        assert fake.api_key not in repr(controls)
+        assert controls.add_credits(2) == controls.credits() == 7
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {fake.api_key}"}) as c:
+            eid = c.post("/api/envelope", json={"document": b64(PDF), "parties": PARTIES}).json()[
+                "envelope_id"
+            ]
+            c.post(f"/api/envelope/{eid}/send", json={})
+        assert controls.envelope(eid)["next_signer"] == "ann@example.com"
+        assert controls.sign(eid, every=True)["signed"] == ["ann@example.com", "bob@example.com"]
+        with pytest.raises(ApiError) as nobody:
+            controls.decline(eid, "too late")
+        assert (nobody.value.status, nobody.value.code) == (409, "nobody_due")
+        with pytest.raises(ApiError) as escaped:
+            controls.sign("../credits")  # the id is one path segment, whatever it holds
+        assert escaped.value.status == 404
+        assert controls.set_detection("failed", count=1, delay=0.5)["delay"] == 0.5
+        platform = fake.create_org(platform=True, credits=50)
+        assert platform.platform_key is not None
+        with httpx.Client(base_url=url) as c:
+            c.post(
+                "/api/platform/connected-accounts",
+                json={"external_id": "acme", "name": "Acme", "billing_mode": "child_pays"},
+                headers={"Authorization": f"Bearer {platform.platform_key}"},
+            )
+        acme = EmulatorControls(url, platform.platform_key, account="ext_acme")
+        assert (
+            acme.add_credits(1) == 6
+        )  # the account's own credits (child_pays), not the platform's
+        with pytest.raises(ValueError, match="API key"):
+            EmulatorControls(url, "")
+
+
+def test_emulator_controls_name_a_server_that_is_not_an_emulator() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class NotAtlas(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<h1>Not here</h1>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with HTTPServer(("127.0.0.1", 0), NotAtlas) as server:
+        thread = threading.Thread(target=server.handle_request, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(ApiError) as exc:
+            EmulatorControls(url, "atlas_live_x").credits()
+        thread.join(timeout=10)
+    assert (exc.value.status, exc.value.code) == (404, "not_an_emulator")
+    assert url in exc.value.message
+    assert "atlas_live_x" not in str(exc.value)
