@@ -28,7 +28,8 @@ import anyio
 
 from . import _http
 from ._auth import TokenProvider
-from ._errors import APIConnectionError, APIStatusError, error_from_response
+from ._error_mapping import error_from_response
+from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, Middleware, chain
 from ._multipart import MultipartBody
