@@ -61,6 +61,14 @@ class Options:
     middleware: tuple[Middleware, ...] = ()
 
 
+def _check_max_bytes(value: int | None, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise ValueError(f"max_response_bytes must be an int >= 1024, got {value!r}")
+    return value
+
+
 def _check_timeout(timeout: float) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
@@ -86,10 +94,12 @@ class Atlas:
 
     ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=2,
     retry=None, middleware=None, auth=None, http_client=None, waiter_bus=None, app_info=None,
-    allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``,
+    max_response_bytes=None, allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``,
     ``ATLAS_ACCOUNT`` and ``ATLAS_ALLOW_INSECURE_HTTP``.
 
-    * ``timeout``: seconds per network phase (connect is capped at 10 s); never infinite.
+    * ``timeout``: seconds each attempt may take, status line, headers and body included (a
+      server trickling bytes cannot stretch it), and per network read; connect is capped at
+      10 s. Never infinite.
     * ``max_retries`` / ``retry``: how failed requests are retried (a :class:`RetryPolicy`;
       ``max_retries`` overrides the policy's count).
     * ``middleware``: async callables run around every HTTP attempt (see :class:`Middleware`).
@@ -98,6 +108,8 @@ class Atlas:
       you own its lifetime, and its redirects are never followed automatically.
     * ``waiter_bus``: where webhook news reaches ``wait_until_signed`` (default: this process).
     * ``app_info``: your integration's ``name/version``, put in front of the User-Agent.
+    * ``max_response_bytes``: the largest answer body read into memory (16 MiB by default);
+      a larger one is refused with ResponseTooLargeError as soon as it passes the cap.
 
     A plain ``http://`` base URL is refused (ValueError) unless its host is loopback,
     ``localhost``/``*.localhost`` or a ``*.test`` name, or ``allow_insecure_http=True`` is given:
@@ -126,6 +138,7 @@ class Atlas:
         http_client: AsyncHTTPClient | None = None,
         waiter_bus: WaiterBus | None = None,
         app_info: str | None = None,
+        max_response_bytes: int | None = None,
         allow_insecure_http: bool | None = None,
     ) -> None:
         from . import _http
@@ -156,6 +169,9 @@ class Atlas:
             timeout=timeout,
             allow_insecure_http=insecure,
             app_info=_check_app_info(app_info),
+            max_response_bytes=_check_max_bytes(
+                max_response_bytes, _http.DEFAULT_MAX_RESPONSE_BYTES
+            ),
         )
         account = validate_account(account) if account is not None else account_from_env()
         self._init(

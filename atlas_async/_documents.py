@@ -111,11 +111,15 @@ class PreparedDocument:
 
 
 class _Chained(io.RawIOBase):
-    """The already-read head of a non-seekable stream followed by the rest of it."""
+    """The already-read head of a non-seekable stream followed by the rest of it, refused as
+    soon as it would pass the size limit: the bytes past it are never handed to the upload, so
+    the request is cut short and Atlas creates nothing."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: BinaryIO, limit: int = MAX_DOCUMENT_BYTES) -> None:
         self._head = memoryview(head)
         self._rest = rest
+        self._limit = limit
+        self._count = len(head)
 
     def readable(self) -> bool:
         return True
@@ -127,8 +131,23 @@ class _Chained(io.RawIOBase):
             self._head = self._head[n:]
             return n
         chunk = self._rest.read(len(buffer))
+        self._count += len(chunk)
+        if self._count > self._limit:
+            raise _too_large(f"the stream is more than {self._limit} bytes")
         buffer[: len(chunk)] = chunk
         return len(chunk)
+
+
+def _too_large(what: str) -> InvalidDocumentError:
+    return InvalidDocumentError(f"{what}; Atlas accepts documents up to {MAX_DOCUMENT_BYTES} bytes")
+
+
+def _remaining(fileobj: BinaryIO) -> int:
+    """Bytes from the position of a seekable file to its end (seeking reads nothing)."""
+    start = fileobj.tell()
+    end = fileobj.seek(0, os.SEEK_END)
+    fileobj.seek(start)
+    return end - start
 
 
 def _invalid(what: str) -> InvalidDocumentError:
@@ -154,9 +173,7 @@ def _open_path(path: Path) -> PreparedDocument:
     if not path.is_file():
         raise InvalidDocumentError(f"not a regular file: {str(path)!r}")
     if size > MAX_DOCUMENT_BYTES:
-        raise InvalidDocumentError(
-            f"{path.name} is {size} bytes; Atlas accepts documents up to {MAX_DOCUMENT_BYTES} bytes"
-        )
+        raise _too_large(f"{path.name} is {size} bytes")
     fileobj = path.open("rb")
     try:
         kind = _sniff_seekable(fileobj)
@@ -176,6 +193,8 @@ def _prepare_fileobj(fileobj: BinaryIO, filename: str | None) -> PreparedDocumen
         seekable = bool(fileobj.seekable())
     except (AttributeError, ValueError):
         seekable = False
+    if seekable and (size := _remaining(fileobj)) > MAX_DOCUMENT_BYTES:
+        raise _too_large(f"the file object holds {size} bytes")
     if seekable and fileobj.tell() == 0:
         kind = _sniff_seekable(fileobj)
         if kind is None:
@@ -204,9 +223,7 @@ async def prepare_document(
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if len(data) > MAX_DOCUMENT_BYTES:
-            raise InvalidDocumentError(
-                f"the document is {len(data)} bytes; Atlas accepts up to {MAX_DOCUMENT_BYTES}"
-            )
+            raise _too_large(f"the document is {len(data)} bytes")
         kind = sniff(data)
         if kind is None:
             raise _invalid("the bytes given")

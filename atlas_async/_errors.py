@@ -37,6 +37,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RedirectError",
+    "ResponseTooLargeError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "WebhookPayloadError",
@@ -317,6 +318,30 @@ class RedirectError(AtlasError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {"reason": self.reason, "status_code": self.status_code}
+        return (
+            _rebuild_keyword_error,
+            (type(self), self.message, kwargs | {"request_id": self.request_id}),
+        )
+
+
+class ResponseTooLargeError(AtlasError):
+    """An answer's body passed ``max_response_bytes`` (``Atlas(max_response_bytes=...)``, 16 MiB
+    by default) and was refused while being read, before it could fill the memory.
+
+    ``status_code`` is the answer's status, ``limit`` the cap in bytes. Never retried.
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int, limit: int, request_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = scrub(message)
+        self.status_code = status_code
+        self.limit = limit
+        self.request_id = request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"status_code": self.status_code, "limit": self.limit}
         return (
             _rebuild_keyword_error,
             (type(self), self.message, kwargs | {"request_id": self.request_id}),

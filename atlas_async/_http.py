@@ -15,27 +15,31 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
+import anyio
 import httpx
 
-from ._errors import APIConnectionError, APITimeoutError, RedirectError
+from ._body import BodyReader, read_all
+from ._errors import APIConnectionError, APITimeoutError, RedirectError, ResponseTooLargeError
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "LIBRARY",
     "AsyncByteStream",
     "AsyncHTTPClient",
+    "BodyReader",
     "BytesBody",
     "Client",
     "Headers",
     "Request",
     "Response",
     "SyncByteStream",
-    "aiter_bytes",
     "body_bytes",
+    "body_reader",
     "check_client",
     "exchange",
     "is_in_memory",
@@ -153,17 +157,32 @@ _SENDING: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-async def exchange(client: Client, request: Request, *, stream: bool) -> Response:
+#: Default cap on a response body read into memory (``Atlas(max_response_bytes=...)``): far above
+#: any real Atlas answer (a page of 100 envelopes is well under 1 MiB), far below what would hurt.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+async def exchange(
+    client: Client,
+    request: Request,
+    *,
+    stream: bool,
+    deadline: float,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+) -> Response:
     """Send ``request`` once and read the body, or, with ``stream``, leave the body of a 2xx or
     3xx answer unread for the caller (who must close it). Raises only our errors.
 
-    The body is read inside the same guard as the send: a connection that drops (or a read
-    that times out) while the body arrives is a connection error like one before the status
-    line.
+    ``deadline`` (seconds) bounds the whole attempt, status line, headers and body, not just
+    each read: a server that trickles one byte at a time gets an APITimeoutError shortly after
+    it, not never. The body is read incrementally and refused (ResponseTooLargeError) as soon as
+    it passes ``max_bytes``, decoded or declared. A dropped connection or a read that times out
+    while the body arrives is a connection error like one before the status line.
     """
     token = _SENDING.set(True)
+    path = request.url.path
     try:
-        with map_transport_errors(request.method, request.url.path):
+        with anyio.fail_after(deadline), map_transport_errors(request.method, path):
             try:
                 response = await client.send(
                     request, stream=True, auth=None, follow_redirects=False
@@ -172,22 +191,47 @@ async def exchange(client: Client, request: Request, *, stream: bool) -> Respons
                 # The library builds the next request of any 3xx even when not following it:
                 # a Location that is not a URL (``javascript:...``) fails there.
                 raise RedirectError(
-                    f"{request.method} {request.url.path} answered a redirect to an invalid URL",
+                    f"{request.method} {path} answered a redirect to an invalid URL",
                     reason="invalid_location",
                 ) from None
             if not (stream and 200 <= response.status_code < 400):
                 try:
-                    await response.aread()
+                    await _read_capped(response, max_bytes)
                 finally:
                     await response.aclose()
             return response
+    except TimeoutError:
+        raise APITimeoutError(
+            f"request timed out: {request.method} {path} took longer than {deadline:g} s",
+            method=request.method,
+            url=path,
+        ) from None
     finally:
         _SENDING.reset(token)
 
 
-def aiter_bytes(response: Response, chunk_size: int) -> AsyncIterator[bytes]:
-    """The body of a streamed response in chunks (errors are mapped by the reader)."""
-    return response.aiter_bytes(chunk_size)
+async def _read_capped(response: Response, max_bytes: int) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(response, max_bytes)
+    reader = BodyReader(response, limit=max_bytes, on_limit=lambda: _too_large(response, max_bytes))
+    # What ``aread()`` does, decoded by us and capped as the body arrives.
+    response._content = await read_all(reader)
+
+
+def _too_large(response: Response, max_bytes: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the answer to {response.request.method} {response.request.url.path} is larger than "
+        f"{max_bytes} bytes (max_response_bytes); refused while reading",
+        status_code=response.status_code,
+        limit=max_bytes,
+        request_id=response.headers.get("x-request-id"),
+    )
+
+
+def body_reader(response: Response, chunk_size: int) -> BodyReader:
+    """The decoded body of a streamed response, in chunks (see :mod:`._body`)."""
+    return BodyReader(response, chunk_size=chunk_size)
 
 
 def body_bytes(request: Request) -> bytes | None:

@@ -13,6 +13,7 @@ to those strings, so ``env.status == EnvelopeStatus.SIGNED`` reads well and stil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -63,6 +64,7 @@ __all__ = [
     "RemindResponse",
     "Template",
     "TemplateSendResponse",
+    "is_email",
     "to_field_inputs",
     "to_metadata",
     "to_parties",
@@ -105,6 +107,17 @@ class ConnectedAccountStatus(StrEnum):
 
 
 PartyLike = Party | EnvelopeParty | Mapping[str, Any]
+
+# Atlas's rule for a party's email (it answers 400 invalid_parties otherwise): one "@", something
+# on each side, a dot in the domain, no whitespace. The CLI's --signer uses the same rule.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email(value: object) -> bool:
+    """Whether ``value`` is an email address Atlas accepts for a party."""
+    return isinstance(value, str) and _EMAIL.fullmatch(value) is not None
+
+
 FieldLike = FieldInput | Field | Mapping[str, Any]
 
 
@@ -132,7 +145,7 @@ def _party(value: PartyLike, position: int) -> Party:
         text = getattr(party, name)
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"party #{position}: {name} must be a non-empty string")
-    if "@" not in party.email:
+    if not is_email(party.email):
         raise ValueError(f"party #{position}: {party.email!r} is not an email address")
     order = party.order
     if not isinstance(order, Unset) and (
@@ -157,6 +170,9 @@ def to_parties(parties: Iterable[PartyLike] | None, *, required: bool) -> list[P
     emails = [p.email.lower() for p in result]
     if len(set(emails)) != len(emails):
         raise ValueError("each party needs its own email address")
+    orders = [p.order for p in result if not isinstance(p.order, Unset)]
+    if len(set(orders)) != len(orders):
+        raise ValueError("each party needs its own signing order (two parties share an order)")
     return result
 
 

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 import anyio.to_thread
 
 from . import _http
+from ._errors import InvalidDocumentError
 
 __all__ = ["CHUNK_SIZE", "MultipartBody"]
 
@@ -131,6 +132,10 @@ class MultipartBody(_http.AsyncByteStream, _http.SyncByteStream):
                 len(s) if isinstance(s, bytes) else (s.length or 0) for s in segments
             )
         self._sent = False
+        #: Why reading the document failed mid-body (too large, say), if it did: whatever the
+        #: transport then saw (an in-process server may answer 400 to the cut body), this is
+        #: the error the caller gets.
+        self.failure: InvalidDocumentError | None = None
 
     @property
     def content_type(self) -> str:
@@ -143,7 +148,7 @@ class MultipartBody(_http.AsyncByteStream, _http.SyncByteStream):
             # The transport never retries such a body; this guards the rule itself.
             raise RuntimeError("a non-rewindable upload body cannot be sent twice")
         self._sent = True
-        return _Reader(self._segments)
+        return _Reader(self._segments, self)
 
     def __iter__(self) -> Iterator[bytes]:
         """The same bytes for a synchronous reader (``Request.read()`` in a hook or a test)."""
@@ -172,10 +177,11 @@ class MultipartBody(_http.AsyncByteStream, _http.SyncByteStream):
 class _Reader:
     """One pass over a body's segments. A plain iterator: nothing to finalise if dropped."""
 
-    __slots__ = ("_index", "_remaining", "_segments", "_started")
+    __slots__ = ("_body", "_index", "_remaining", "_segments", "_started")
 
-    def __init__(self, segments: list[_Segment]) -> None:
+    def __init__(self, segments: list[_Segment], body: MultipartBody) -> None:
         self._segments = segments
+        self._body = body
         self._index = 0
         self._started = False
         self._remaining: int | None = None
@@ -194,7 +200,11 @@ class _Reader:
                 self._started = True
                 self._remaining = segment.length
             if self._remaining != 0:
-                chunk = await self._read(segment, first)
+                try:
+                    chunk = await self._read(segment, first)
+                except InvalidDocumentError as exc:
+                    self._body.failure = exc
+                    raise
                 if chunk:
                     return chunk
             self._index += 1

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from ._errors import APIResponseValidationError
+
 __all__ = ["AsyncPager", "Page"]
 
 T = TypeVar("T")
@@ -52,13 +54,26 @@ class AsyncPager(Generic[T]):
         return _Pages(self._fetch, self._cursor)
 
 
+#: Empty pages in a row, each pointing to a next one, after which a listing is called stuck.
+MAX_EMPTY_PAGES = 20
+
+
 class _Pages(Generic[T]):
-    __slots__ = ("_cursor", "_done", "_fetch")
+    """Pages in turn; a server that would make this loop forever is a typed error instead.
+
+    A cursor the server already handed out would start the same walk again (a page answering
+    with its own cursor, or a cycle), and a long run of empty pages that keep pointing onwards
+    makes no progress either: both raise APIResponseValidationError naming ``next_cursor``.
+    """
+
+    __slots__ = ("_cursor", "_done", "_empty", "_fetch", "_seen")
 
     def __init__(self, fetch: FetchPage[T], cursor: str | None) -> None:
         self._fetch = fetch
         self._cursor = cursor
         self._done = False
+        self._seen: set[str] = set() if cursor is None else {cursor}
+        self._empty = 0
 
     def __aiter__(self) -> _Pages[T]:
         return self
@@ -67,9 +82,26 @@ class _Pages(Generic[T]):
         if self._done:
             raise StopAsyncIteration
         page = await self._fetch(self._cursor)
-        self._cursor = page.next_cursor
-        self._done = page.next_cursor is None
+        cursor = page.next_cursor
+        if cursor is not None:
+            self._empty = 0 if page.items else self._empty + 1
+            if cursor in self._seen:
+                raise _stuck(page, "returned a cursor it had already returned")
+            if self._empty >= MAX_EMPTY_PAGES:
+                raise _stuck(page, f"returned {self._empty} empty pages in a row")
+            self._seen.add(cursor)
+        self._cursor = cursor
+        self._done = cursor is None
         return page
+
+
+def _stuck(page: Page[Any], what: str) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"the listing {what}: paging on would never end",
+        status_code=200,
+        field="next_cursor",
+        request_id=page.request_id,
+    )
 
 
 class _Items(Generic[T]):

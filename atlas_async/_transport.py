@@ -28,6 +28,7 @@ import anyio
 
 from . import _http
 from ._auth import TokenProvider
+from ._body import ACCEPT_ENCODING
 from ._error_mapping import error_from_response
 from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
@@ -130,8 +131,10 @@ class Transport:
         timeout: float,
         allow_insecure_http: bool = False,
         app_info: str | None = None,
+        max_response_bytes: int = _http.DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = base_url
+        self.max_response_bytes = max_response_bytes
         self.allow_insecure_http = allow_insecure_http
         self.user_agent = user_agent(app_info)
         register(api_key)
@@ -180,6 +183,8 @@ class Transport:
                 headers["User-Agent"] = f"{given} {self.user_agent}"
         else:
             headers["User-Agent"] = self.user_agent
+        # Only the encodings the SDK decodes itself (see _body): never br or zstd by accident.
+        headers["Accept-Encoding"] = ACCEPT_ENCODING
         # The generated functions put Atlas-Account on the request when asked; this covers the
         # hand-built ones. The account lives on the call, never on the shared client.
         if call.account and "Atlas-Account" not in headers:
@@ -306,7 +311,19 @@ class Transport:
         if progress.token is not None:
             request.headers["Authorization"] = f"Bearer {progress.token}"
         started = time.monotonic()
-        response = await _http.exchange(self.http, request, stream=call.stream)
+        try:
+            response = await _http.exchange(
+                self.http,
+                request,
+                stream=call.stream,
+                deadline=call.timeout,
+                max_bytes=self.max_response_bytes,
+            )
+        finally:
+            # A document refused while it streamed (over the size limit) is the caller's error,
+            # whatever the server made of the cut body, or the HTTP library of the abort.
+            if isinstance(request.stream, MultipartBody) and request.stream.failure is not None:
+                raise request.stream.failure
         elapsed = time.monotonic() - started
         self._log_response(request, call, response, elapsed, progress.attempt)
         return AttemptResponse(response, elapsed)

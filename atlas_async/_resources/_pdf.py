@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, overload
@@ -18,6 +18,7 @@ import anyio
 import anyio.to_thread
 
 from .. import _http
+from .._errors import APITimeoutError
 from .._redirects import follow_redirects
 from ._base import Resource, path_id
 
@@ -38,13 +39,14 @@ class SignedPDFStream:
     Get one from :meth:`Envelopes.stream_signed_pdf`; it is not built directly.
     """
 
-    __slots__ = ("_body", "_chunk_size", "_chunks", "_done", "_opener", "_path")
+    __slots__ = ("_body", "_chunk_size", "_chunks", "_done", "_opener", "_path", "_timeout")
 
     _opener: Callable[[], Awaitable[_http.Response]]
     _chunk_size: int
     _path: str
+    _timeout: float
     _body: _http.Response | None
-    _chunks: AsyncIterator[bytes] | None
+    _chunks: _http.BodyReader | None
     _done: bool
 
     def __init__(self) -> None:
@@ -54,26 +56,35 @@ class SignedPDFStream:
 
     @classmethod
     def _create(
-        cls, opener: Callable[[], Awaitable[_http.Response]], chunk_size: int, path: str
+        cls,
+        opener: Callable[[], Awaitable[_http.Response]],
+        chunk_size: int,
+        path: str,
+        timeout: float,
     ) -> SignedPDFStream:
         self = cls.__new__(cls)
         self._opener = opener
         self._chunk_size = chunk_size
         self._path = path  # for the error message of a failed read
+        self._timeout = timeout
         self._body = None
         self._chunks = None
         self._done = False
         return self
 
-    async def _open(self) -> AsyncIterator[bytes]:
+    async def _open(self) -> _http.BodyReader:
         if self._chunks is None:
             self._body = await self._opener()
-            self._chunks = _http.aiter_bytes(self._body, self._chunk_size)
+            self._chunks = _http.body_reader(self._body, self._chunk_size)
         return self._chunks
 
     async def aclose(self) -> None:
+        if self._done:
+            return
         self._done = True
-        if self._body is not None:
+        if self._chunks is not None:
+            await self._chunks.aclose()
+        elif self._body is not None:
             await self._body.aclose()
 
     async def __aenter__(self) -> SignedPDFStream:
@@ -97,9 +108,19 @@ class SignedPDFStream:
         chunks = await self._open()
         try:
             # The chunks arrive after the transport returned: map a reset or a read timeout
-            # here, with the one mapping, so no HTTP library error reaches the caller.
-            with _http.map_transport_errors("GET", self._path):
-                return await chunks.__anext__()
+            # here, with the one mapping, so no HTTP library error reaches the caller. Each
+            # chunk must arrive within the timeout, whatever the per-read timeouts allow: a
+            # server trickling a byte at a time cannot hold the download open for hours.
+            try:
+                with anyio.fail_after(self._timeout), _http.map_transport_errors("GET", self._path):
+                    return await chunks.__anext__()
+            except TimeoutError:
+                raise APITimeoutError(
+                    f"the signed PDF stalled: no {self._chunk_size}-byte chunk within "
+                    f"{self._timeout:g} s",
+                    method="GET",
+                    url=self._path,
+                ) from None
         except BaseException:  # StopAsyncIteration included: the body is done either way
             await self.aclose()
             raise
@@ -126,7 +147,7 @@ class PDFDownloads(Resource):
         async def opener() -> _http.Response:
             return await _open_pdf(self, call, path)
 
-        return SignedPDFStream._create(opener, chunk_size, path)
+        return SignedPDFStream._create(opener, chunk_size, path, call.timeout)
 
     @overload
     async def download_signed_pdf(self, envelope_id: str) -> bytes: ...

@@ -71,9 +71,10 @@ def parse_signer(text: str) -> tuple[str, str | None, str | None]:
     parts = [p.strip() for p in text.strip().split(":")]
     if len(parts) > 3:
         raise ValueError(f"signer {text.strip()!r}: expected EMAIL[:NAME[:ROLE]]")
+    from .._models import is_email
+
     email = parts[0]
-    local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or " " in email:
+    if not is_email(email):  # the SDK's (and Atlas's) rule, applied before any byte is sent
         raise ValueError(f"signer {text.strip()!r}: {email!r} is not an email address")
     name = parts[1] if len(parts) > 1 and parts[1] else None
     role = parts[2] if len(parts) > 2 and parts[2] else None

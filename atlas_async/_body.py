@@ -1,0 +1,202 @@
+"""Reading an answer's body: decoded here, bounded, and never left half-read for the collector.
+
+The HTTP library reads a body through a stack of async generators. Stopping half-way (a body
+over the size cap, a download the caller leaves early) or failing half-way (a body whose
+``Content-Encoding`` lies, which the library would discover inside its own generator) leaves
+them suspended for the garbage collector, which trio reports, one warning per generator. So the
+SDK takes only the raw bytes from the library and decodes them itself (gzip and deflate, which
+is all it asks servers for), and every way out goes through :meth:`BodyReader.aclose`, which
+closes the connection under the stack and lets it unwind.
+
+Decoding here also bounds a decompression bomb: each raw chunk is inflated at most up to the
+bytes still allowed, never whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from typing import TYPE_CHECKING, Protocol
+
+import anyio
+
+from ._errors import APIConnectionError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+    from ._http import Response
+
+__all__ = ["ACCEPT_ENCODING", "BodyReader", "DecodeError"]
+
+#: What the SDK asks servers for: encodings it decodes itself, with the standard library.
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class DecodeError(APIConnectionError):
+    """A body that does not decode as its ``Content-Encoding`` says (a corrupt stream)."""
+
+
+class _Decoder(Protocol):
+    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+
+class _Deflate:
+    """``deflate`` as servers send it: zlib-wrapped per the RFC, or raw, as some do."""
+
+    def __init__(self) -> None:
+        self._inner: zlib._Decompress | None = None
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._inner.unconsumed_tail if self._inner is not None else b""
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        if self._inner is None:
+            if not data:
+                return b""
+            wbits = zlib.MAX_WBITS if (data[0] & 0x0F) == 8 else -zlib.MAX_WBITS
+            self._inner = zlib.decompressobj(wbits)
+        return self._inner.decompress(data, max_length)
+
+    def flush(self) -> bytes:
+        return self._inner.flush() if self._inner is not None else b""
+
+
+def _decoders(content_encoding: str) -> list[_Decoder]:
+    """Decoders in the order to apply them (the header lists encodings in the order applied)."""
+    found: list[_Decoder] = []
+    for token in reversed([t.strip().lower() for t in content_encoding.split(",")]):
+        if token in ("gzip", "x-gzip"):
+            found.append(zlib.decompressobj(zlib.MAX_WBITS | 16))
+        elif token == "deflate":
+            found.append(_Deflate())
+        # identity, and codings the SDK never asked for, pass through as the library would.
+    return found
+
+
+class BodyReader:
+    """The decoded body of a streamed response, in chunks: an async iterator, not a generator.
+
+    ``limit`` (bytes, decoded) raises ``on_limit()`` as soon as it is passed; ``chunk_size``
+    re-chunks the output (the last chunk may be shorter). The response is closed when the body
+    ends, fails, or :meth:`aclose` is called.
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_chunk_size",
+        "_decoders",
+        "_done",
+        "_limit",
+        "_on_limit",
+        "_raw",
+        "_response",
+        "_total",
+    )
+
+    def __init__(
+        self,
+        response: Response,
+        *,
+        chunk_size: int = 0,
+        limit: int = 0,
+        on_limit: Callable[[], BaseException] | None = None,
+    ) -> None:
+        self._response = response
+        self._chunk_size = chunk_size
+        self._limit = limit
+        self._on_limit = on_limit
+        self._buffer = bytearray()
+        self._total = 0
+        self._done = False
+        self._raw: AsyncIterator[bytes] | None = None
+        self._decoders: list[_Decoder] = []
+        if response.is_stream_consumed:
+            # Already read (and decoded) by the library: an in-memory answer, from a mock or
+            # an in-process transport. Nothing to stream; the limit still applies.
+            self._done = True
+            self._add(response.content)
+        else:
+            self._raw = response.aiter_raw()
+            self._decoders = _decoders(response.headers.get("content-encoding", ""))
+
+    def __aiter__(self) -> BodyReader:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            while self._raw is not None and not self._done and len(self._buffer) < max(
+                self._chunk_size, 1
+            ):
+                try:
+                    raw = await self._raw.__anext__()
+                except StopAsyncIteration:
+                    self._done = True
+                    self._add(self._flush())
+                    break
+                self._add(self._decode(raw))
+        except BaseException:
+            await self.aclose()
+            raise
+        if not self._buffer:
+            await self.aclose()
+            raise StopAsyncIteration
+        size = self._chunk_size or len(self._buffer)
+        chunk = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return chunk
+
+    def _room(self) -> int:
+        """Decoded bytes still allowed, plus one so that passing the limit is seen (0: any)."""
+        return self._limit - self._total + 1 if self._limit else 0
+
+    def _add(self, data: bytes) -> None:
+        self._total += len(data)
+        if self._limit and self._total > self._limit:
+            raise self._over()
+        self._buffer += data
+
+    def _over(self) -> BaseException:
+        assert self._on_limit is not None
+        return self._on_limit()
+
+    def _decode(self, data: bytes) -> bytes:
+        try:
+            for decoder in self._decoders:
+                data = decoder.decompress(data, self._room())
+                if decoder.unconsumed_tail:  # stopped at the room left: over the limit
+                    raise self._over()
+            for decoder in self._decoders if self._done else ():
+                data = decoder.decompress(data) + decoder.flush()
+        except zlib.error as exc:
+            raise DecodeError(
+                f"the answer's body does not decode as its Content-Encoding says "
+                f"({self._response.headers.get('content-encoding', '')!r}): {exc}"
+            ) from None
+        return data
+
+    def _flush(self) -> bytes:
+        return self._decode(b"") if self._decoders else b""
+
+    async def aclose(self) -> None:
+        """Close the response, and unwind the library's readers under it (see the module)."""
+        if self._response.is_closed and self._done:
+            return
+        self._done = True
+        await self._response.aclose()
+        if self._raw is None:
+            return
+        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+            async for _ in self._raw:
+                pass
+
+
+async def read_all(reader: BodyReader) -> bytes:
+    """The whole (bounded) body."""
+    return b"".join([chunk async for chunk in reader])
