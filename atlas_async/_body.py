@@ -131,8 +131,10 @@ class BodyReader:
 
     async def __anext__(self) -> bytes:
         try:
-            while self._raw is not None and not self._done and len(self._buffer) < max(
-                self._chunk_size, 1
+            while (
+                self._raw is not None
+                and not self._done
+                and len(self._buffer) < max(self._chunk_size, 1)
             ):
                 try:
                     raw = await self._raw.__anext__()

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import _http
+from .._config import allows_plain_http
 from .._http import map_transport_errors
 from .._log import logger as get_logger
 from .._version import __version__
@@ -54,10 +55,17 @@ def is_loopback_http(url: str) -> bool:
 
 
 def check_secure_url(
-    url: object, what: str, exc: type[Exception] = ValueError, *, allow_http: bool = False
+    url: object,
+    what: str,
+    exc: type[Exception] = ValueError,
+    *,
+    allow_http: bool = False,
+    loopback_only: bool = False,
 ) -> str:
-    """``url`` if it is an absolute https URL (or http on loopback, or any http when
-    ``allow_http``), else raise ``exc``."""
+    """``url`` if it is an absolute https URL, else raise ``exc``; plain http is allowed where
+    the client allows it (``atlas_async._config.allows_plain_http``: loopback, ``localhost``,
+    ``*.test``), or anywhere with ``allow_http``. ``loopback_only`` narrows that to loopback, as
+    RFC 8252 section 7.3 requires of a native app's redirect URI."""
     if not isinstance(url, str) or not url:
         raise exc(f"{what} must be an absolute URL, got {url!r}")
     try:
@@ -68,10 +76,11 @@ def check_secure_url(
         raise exc(f"{what} must be an absolute http(s) URL, got {url!r}")
     if parts.fragment:
         raise exc(f"{what} must not contain a fragment: {url!r}")
-    if parts.scheme == "http" and not allow_http and not is_loopback_http(url):
+    plain_ok = is_loopback_http(url) if loopback_only else allows_plain_http(url)
+    if parts.scheme == "http" and not allow_http and not plain_ok:
         raise exc(
-            f"{what} must use HTTPS (plain http is allowed only on loopback, or with "
-            f"allow_insecure_http=True against an emulator): {url!r}"
+            f"{what} must use HTTPS (plain http is allowed only on loopback, localhost and *.test "
+            f"hosts, or with allow_insecure_http=True against an emulator): {url!r}"
         )
     return url
 

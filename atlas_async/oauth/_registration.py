@@ -36,7 +36,7 @@ def validate_redirect_uri(uri: object) -> str:
         scheme = urlsplit(uri).scheme
         if scheme not in ("http", "https") and "." in scheme and "#" not in uri:
             return uri
-    return check_secure_url(uri, "redirect URI")
+    return check_secure_url(uri, "redirect URI", loopback_only=True)
 
 
 def normalise_scope(scope: str | Sequence[str] | None, metadata: ServerMetadata) -> str | None:

@@ -13,6 +13,7 @@ import json
 import sys
 
 import anyio
+import anyio.lowlevel
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,7 +142,7 @@ def test_whatever_the_server_sends_every_call_returns_or_raises_an_atlas_error(
         # Inside the event loop: a generator the call abandoned is reported here, by this
         # example (trio warns about each one), not by whichever example happens to collect it.
         gc.collect()
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
 
     # Anything the call left for the garbage collector (an async generator abandoned half-way,
     # which trio reports) fails this example, so hypothesis can shrink to the server behind it.

@@ -56,8 +56,7 @@ async def http(fake: FakeAtlas) -> AsyncIterator[httpx.AsyncClient]:
 async def grant(
     fake: FakeAtlas, http: httpx.AsyncClient, scope: str | None = None
 ) -> tuple[ServerMetadata, OAuthTokens]:
-    # The emulator's in-process address is http://atlas.test: not loopback, hence the opt-in.
-    metadata = await discover(fake.base_url, http_client=http, allow_insecure_http=True)
+    metadata = await discover(fake.base_url, http_client=http)
     reg = await register_client(
         metadata, client_name="agent", redirect_uris=[REDIRECT], scope=scope, http_client=http
     )
@@ -86,12 +85,13 @@ async def connected(
 
 
 async def test_discovery_against_the_emulator(fake: FakeAtlas, http: httpx.AsyncClient) -> None:
-    metadata = await discover(fake.base_url, http_client=http, allow_insecure_http=True)
+    # http://atlas.test is allowed without an opt-in: *.test hosts are the client's rule too.
+    metadata = await discover(fake.base_url, http_client=http)
     assert metadata.issuer == fake.base_url
     assert metadata.token_endpoint == f"{fake.base_url}/oauth/token"
     assert metadata.mcp_endpoint == f"{fake.base_url}/api/mcp"
     with pytest.raises(ValueError, match="HTTPS"):
-        await discover(fake.base_url, http_client=http)
+        await discover("http://atlas.example.com", http_client=http)
 
 
 async def test_rest_calls_with_oauth_tokens_refresh_on_expiry(
