@@ -90,12 +90,14 @@ class ConnectedAccountCreateResponse(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            connected_org_id=connected_org_id,
-            created=created,
-            external_id=external_id,
-            next_step=next_step,
-            success=success,
+            connected_org_id,
+            created,
+            external_id,
+            next_step,
+            success,
         )
         obj.additional_properties = d
         return obj

@@ -103,13 +103,15 @@ class CreateEnvelopeFromDocument(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            document=document,
-            auto_send=auto_send,
-            filename=filename,
-            metadata=metadata,
-            parties=parties,
-            webhook_url=webhook_url,
+            document,
+            auto_send,
+            filename,
+            metadata,
+            parties,
+            webhook_url,
         )
         return obj
 

@@ -96,12 +96,14 @@ class CreateEnvelopeFromUrl(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            document_url=document_url,
-            auto_send=auto_send,
-            metadata=metadata,
-            parties=parties,
-            webhook_url=webhook_url,
+            document_url,
+            auto_send,
+            metadata,
+            parties,
+            webhook_url,
         )
         return obj
 

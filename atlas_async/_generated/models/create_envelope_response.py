@@ -107,13 +107,15 @@ class CreateEnvelopeResponse(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            envelope_id=envelope_id,
-            fields=fields,
-            fields_status=fields_status,
-            review_url=review_url,
-            sign_url=sign_url,
-            status=status,
+            envelope_id,
+            fields,
+            fields_status,
+            review_url,
+            sign_url,
+            status,
         )
         obj.additional_properties = d
         return obj

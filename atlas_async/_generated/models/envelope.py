@@ -206,24 +206,26 @@ class Envelope(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            envelope_id=envelope_id,
-            completed_at=completed_at,
-            created_at=created_at,
-            credit_refunded=credit_refunded,
-            declined_at=declined_at,
-            detected_parties=detected_parties,
-            fields=fields,
-            fields_status=fields_status,
-            fields_version=fields_version,
-            metadata=metadata,
-            parties=parties,
-            review_url=review_url,
-            sent_at=sent_at,
-            signed_pdf_url=signed_pdf_url,
-            status=status,
-            voided_at=voided_at,
-            webhook_url=webhook_url,
+            envelope_id,
+            completed_at,
+            created_at,
+            credit_refunded,
+            declined_at,
+            detected_parties,
+            fields,
+            fields_status,
+            fields_version,
+            metadata,
+            parties,
+            review_url,
+            sent_at,
+            signed_pdf_url,
+            status,
+            voided_at,
+            webhook_url,
         )
         obj.additional_properties = d
         return obj

@@ -99,12 +99,14 @@ class EnvelopeSentEvent(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            type_=type_,
-            created_at=created_at,
-            data=data,
-            envelope_id=envelope_id,
-            event_id=event_id,
+            type_,
+            created_at,
+            data,
+            envelope_id,
+            event_id,
         )
         obj.additional_properties = d
         return obj

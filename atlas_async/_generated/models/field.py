@@ -129,18 +129,20 @@ class Field(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            field_id=field_id,
-            h_pct=h_pct,
-            label=label,
-            page=page,
-            party_order=party_order,
-            required=required,
-            type_=type_,
-            value=value,
-            w_pct=w_pct,
-            x_pct=x_pct,
-            y_pct=y_pct,
+            field_id,
+            h_pct,
+            label,
+            page,
+            party_order,
+            required,
+            type_,
+            value,
+            w_pct,
+            x_pct,
+            y_pct,
         )
         obj.additional_properties = d
         return obj

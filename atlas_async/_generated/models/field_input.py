@@ -143,17 +143,19 @@ class FieldInput(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            h_pct=h_pct,
-            page=page,
-            party_order=party_order,
-            type_=type_,
-            w_pct=w_pct,
-            x_pct=x_pct,
-            y_pct=y_pct,
-            field_id=field_id,
-            label=label,
-            required=required,
+            h_pct,
+            page,
+            party_order,
+            type_,
+            w_pct,
+            x_pct,
+            y_pct,
+            field_id,
+            label,
+            required,
         )
         obj.additional_properties = d
         return obj

@@ -101,14 +101,16 @@ class InferredField(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            confidence=confidence,
-            h_pct=h_pct,
-            page=page,
-            type_=type_,
-            w_pct=w_pct,
-            x_pct=x_pct,
-            y_pct=y_pct,
+            confidence,
+            h_pct,
+            page,
+            type_,
+            w_pct,
+            x_pct,
+            y_pct,
         )
         obj.additional_properties = d
         return obj

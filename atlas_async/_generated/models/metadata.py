@@ -81,11 +81,13 @@ class Metadata(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            detection_error=detection_error,
-            external_id=external_id,
-            is_test=is_test,
-            send_error=send_error,
+            detection_error,
+            external_id,
+            is_test,
+            send_error,
         )
         obj.additional_properties = d
         return obj

@@ -93,12 +93,14 @@ class OAuthClientRegistrationRequest(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            client_name=client_name,
-            redirect_uris=redirect_uris,
-            grant_types=grant_types,
-            scope=scope,
-            token_endpoint_auth_method=token_endpoint_auth_method,
+            client_name,
+            redirect_uris,
+            grant_types,
+            scope,
+            token_endpoint_auth_method,
         )
         obj.additional_properties = d
         return obj

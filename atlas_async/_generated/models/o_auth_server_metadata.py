@@ -138,17 +138,19 @@ class OAuthServerMetadata(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            authorization_endpoint=authorization_endpoint,
-            issuer=issuer,
-            token_endpoint=token_endpoint,
-            code_challenge_methods_supported=code_challenge_methods_supported,
-            grant_types_supported=grant_types_supported,
-            registration_endpoint=registration_endpoint,
-            response_types_supported=response_types_supported,
-            revocation_endpoint=revocation_endpoint,
-            scopes_supported=scopes_supported,
-            token_endpoint_auth_methods_supported=token_endpoint_auth_methods_supported,
+            authorization_endpoint,
+            issuer,
+            token_endpoint,
+            code_challenge_methods_supported,
+            grant_types_supported,
+            registration_endpoint,
+            response_types_supported,
+            revocation_endpoint,
+            scopes_supported,
+            token_endpoint_auth_methods_supported,
         )
         obj.additional_properties = d
         return obj

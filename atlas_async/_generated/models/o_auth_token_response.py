@@ -91,12 +91,14 @@ class OAuthTokenResponse(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            access_token=access_token,
-            expires_in=expires_in,
-            refresh_token=refresh_token,
-            scope=scope,
-            token_type=token_type,
+            access_token,
+            expires_in,
+            refresh_token,
+            scope,
+            token_type,
         )
         obj.additional_properties = d
         return obj

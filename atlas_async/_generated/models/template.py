@@ -93,12 +93,14 @@ class Template(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            template_id=template_id,
-            fields=fields,
-            name=name,
-            prefill_keys=prefill_keys,
-            roles=roles,
+            template_id,
+            fields,
+            name,
+            prefill_keys,
+            roles,
         )
         obj.additional_properties = d
         return obj

@@ -97,12 +97,14 @@ class TemplateSendRequest(_types.Model):
             raise exc.inside(_f) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
         obj = cls(
-            parties=parties,
-            auto_send=auto_send,
-            metadata=metadata,
-            prefill=prefill,
-            webhook_url=webhook_url,
+            parties,
+            auto_send,
+            metadata,
+            prefill,
+            webhook_url,
         )
         obj.additional_properties = d
         return obj
