@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .. import _http
 from .._errors import APIResponseValidationError
-from .._generated.types import ParseError
 from .._multipart import MultipartBody
 from .._responses import attach_response_info
 from .._transport import Call, Transport, replayed
@@ -28,7 +27,14 @@ from .._transport import Call, Transport, replayed
 if TYPE_CHECKING:
     from .._generated.client import AuthenticatedClient, Client
 
-__all__ = ["GeneratedSeam", "Invocation", "ParserFailed", "invalid_response", "parse_as"]
+__all__ = [
+    "GeneratedSeam",
+    "Invocation",
+    "ParserFailed",
+    "invalid_response",
+    "parse_as",
+    "unparsable",
+]
 
 T = TypeVar("T")
 
@@ -157,14 +163,8 @@ def parse_as(
                 data[name] = value
         try:
             result = cast(Any, expected).from_dict(data)
-        except ParseError as exc:
-            raise _unparsable(response, exc) from exc
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise invalid_response(
-                response,
-                "<body>",
-                f"the response does not match the contract ({type(exc).__name__})",
-            ) from exc
+            raise unparsable(response, exc) from exc
     for name in needs:
         if cast(Any, result)[name] is None:
             raise invalid_response(
@@ -174,13 +174,19 @@ def parse_as(
     return result
 
 
-def _unparsable(response: _http.Response, exc: ParseError) -> APIResponseValidationError:
-    field = exc.path or "<body>"
-    if exc.missing:
+def unparsable(response: _http.Response, exc: Exception) -> APIResponseValidationError:
+    """The error for a 2xx body a generated parser refused: it names the field when the parser
+    said which (its ``ParseError``, from this package or from any generated one)."""
+    path = getattr(exc, "path", None)
+    if not isinstance(exc, ValueError) or not isinstance(path, str):
+        return invalid_response(
+            response, "<body>", f"the response does not match the contract ({type(exc).__name__})"
+        )
+    field = path or "<body>"
+    if getattr(exc, "missing", False):
         return invalid_response(response, field, f"the response lacks {field!r}")
-    return invalid_response(
-        response, field, f"the response has an invalid {field!r}: {exc.problem}"
-    )
+    problem = getattr(exc, "problem", "invalid")
+    return invalid_response(response, field, f"the response has an invalid {field!r}: {problem}")
 
 
 def invalid_response(

@@ -79,7 +79,9 @@ class Template(_types.Model):
         try:
             d = dict(src_dict)
             _f = "template_id"
-            _v = d.pop("template_id")
+            _v = d.pop("template_id", None)
+            if _v is None:
+                _v = d.pop("id", None)
             if _v is None:
                 raise KeyError("template_id")
             template_id = _v
