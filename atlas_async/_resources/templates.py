@@ -34,6 +34,7 @@ from .._models import (
     to_parties,
 )
 from .._pagination import AsyncPager
+from .._responses import attach_response_info, get_request_id, was_replayed
 from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
 
@@ -159,6 +160,8 @@ class Templates(Resource):
             )
         finally:
             prepared.close()
+        # The template is what the caller gets: it answers get_request_id / was_replayed too.
+        attach_response_info(result.template, get_request_id(result), replayed=was_replayed(result))
         return result.template
 
 
