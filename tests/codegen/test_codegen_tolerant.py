@@ -164,3 +164,28 @@ def test_without_the_overlay_file_responses_stay_as_the_contract_says(
     assert run("--root", project, "generate").code == 0
     text = (project / "atlas_async" / "_generated" / "models" / "envelope_progress.py").read_text()
     assert "    sign_url: None | str = " in text  # required again (a nullable str, no default)
+
+
+def test_the_maintainers_page_lists_every_overlay_entry() -> None:
+    # docs/maintainers/real-spec.md carries the relaxed and required tables: they must not drift
+    assert OVERLAY is not None
+    rows = [
+        line
+        for line in (DEFAULT_ROOT / "docs" / "maintainers" / "real-spec.md")
+        .read_text()
+        .splitlines()
+        if line.startswith("| `")
+    ]
+    for name, rules in OVERLAY.schemas.items():
+        for prop, reason in [*rules.relaxed.items(), *rules.required.items()]:
+            assert any(
+                f"`{name}`" in row and f"`{prop}`" in row and reason in row for row in rows
+            ), f"{name}.{prop} is not in docs/maintainers/real-spec.md with its reason"
+
+
+def test_codegen_lists_the_assumption_points(run: Run) -> None:
+    result = run("assumptions")
+    assert result.code == 0
+    assert "/components/schemas/CreateEnvelopeResponse\n" in result.out
+    assert "/paths/~1api~1envelope/post/responses/201\n" in result.out
+    assert result.out.rstrip().endswith("point(s) marked x-atlas-assumption in openapi.json")

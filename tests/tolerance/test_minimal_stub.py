@@ -28,8 +28,8 @@ class MinimalAtlas:
     create: the dated guides' ``{envelope_id, review_url}`` (201), or the /docs pages'
     ``{success, sign_url, envelope_id: env_..., detected_fields}`` (200); GET envelope:
     ``{envelope_id, status, fields_status, fields_version}``; send: ``{success: true}`` (its body
-    is documented nowhere); status: the seed guide's ``{status, signed_count, total,
-    next_signer_email}``.
+    is documented nowhere); status: the OAuth DCR e-sign guide's ``{status, signed_count,
+    total, next_signer_email}``.
     """
 
     def __init__(
@@ -155,7 +155,7 @@ async def test_send_alone_reads_the_version_and_returns_what_it_got() -> None:
     assert (sent.envelope_id, sent.status, sent["success"]) == (created.envelope_id, None, True)
 
 
-async def test_wait_until_signed_completes_on_the_seed_guides_status_answer() -> None:
+async def test_wait_until_signed_completes_on_the_guides_status_answer() -> None:
     stub = MinimalAtlas(docs_pages=False, unsigned_polls=2)
     async with client(stub) as atlas:
         created = await atlas.envelopes.create(SAMPLE_PDF, parties=PARTIES)
