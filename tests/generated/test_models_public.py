@@ -134,3 +134,14 @@ def test_the_public_names_are_the_generated_classes() -> None:
     assert atlas_async.Party is models.Party
     assert atlas_async.EnvelopeParty is models.EnvelopeParty
     assert not hasattr(models, "PartyInput")
+
+
+@pytest.mark.parametrize("model", PUBLIC, ids=lambda m: m.__name__)
+def test_every_public_model_has_a_json_schema_with_its_fields(model: type) -> None:
+    import pydantic
+
+    schema = pydantic.TypeAdapter(model).json_schema(mode="serialization")
+    node = schema["$defs"][model.__name__] if "$defs" in schema and "$ref" in schema else schema
+    wire = [w for w, _, _ in model._atlas_fields]  # type: ignore[attr-defined]
+    assert list(node["properties"]) == wire
+    assert node.get("required", []) == [w for w, _, r in model._atlas_fields if r]  # type: ignore[attr-defined]
