@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._secrets import REDACTED, scrub, scrub_value
+
 __all__ = [
     "APIConnectionError",
     "APIResponseValidationError",
@@ -39,7 +41,6 @@ __all__ = [
     "WaitTimeoutError",
     "WebhookPayloadError",
     "WebhookSignatureError",
-    "error_from_response",
     "redact_headers",
 ]
 
@@ -47,16 +48,26 @@ __all__ = [
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-atlas-signature"}
 )
-REDACTED = "[REDACTED]"
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with every credential-bearing value replaced by ``[REDACTED]``."""
-    return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+    """A copy of ``headers`` with every credential-bearing value replaced by ``[REDACTED]``, and
+    every other value scrubbed (a ``Location`` may be a presigned URL)."""
+    return {
+        k: (REDACTED if k.lower() in SENSITIVE_HEADERS else scrub(v)) for k, v in headers.items()
+    }
 
 
 class AtlasError(Exception):
-    """Base class of every exception raised by atlas-async."""
+    """Base class of every exception raised by atlas-async.
+
+    Whatever text an error carries (its message, a server's body) goes through the SDK's
+    scrubber first, so no credential the SDK knows, or recognises by its shape, is ever in
+    ``str(exc)``, ``repr(exc)`` or a field of the error.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class APIConnectionError(AtlasError):
@@ -66,9 +77,9 @@ class APIConnectionError(AtlasError):
         self, message: str = "Connection error.", *, method: str = "", url: str = ""
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.method = method
-        self.url = url
+        self.url = scrub(url)
 
 
 class APITimeoutError(APIConnectionError):
@@ -100,12 +111,12 @@ class APIStatusError(AtlasError):
         headers: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> None:
-        self.message = message
+        self.message = scrub(message)
         self.status_code = status_code
         self.code = code
         self.request_id = request_id
         self.headers: dict[str, str] = redact_headers(headers or {})
-        self.body = body
+        self.body = scrub_value(body)
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -248,12 +259,12 @@ class APIResponseValidationError(AtlasError):
         headers: Mapping[str, str] | None = None,
         body: str | None = None,
     ) -> None:
-        self.message = message
+        self.message = scrub(message)
         self.status_code = status_code
         self.field = field
         self.request_id = request_id
         self.headers: dict[str, str] = redact_headers(headers or {})
-        self.body = body
+        self.body = scrub(body) if body is not None else None
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -299,7 +310,7 @@ class RedirectError(AtlasError):
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.reason = reason
         self.status_code = status_code
         self.request_id = request_id
@@ -378,7 +389,7 @@ class WebhookSignatureError(AtlasError, ValueError):
 
     def __init__(self, message: str, *, reason: str = "invalid") -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.reason = reason
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -394,7 +405,7 @@ class WebhookPayloadError(AtlasError, ValueError):
 
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = scrub(message)
         self.field = field
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -403,92 +414,3 @@ class WebhookPayloadError(AtlasError, ValueError):
 
 def _rebuild_keyword_error(cls: type[Exception], message: str, kwargs: dict[str, Any]) -> Exception:
     return cls(message, **kwargs)
-
-
-_BY_STATUS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: InsufficientCreditsError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-_BY_CODE: dict[str, type[APIStatusError]] = {
-    "fields_pending": FieldsPendingError,
-    "fields_version_conflict": FieldsVersionConflictError,
-    "invalid_state": InvalidStateError,
-    "not_signed": InvalidStateError,
-    "idempotency_key_in_use": IdempotencyKeyInUseError,
-    "idempotency_key_reused": IdempotencyKeyReusedError,
-}
-
-
-def _status_class(status_code: int, code: str | None) -> type[APIStatusError]:
-    base = _BY_STATUS.get(status_code)
-    if base is None:
-        return InternalServerError if status_code >= 500 else APIStatusError
-    specific = _BY_CODE.get(code or "")
-    if specific is not None and issubclass(specific, base):
-        return specific
-    return base
-
-
-def error_from_response(
-    status_code: int,
-    headers: Mapping[str, str],
-    content: bytes,
-) -> APIStatusError:
-    """Build the most specific :class:`APIStatusError` for a non-2xx answer.
-
-    Tolerates any body: the documented ``{"error": {"code", "message"}, "request_id"}`` shape, a
-    bare ``{"code", "message"}``, ``{"error": "text"}`` (with or without ``success: false``), a
-    JSON string, ``{"detail"}`` or ``{"error_description"}``, or something that is not JSON.
-    """
-    import json
-
-    body: Any
-    try:
-        body = json.loads(content) if content else None
-    except (ValueError, UnicodeDecodeError):
-        body = content.decode("utf-8", "replace")
-
-    code: str | None = None
-    message: str | None = None
-    request_id: str | None = None
-    if isinstance(body, dict):
-        err = body.get("error")
-        source = err if isinstance(err, dict) else body
-        raw_code, raw_msg = source.get("code"), source.get("message")
-        code = raw_code if isinstance(raw_code, str) else None
-        message = raw_msg if isinstance(raw_msg, str) else None
-        if message is None and isinstance(err, str):
-            message = err
-        for other in ("error_description", "detail"):  # OAuth's and many frameworks' spelling
-            if message is None and isinstance(body.get(other), str):
-                message = body[other]
-        rid = body.get("request_id")
-        request_id = rid if isinstance(rid, str) else None
-    if request_id is None:
-        for key, value in headers.items():
-            if key.lower() == "x-request-id":
-                request_id = value
-                break
-    if message is None:
-        if isinstance(body, str) and body.strip():
-            snippet = " ".join(body.split())
-            message = snippet[:200] + ("..." if len(snippet) > 200 else "")
-        else:
-            message = f"HTTP {status_code}"
-
-    cls = _status_class(status_code, code)
-    return cls(
-        message,
-        status_code=status_code,
-        code=code,
-        request_id=request_id,
-        headers=headers,
-        body=body,
-    )

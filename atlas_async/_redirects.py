@@ -20,17 +20,17 @@ and host of the target, never its query string.
 from __future__ import annotations
 
 import ipaddress
-import logging
 from urllib.parse import urlsplit
 
 from . import _http
 from ._config import allows_plain_http
 from ._errors import RedirectError
+from ._log import logger as get_logger
 from ._transport import Call, Transport
 
 __all__ = ["MAX_REDIRECTS", "check_redirect", "follow_redirects"]
 
-logger = logging.getLogger("atlas_async")
+logger = get_logger("atlas_async")
 
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

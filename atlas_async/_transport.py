@@ -28,7 +28,9 @@ import anyio
 
 from . import _http
 from ._auth import TokenProvider
-from ._errors import APIConnectionError, APIStatusError, error_from_response
+from ._error_mapping import error_from_response
+from ._errors import APIConnectionError, APIStatusError
+from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, Middleware, chain
 from ._multipart import MultipartBody
 from ._retry import (
@@ -38,11 +40,12 @@ from ._retry import (
     parse_retry_after,
     retryable_status,
 )
+from ._secrets import register
 from ._version import __version__
 
 __all__ = ["DEFAULT_LIMITS", "USER_AGENT", "Call", "Transport", "replayed", "user_agent"]
 
-logger = logging.getLogger("atlas_async")
+logger = get_logger("atlas_async")
 
 USER_AGENT = f"atlas-async/{__version__} python/{platform.python_version()} {_http.LIBRARY}"
 #: Connections in the pool, and how many of them are kept alive between requests.
@@ -131,6 +134,7 @@ class Transport:
         self.base_url = base_url
         self.allow_insecure_http = allow_insecure_http
         self.user_agent = user_agent(app_info)
+        register(api_key)
         self._api_key = api_key
         self._auth = auth
         if http_client is None:
@@ -211,10 +215,15 @@ class Transport:
         if not call.credentials:
             return None
         if call.bearer is not None:
-            return call.bearer
-        if self._auth is not None:
-            return await self._auth.token()
-        return self._api_key
+            token: str | None = call.bearer
+        elif self._auth is not None:
+            token = await self._auth.token()
+        else:
+            return self._api_key
+        # A token from a provider (or a signer's) is a secret the scrubber must know, whatever
+        # its shape: a server that echoes it must not put it into an error or a log line.
+        register(token)
+        return token
 
     # Sending -----------------------------------------------------------------------------------
 
@@ -338,6 +347,7 @@ class Transport:
         token = await self._auth.refresh(progress.token)
         if token is None:
             return False
+        register(token)
         logger.info("token rejected; retrying with a refreshed token")
         progress.token = token
         return True

@@ -30,7 +30,7 @@ from atlas_async import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from atlas_async._errors import error_from_response
+from atlas_async._error_mapping import error_from_response
 from atlas_async._retry import parse_retry_after
 
 
@@ -150,7 +150,7 @@ def test_retry_after_reads_every_form_the_transport_honours(headers: dict[str, s
 
 def test_errors_import_without_httpx() -> None:
     code = (
-        "import sys, atlas_async._errors as e; "
+        "import sys, atlas_async._error_mapping as e; "
         "e.error_from_response(429, {'Retry-After': '2'}, b'').retry_after; "
         "assert 'httpx' not in sys.modules, 'httpx loaded'"
     )

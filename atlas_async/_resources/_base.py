@@ -28,15 +28,23 @@ def given(value: V | None) -> V | Unset:
 
 
 def path_id(value: object, what: str) -> str:
-    """Validate an id before it goes into a URL path (a clear error instead of a 404)."""
+    """Check an id that goes into a URL path: it must stay exactly one path segment.
+
+    ``.``, ``..`` and the empty string would move the request to another path (``void("..")``
+    would POST to ``/api/void`` with the caller's credentials); control characters could split
+    the request line; leading or trailing spaces are a copy-and-paste slip. All are a ValueError
+    before any request. Every other character is allowed: the request builder percent-encodes
+    the whole segment (``/`` becomes ``%2F``), so an id never leaves its segment.
+    """
     if isinstance(value, uuid.UUID):
         return str(value)
     if not isinstance(value, str):
-        raise TypeError(f"{what} must be a string or UUID, got {type(value).__name__}")
-    text = value.strip()
-    if not text or text != value or any(ch in text for ch in "/?#") or not text.isprintable():
-        raise ValueError(f"invalid {what}: {value!r}")
-    return text
+        raise TypeError(f"{what} must be a string, got {type(value).__name__}")
+    if value in ("", ".", ".."):
+        raise ValueError(f"invalid {what}: {value!r} is not an id")
+    if value != value.strip() or not value.isprintable():
+        raise ValueError(f"invalid {what}: {value!r} (control characters, or spaces around the id)")
+    return value
 
 
 def check_limit(limit: int | None) -> None:

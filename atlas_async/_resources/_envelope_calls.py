@@ -6,7 +6,6 @@ The flows built on them live in ``_signing``; the PDF download in ``_pdf``.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -30,6 +29,7 @@ from .._generated.models import (
     VoidRequest,
 )
 from .._generated.types import UNSET, File
+from .._log import logger as get_logger
 from .._models import (
     CreateEnvelopeResponse,
     Envelope,
@@ -49,7 +49,7 @@ from ._keys import check_key, new_idempotency_key
 
 __all__ = ["EnvelopeCalls", "required_version"]
 
-logger = logging.getLogger("atlas_async")
+logger = get_logger("atlas_async")
 
 
 def _token_from_sign_url(sign_url: str) -> str:

@@ -13,10 +13,12 @@ import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 __all__ = ["check_key", "new_idempotency_key", "send_idempotency_key", "versioned_key"]
 
 MAX_KEY_LENGTH = 255
+_MAX_ID_IN_KEY = 80
 
 
 def new_idempotency_key() -> str:
@@ -55,10 +57,17 @@ def send_idempotency_key(envelope_id: str, fields_version: int, body: Mapping[st
     """The deterministic key of one send: a re-run of the same send replays, never re-spends.
 
     Derived from the envelope id and fields_version (what must be deduplicated), plus a digest of
-    the body, so a send with different parties is a different request rather than a 422.
+    the body, so a send with different parties is a different request rather than a 422. The id
+    is percent-encoded (a header is ASCII) and, past 80 characters, cut and folded into the
+    digest, so the key stays within the contract's 255 characters.
     """
-    digest = hashlib.sha256(_canonical(body).encode()).hexdigest()[:16]
-    return f"atlas-send-{envelope_id}-v{fields_version}-{digest}"
+    name = quote(envelope_id, safe="")
+    material = _canonical(body)
+    if len(name) > _MAX_ID_IN_KEY:
+        material = envelope_id + "\0" + material
+        name = name[:_MAX_ID_IN_KEY]
+    digest = hashlib.sha256(material.encode()).hexdigest()[:16]
+    return f"atlas-send-{name}-v{fields_version}-{digest}"
 
 
 def versioned_key(key: str, fields_version: int) -> str:

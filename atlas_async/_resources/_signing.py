@@ -9,7 +9,6 @@ These are the SDK's own logic on top of single requests: they poll, retry a send
 from __future__ import annotations
 
 import inspect
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from .._errors import (
 )
 from .._generated.api.envelopes import send_envelope
 from .._generated.models import SendEnvelopeRequest
+from .._log import logger as get_logger
 from .._models import (
     Envelope,
     EnvelopeProgress,
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ConflictHook", "SigningFlows", "SigningStatus"]
 
-logger = logging.getLogger("atlas_async")
+logger = get_logger("atlas_async")
 
 ConflictHook = Callable[[Envelope], bool | Awaitable[bool]]
 """``on_conflict(current) -> bool``: may the envelope go out with the fields it has *now*?"""

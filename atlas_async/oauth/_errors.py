@@ -9,6 +9,7 @@ on the code and people can read the text. No token, code or verifier ever appear
 from __future__ import annotations
 
 from .._errors import AtlasError
+from .._secrets import scrub
 
 __all__ = [
     "AuthorizationDeniedError",
@@ -31,9 +32,10 @@ class OAuthError(AtlasError):
         description: str | None = None,
         status_code: int | None = None,
     ) -> None:
-        self.message = message
+        # A token endpoint that echoes its form would put the refresh token in the description.
+        self.message = scrub(message)
         self.error = error
-        self.description = description
+        self.description = scrub(description) if description is not None else None
         self.status_code = status_code
         super().__init__(str(self))
 

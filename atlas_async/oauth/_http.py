@@ -8,7 +8,6 @@ the server revoke the whole grant (RFC 9700 section 4.14.2).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from ipaddress import ip_address
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .. import _http
 from .._http import map_transport_errors
+from .._log import logger as get_logger
 from .._version import __version__
 from ._errors import InvalidGrantError, OAuthError
 
@@ -30,7 +30,7 @@ __all__ = [
     "session",
 ]
 
-logger = logging.getLogger("atlas_async.oauth")
+logger = get_logger("atlas_async.oauth")
 
 DEFAULT_TIMEOUT = 10.0
 _LOOPBACK_NAMES = frozenset({"localhost"})

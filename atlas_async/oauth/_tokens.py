@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .._secrets import register
 from ._errors import OAuthError
 from ._http import DEFAULT_TIMEOUT, json_object, oauth_error, request, session
 from ._metadata import ServerMetadata
@@ -26,6 +27,11 @@ class OAuthTokens:
     scope: str | None = None
     client_id: str | None = None
     issuer: str | None = None
+
+    def __post_init__(self) -> None:
+        # From now on no error, log line or CLI output of this process can show them.
+        register(self.access_token)
+        register(self.refresh_token)
 
     def __repr__(self) -> str:
         return (

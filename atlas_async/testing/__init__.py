@@ -9,24 +9,28 @@ See :class:`FakeAtlas` and the README section "The emulator".
 from __future__ import annotations
 
 from ._apierror import ApiError
-from ._app import RequestRecord
 from ._clock import ManualClock
+from ._console import serve
+from ._controls import EmulatorControls
+from ._edge import RequestRecord
 from ._fake import FakeAtlas, Org
 from ._faults import Fault, Faults
 from ._signing import sign_webhook
-from ._webhooks import RETRY_SCHEDULE, Attempt, Delivery, WebhookDispatcher
+from ._webhooks import RETRY_SCHEDULE, Attempt, Delivery, WebhookSender
 
 __all__ = [
     "RETRY_SCHEDULE",
     "ApiError",
     "Attempt",
     "Delivery",
+    "EmulatorControls",
     "FakeAtlas",
     "Fault",
     "Faults",
     "ManualClock",
     "Org",
     "RequestRecord",
-    "WebhookDispatcher",
+    "WebhookSender",
+    "serve",
     "sign_webhook",
 ]

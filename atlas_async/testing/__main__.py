@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 
-from ._fake import FakeAtlas, http_fetch
+from ._console import serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,40 +22,13 @@ def main(argv: list[str] | None = None) -> int:
         "--webhook-time-scale", type=float, default=1.0, help="multiplies webhook retry delays"
     )
     args = parser.parse_args(argv)
-
-    import socket
-
-    import uvicorn
-
-    # Bind first, so the printed URL is right even with --port 0 and a busy port fails clearly.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    sock.listen(128)  # connections made right after the banner wait in the backlog
-    port = sock.getsockname()[1]
-    url = f"http://{args.host}:{port}"
-    fake = FakeAtlas(
+    return serve(
+        host=args.host,
+        port=args.port,
         initial_credits=args.credits,
         detection_delay=args.detection_delay,
         webhook_time_scale=args.webhook_time_scale,
-        base_url=url,
-        fetcher=http_fetch,
     )
-    print(f"Atlas emulator listening on {url}", flush=True)
-    print(f"ATLAS_BASE_URL={url}", flush=True)
-    print(f"ATLAS_API_KEY={fake.api_key}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    config = uvicorn.Config(fake.app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal: that is our exit.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
-    print("Atlas emulator stopped.", flush=True)
-    return 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -17,19 +16,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
 from starlette.types import ASGIApp
 
 from ._apierror import ApiError
-from ._app import DROP_HEADER, INPROCESS_SCOPE_KEY, RequestRecord, build_app
+from ._app import build_app
 from ._clock import Clock, ManualClock
+from ._edge import RequestRecord
 from ._faults import Faults
+from ._http import AsyncTransport, InProcessTransport
 from ._idempotency import IdempotencyStore
 from ._oauth_server import OAuthServer
+from ._serve import Served
 from ._state import AtlasState, DetectionOutcome, Envelope, Party
-from ._webhooks import WebhookDispatcher, new_event
+from ._webhooks import WebhookSender, new_event
 
-__all__ = ["FakeAtlas", "Org", "http_fetch"]
+__all__ = ["FakeAtlas", "Org"]
 
 Fetcher = Callable[[str], Awaitable[bytes]]
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
@@ -46,7 +47,7 @@ class Org:
 
 
 class FakeAtlas:
-    """A stateful Atlas emulator: every rule of ATLAS_API.md, in process or on a port.
+    """A stateful Atlas emulator: every rule of the Atlas API, in process or on a port.
 
     ``initial_credits``: credits of each new org (5, as Atlas gives on signup).
     ``detection_delay``: seconds field detection stays ``pending`` (emulator clock).
@@ -108,8 +109,9 @@ class FakeAtlas:
         )
         self.idempotency = IdempotencyStore(self.now)
         self.faults = Faults(seed)
-        self.webhooks = WebhookDispatcher(self.now, webhook_time_scale, webhook_timeout)
-        self.webhooks.before_delivery = self._tick
+        self.webhooks = WebhookSender(
+            self.now, webhook_time_scale, webhook_timeout, before_delivery=self._tick
+        )
         self.state.listeners.append(self._on_event)
         default = self.state.create_org(name="Default org")
         self.org = Org(default.org_id, default.api_key, default.test_key)
@@ -261,12 +263,7 @@ class FakeAtlas:
         """Forget envelopes, templates, idempotency keys, faults, deliveries and the request log;
         keep the orgs (top-level orgs get ``initial_credits`` back)."""
         with self.state.lock:
-            self.state.envelopes.clear()
-            self.state.templates.clear()
-            self.state.tokens.clear()
-            self.state._pending_detection.clear()
-            for org in self.state.orgs.values():
-                org.credits = self.state.initial_credits if org.parent_id is None else org.credits
+            self.state.reset()
         self.idempotency.clear()
         self.faults.clear()
         self.webhooks.clear()
@@ -360,39 +357,22 @@ class FakeAtlas:
 
     # ---- transports and serving
 
-    def transport(self) -> httpx.AsyncBaseTransport:
+    def transport(self) -> AsyncTransport:
         """An httpx transport that serves this emulator in process (no sockets).
 
         Injected ``drop_before`` faults raise ``httpx.RemoteProtocolError`` and ``drop_after``
         faults ``httpx.ReadError``, as a dropped connection would.
         """
-        return _InProcessTransport(self.app)
+        return InProcessTransport(self.app)
 
-    @asynccontextmanager
-    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Served:
         """Run the emulator under uvicorn on ``host:port`` (0 picks a free port); yields the URL.
 
-        uvicorn runs in a thread with its own event loop, so this works under asyncio and trio.
+        ``async with fake.serve() as url:`` (asyncio or trio) or ``with fake.serve() as url:``
+        (a sync fixture): uvicorn runs in a thread with its own event loop either way. A port that
+        cannot be bound raises ``OSError``.
         """
-        import uvicorn
-
-        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="atlas-emulator", daemon=True)
-        thread.start()
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError(f"the emulator could not start on {host}:{port}")
-            await anyio.sleep(0.01)
-        bound = server.servers[0].sockets[0].getsockname()[1]
-        url = f"http://{host}:{bound}"
-        previous, self.base_url = self.base_url, url
-        try:
-            yield url
-        finally:
-            self.base_url = previous
-            server.should_exit = True
-            await anyio.to_thread.run_sync(thread.join)
+        return Served(self, host, port)
 
     # ---- signed-PDF storage (pdf_redirect)
 
@@ -427,32 +407,3 @@ def _load_openapi() -> bytes:
     if checkout.is_file():
         return checkout.read_bytes()
     raise FileNotFoundError("openapi.json is neither packaged nor in the checkout")
-
-
-async def http_fetch(url: str) -> bytes:
-    """A fetcher that really downloads ``document_url`` (used by ``python -m``)."""
-    async with httpx.AsyncClient(follow_redirects=True, timeout=20) as client:
-        response = await client.get(url)
-        response.raise_for_status()
-        return response.content
-
-
-class _InProcessTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: ASGIApp) -> None:
-        async def marked(scope: Any, receive: Any, send: Any) -> None:
-            await app({**scope, INPROCESS_SCOPE_KEY: True}, receive, send)
-
-        self._asgi = httpx.ASGITransport(app=marked)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
-        drop = response.headers.get(DROP_HEADER)
-        if drop == "before":
-            await response.aclose()
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            )
-        if drop == "after":
-            await response.aclose()
-            raise httpx.ReadError("Connection reset while reading the response.", request=request)
-        return response

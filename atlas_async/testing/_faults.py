@@ -1,7 +1,8 @@
 """Fault injection: latency, error statuses, and connections dropped before or after the commit.
 
-A test switches faults on per route (``"POST /api/envelope/{id}/send"``, the route as written in
-ATLAS_API.md) or for every route (``route=None``), for a number of requests or with a probability.
+A test switches faults on per route (``"POST /api/envelope/{id}/send"``: the route as the API
+reference writes it, ``{id}`` standing for any path parameter) or for every route (``route=None``),
+for a number of requests or with a probability.
 """
 
 from __future__ import annotations

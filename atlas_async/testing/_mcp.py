@@ -1,6 +1,6 @@
 """A minimal MCP server at ``/api/mcp`` (JSON-RPC 2.0 over streamable HTTP, JSON answers).
 
-ATLAS_API.md: "the MCP endpoint is /api/mcp. MCP and REST share envelope rows." The tools act on the
+Atlas serves MCP at ``/api/mcp``, over the same envelope rows as REST. The tools act on the
 same :class:`AtlasState` as the REST routes, for the org the Bearer (API key or OAuth token)
 belongs to. Only what an agent needs to see that sharing: initialize, tools/list, tools/call.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._apierror import ApiError
-from ._state import AtlasState, Org, parse_parties
+from ._state import AtlasState, OrgRecord, parse_parties
 
 __all__ = ["PROTOCOL_VERSION", "handle_rpc"]
 
@@ -65,7 +65,7 @@ _WRITES = frozenset({"create_envelope", "send_envelope", "void_envelope"})
 
 def handle_rpc(
     state: AtlasState,
-    org: Org,
+    org: OrgRecord,
     key: str,
     message: Any,
     to_pdf: Converter,
@@ -121,7 +121,7 @@ def handle_rpc(
 
 
 def _call(
-    state: AtlasState, org: Org, key: str, name: Any, args: dict[str, Any], to_pdf: Converter
+    state: AtlasState, org: OrgRecord, key: str, name: Any, args: dict[str, Any], to_pdf: Converter
 ) -> dict[str, Any]:
     def envelope_id() -> str:
         value = args.get("envelope_id")

@@ -1,10 +1,10 @@
-"""The emulator's OAuth 2.0 authorization server (ATLAS_API.md, "OAuth 2.0 for hosted agents").
+"""The emulator's OAuth 2.0 authorization server: how Atlas lets hosted agents act for a user.
 
 An independent implementation of the contract, written from the RFCs and not from the client: it
 imports nothing from ``atlas_async.oauth`` or the generated layer, so a client bug cannot hide behind
 a shared helper. What it implements:
 
-- RFC 8414 metadata at ``/.well-known/oauth-authorization-server`` (exactly the [chosen] values);
+- RFC 8414 metadata at ``/.well-known/oauth-authorization-server`` (exactly the values Atlas publishes);
 - RFC 7591 dynamic registration of public clients (``token_endpoint_auth_method: none``);
 - RFC 6749 authorization code grant with RFC 7636 PKCE, S256 only, ``state`` required;
 - refresh tokens that rotate on every use; replaying a rotated one revokes the whole grant
@@ -18,169 +18,42 @@ Time comes from an injectable clock so tests expire codes and tokens without sle
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-__all__ = ["OAuthGrant", "OAuthServer"]
-
-SCOPES_SUPPORTED: tuple[str, ...] = (
-    "envelopes:read",
-    "envelopes:write",
-    "templates:read",
-    "templates:write",
+from ._oauth_rules import (
+    ACCESS_PREFIX,
+    CODE_PREFIX,
+    GRANT_TYPES,
+    NO_STORE,
+    PKCE_PATTERN,
+    REFRESH_PREFIX,
+    SCOPES_SUPPORTED,
+    Approver,
+    Client,
+    Code,
+    Family,
+    OAuthFailure,
+    OAuthGrant,
+    Refresh,
+    add_query,
+    parse_scope,
+    redirect_matches,
+    s256,
+    scope_str,
+    validate_registration,
 )
-GRANT_TYPES: tuple[str, ...] = ("authorization_code", "refresh_token")
 
-# Prefixes keep OAuth tokens visibly distinct from API keys (atlas_live_..., test_...), so the
-# emulator's REST auth can tell them apart and a leaked token in a log is recognisable.
-ACCESS_PREFIX = "aoat_"
-REFRESH_PREFIX = "aort_"
-CODE_PREFIX = "aoac_"
-
-_PKCE_PATTERN = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")  # RFC 7636 sections 4.1 and 4.2
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 section 5.1
-
-Approver = Callable[[str, frozenset[str]], str | None]
-
-
-@dataclass(frozen=True)
-class OAuthGrant:
-    """What a valid access token stands for: whose org, which client, which scopes, until when."""
-
-    org_id: str
-    client_id: str
-    scopes: frozenset[str]
-    expires_at: float
-
-
-@dataclass
-class _Client:
-    client_id: str
-    client_name: str
-    redirect_uris: list[str]
-    grant_types: list[str]
-    scopes: frozenset[str]
-    issued_at: int
-
-
-@dataclass
-class _Code:
-    client_id: str
-    redirect_uri: str
-    scopes: frozenset[str]
-    org_id: str
-    challenge: str
-    expires_at: float
-    family: str
-    used: bool = False
-
-
-@dataclass
-class _Refresh:
-    client_id: str
-    scopes: frozenset[str]
-    org_id: str
-    family: str
-    expires_at: float
-    used: bool = False
-
-
-@dataclass
-class _Family:
-    """Every token descended from one authorization code; revoked together on replay."""
-
-    client_id: str
-    access: set[str] = field(default_factory=set)
-    refresh: set[str] = field(default_factory=set)
-
-
-class _OAuthFailure(Exception):
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
-
-    def response(self) -> JSONResponse:
-        headers = dict(_NO_STORE)
-        if self.status == 401:
-            headers["WWW-Authenticate"] = f'Bearer error="{self.error}"'
-        return JSONResponse(
-            {"error": self.error, "error_description": self.description},
-            status_code=self.status,
-            headers=headers,
-        )
-
-
-def _s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def _is_loopback_http(parts: Any) -> bool:
-    return bool(parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS)
-
-
-def _redirect_uri_problem(uri: object) -> str | None:
-    """Why ``uri`` may not be registered as a redirect URI, or None when it may."""
-    if not isinstance(uri, str) or not uri:
-        return "each redirect URI must be a non-empty string"
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return f"{uri!r} is not a valid URI"
-    if parts.fragment:
-        return f"{uri!r} must not contain a fragment (RFC 6749 section 3.1.2)"
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if _is_loopback_http(parts):
-        return None  # native apps on loopback (RFC 8252 section 7.3)
-    if parts.scheme and "." in parts.scheme and parts.scheme not in ("http", "https"):
-        return None  # private-use URI scheme in reverse-domain form (RFC 8252 section 7.1)
-    return f"{uri!r} must use https, http on a loopback address, or a private-use scheme"
-
-
-def _redirect_matches(registered: str, given: str) -> bool:
-    if registered == given:
-        return True
-    # RFC 8252 section 7.3: loopback redirect URIs match with any port, since a native app picks
-    # an ephemeral port at run time.
-    r, g = urlsplit(registered), urlsplit(given)
-    return (
-        _is_loopback_http(r)
-        and _is_loopback_http(g)
-        and r.hostname == g.hostname
-        and r.path == g.path
-        and r.query == g.query
-    )
-
-
-def _add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:
-    parts = urlsplit(uri)
-    query = parse_qsl(parts.query, keep_blank_values=True) + list(params)
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def _parse_scope(raw: str | None) -> frozenset[str]:
-    return frozenset(raw.split()) if raw else frozenset()
-
-
-def _scope_str(scopes: frozenset[str]) -> str:
-    return " ".join(sorted(scopes))
+__all__ = ["OAuthGrant", "OAuthServer"]
 
 
 class OAuthServer:
@@ -214,12 +87,12 @@ class OAuthServer:
         # Handlers never await while they mutate state, but the emulator can also run under
         # uvicorn with its REST auth called from elsewhere; one lock keeps every change atomic.
         self._lock = threading.Lock()
-        self._clients: dict[str, _Client] = {}
-        self._codes: dict[str, _Code] = {}
+        self._clients: dict[str, Client] = {}
+        self._codes: dict[str, Code] = {}
         self._access: dict[str, OAuthGrant] = {}
         self._access_family: dict[str, str] = {}
-        self._refresh: dict[str, _Refresh] = {}
-        self._families: dict[str, _Family] = {}
+        self._refresh: dict[str, Refresh] = {}
+        self._families: dict[str, Family] = {}
 
     # ---- public surface used by the emulator -------------------------------------------------
 
@@ -235,7 +108,7 @@ class OAuthServer:
         ]
 
     def metadata(self, issuer: str | None = None) -> dict[str, Any]:
-        """The RFC 8414 document, with the values ATLAS_API.md settles."""
+        """The RFC 8414 document, with the values Atlas publishes."""
         base = (issuer or self.issuer or "").rstrip("/")
         return {
             "issuer": base,
@@ -285,11 +158,11 @@ class OAuthServer:
             try:
                 body = await request.json()
             except ValueError:
-                raise _OAuthFailure(
+                raise OAuthFailure(
                     "invalid_client_metadata", "the body must be a JSON object"
                 ) from None
-            client = self._validate_registration(body)
-        except _OAuthFailure as failure:
+            client = validate_registration(body, self.clock())
+        except OAuthFailure as failure:
             return failure.response()
         with self._lock:
             self._clients[client.client_id] = client
@@ -302,64 +175,10 @@ class OAuthServer:
                 "grant_types": client.grant_types,
                 "response_types": ["code"],
                 "token_endpoint_auth_method": "none",
-                "scope": _scope_str(client.scopes),
+                "scope": scope_str(client.scopes),
             },
             status_code=201,
-            headers=_NO_STORE,
-        )
-
-    def _validate_registration(self, body: object) -> _Client:
-        if not isinstance(body, dict):
-            raise _OAuthFailure("invalid_client_metadata", "the body must be a JSON object")
-        uris = body.get("redirect_uris")
-        if not isinstance(uris, list) or not uris:
-            raise _OAuthFailure(
-                "invalid_redirect_uri", "redirect_uris must be a non-empty array of URIs"
-            )
-        for uri in uris:
-            problem = _redirect_uri_problem(uri)
-            if problem:
-                raise _OAuthFailure("invalid_redirect_uri", problem)
-        method = body.get("token_endpoint_auth_method", "none")
-        if method != "none":
-            raise _OAuthFailure(
-                "invalid_client_metadata",
-                "only public clients may register: token_endpoint_auth_method must be 'none'",
-            )
-        grant_types = body.get("grant_types", ["authorization_code"])  # RFC 7591 default
-        if (
-            not isinstance(grant_types, list)
-            or not grant_types
-            or any(g not in GRANT_TYPES for g in grant_types)
-        ):
-            raise _OAuthFailure(
-                "invalid_client_metadata",
-                f"grant_types must be a non-empty subset of {list(GRANT_TYPES)}",
-            )
-        response_types = body.get("response_types", ["code"])
-        if response_types != ["code"]:
-            raise _OAuthFailure("invalid_client_metadata", "response_types must be ['code']")
-        raw_scope = body.get("scope")
-        if "scope" in body and not isinstance(raw_scope, str):  # null is not "the default"
-            raise _OAuthFailure("invalid_client_metadata", "scope must be a space-separated string")
-        scopes = _parse_scope(raw_scope) or frozenset(SCOPES_SUPPORTED)
-        unknown = scopes - set(SCOPES_SUPPORTED)
-        if unknown:
-            raise _OAuthFailure(
-                "invalid_client_metadata", f"unsupported scope(s): {' '.join(sorted(unknown))}"
-            )
-        name = body.get("client_name")
-        # RFC 7591 makes client_name optional; Atlas's contract requires it (the consent screen
-        # names the agent), so the emulator does too.
-        if not isinstance(name, str) or not name.strip():
-            raise _OAuthFailure("invalid_client_metadata", "client_name is required")
-        return _Client(
-            client_id="aocl_" + secrets.token_urlsafe(16),
-            client_name=name,
-            redirect_uris=list(uris),
-            grant_types=list(grant_types),
-            scopes=scopes,
-            issued_at=int(self.clock()),
+            headers=NO_STORE,
         )
 
     async def _authorize_endpoint(self, request: Request) -> Response:
@@ -370,15 +189,15 @@ class OAuthServer:
         # RFC 6749 section 4.1.2.1: with an unknown client or a bad redirect URI, never redirect
         # (that would make the server an open redirector); answer the user agent directly.
         if client is None:
-            return _OAuthFailure("invalid_client", "unknown client_id", 400).response()
+            return OAuthFailure("invalid_client", "unknown client_id", 400).response()
         given = q.get("redirect_uri")
         if given is None:
             # RFC 6749 would allow omitting it for a single registered URI; the contract does not.
-            return _OAuthFailure("invalid_request", "redirect_uri is required").response()
-        if any(_redirect_matches(r, given) for r in client.redirect_uris):
+            return OAuthFailure("invalid_request", "redirect_uri is required").response()
+        if any(redirect_matches(r, given) for r in client.redirect_uris):
             redirect_uri = given
         else:
-            return _OAuthFailure(
+            return OAuthFailure(
                 "invalid_request", "redirect_uri does not match a registered URI"
             ).response()
 
@@ -388,7 +207,7 @@ class OAuthServer:
             params = [("error", error), ("error_description", description)]
             if state:
                 params.append(("state", state))
-            return RedirectResponse(_add_query(redirect_uri, params), status_code=302)
+            return RedirectResponse(add_query(redirect_uri, params), status_code=302)
 
         if q.get("response_type") != "code":
             return fail("unsupported_response_type", "response_type must be 'code'")
@@ -399,11 +218,11 @@ class OAuthServer:
             return fail("invalid_request", "code_challenge is required (PKCE)")
         if q.get("code_challenge_method") != "S256":
             return fail("invalid_request", "code_challenge_method must be S256")
-        if not _PKCE_PATTERN.match(challenge):
+        if not PKCE_PATTERN.match(challenge):
             return fail("invalid_request", "code_challenge is malformed")
         if "authorization_code" not in client.grant_types:
             return fail("unauthorized_client", "client did not register authorization_code")
-        scopes = _parse_scope(q.get("scope")) or client.scopes
+        scopes = parse_scope(q.get("scope")) or client.scopes
         if not scopes <= client.scopes:
             return fail("invalid_scope", "scope exceeds what the client registered")
 
@@ -413,7 +232,7 @@ class OAuthServer:
 
         code = CODE_PREFIX + secrets.token_urlsafe(32)
         with self._lock:
-            self._codes[code] = _Code(
+            self._codes[code] = Code(
                 client_id=client.client_id,
                 redirect_uri=redirect_uri,
                 scopes=scopes,
@@ -423,7 +242,7 @@ class OAuthServer:
                 family=secrets.token_hex(8),
             )
         return RedirectResponse(
-            _add_query(redirect_uri, [("code", code), ("state", state)]), status_code=302
+            add_query(redirect_uri, [("code", code), ("state", state)]), status_code=302
         )
 
     def _consent(self, client_id: str, scopes: frozenset[str]) -> str | None:
@@ -436,100 +255,100 @@ class OAuthServer:
             form = await self._form(request)
             grant_type = form.get("grant_type")
             if not grant_type:
-                raise _OAuthFailure("invalid_request", "grant_type is required")
+                raise OAuthFailure("invalid_request", "grant_type is required")
             if grant_type == "authorization_code":
                 body = self._redeem_code(form)
             elif grant_type == "refresh_token":
                 body = self._redeem_refresh(form)
             else:
-                raise _OAuthFailure(
+                raise OAuthFailure(
                     "unsupported_grant_type", f"unsupported grant_type {grant_type!r}"
                 )
-        except _OAuthFailure as failure:
+        except OAuthFailure as failure:
             return failure.response()
-        return JSONResponse(body, headers=_NO_STORE)
+        return JSONResponse(body, headers=NO_STORE)
 
     async def _form(self, request: Request) -> dict[str, str]:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
-            raise _OAuthFailure(
+            raise OAuthFailure(
                 "invalid_request", "the body must be application/x-www-form-urlencoded"
             )
         pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
         form: dict[str, str] = {}
         for key, value in pairs:
             if key in form:  # RFC 6749 section 3.2: parameters must not be repeated
-                raise _OAuthFailure("invalid_request", f"parameter {key!r} is repeated")
+                raise OAuthFailure("invalid_request", f"parameter {key!r} is repeated")
             form[key] = value
         return form
 
-    def _client_for(self, form: dict[str, str], grant_type: str) -> _Client:
+    def _client_for(self, form: dict[str, str], grant_type: str) -> Client:
         client_id = form.get("client_id")
         if not client_id:
-            raise _OAuthFailure("invalid_request", "client_id is required for public clients")
+            raise OAuthFailure("invalid_request", "client_id is required for public clients")
         client = self._clients.get(client_id)
         if client is None:
-            raise _OAuthFailure("invalid_client", "unknown client_id", 401)
+            raise OAuthFailure("invalid_client", "unknown client_id", 401)
         if grant_type not in client.grant_types:
-            raise _OAuthFailure("unauthorized_client", f"client did not register {grant_type}")
+            raise OAuthFailure("unauthorized_client", f"client did not register {grant_type}")
         return client
 
     def _redeem_code(self, form: dict[str, str]) -> dict[str, Any]:
         code_value = form.get("code")
         verifier = form.get("code_verifier")
         if not code_value:
-            raise _OAuthFailure("invalid_request", "code is required")
+            raise OAuthFailure("invalid_request", "code is required")
         if not verifier:
-            raise _OAuthFailure("invalid_request", "code_verifier is required (PKCE)")
+            raise OAuthFailure("invalid_request", "code_verifier is required (PKCE)")
         with self._lock:
             client = self._client_for(form, "authorization_code")
             code = self._codes.get(code_value)
             if code is None or code.client_id != client.client_id:
-                raise _OAuthFailure("invalid_grant", "unknown authorization code")
+                raise OAuthFailure("invalid_grant", "unknown authorization code")
             if code.used:
                 # RFC 6749 section 4.1.2: a replayed code revokes what it already issued.
                 self._revoke_family(code.family)
-                raise _OAuthFailure("invalid_grant", "authorization code was already used")
+                raise OAuthFailure("invalid_grant", "authorization code was already used")
             code.used = True  # one attempt per code, successful or not: no verifier guessing
             if self.clock() >= code.expires_at:
-                raise _OAuthFailure("invalid_grant", "authorization code expired")
+                raise OAuthFailure("invalid_grant", "authorization code expired")
             if form.get("redirect_uri") != code.redirect_uri:  # RFC 6749 section 4.1.3
-                raise _OAuthFailure(
+                raise OAuthFailure(
                     "invalid_grant", "redirect_uri differs from the authorization request"
                 )
-            if not _PKCE_PATTERN.match(verifier) or not hmac.compare_digest(
-                _s256(verifier), code.challenge
+            if not PKCE_PATTERN.match(verifier) or not hmac.compare_digest(
+                s256(verifier), code.challenge
             ):
-                raise _OAuthFailure("invalid_grant", "code_verifier does not match code_challenge")
+                raise OAuthFailure("invalid_grant", "code_verifier does not match code_challenge")
             return self._issue(client, code.scopes, code.org_id, code.family, code.scopes)
 
     def _redeem_refresh(self, form: dict[str, str]) -> dict[str, Any]:
         value = form.get("refresh_token")
         if not value:
-            raise _OAuthFailure("invalid_request", "refresh_token is required")
+            raise OAuthFailure("invalid_request", "refresh_token is required")
         with self._lock:
             client = self._client_for(form, "refresh_token")
             old = self._refresh.get(value)
             if old is None or old.client_id != client.client_id:
-                raise _OAuthFailure("invalid_grant", "unknown or revoked refresh token")
+                raise OAuthFailure("invalid_grant", "unknown or revoked refresh token")
             if old.used:
                 # A rotated token came back: either the client lost a response or the token was
                 # stolen. Either way the grant is no longer trustworthy (RFC 9700 4.14.2).
                 self._revoke_family(old.family)
-                raise _OAuthFailure(
+                raise OAuthFailure(
                     "invalid_grant", "refresh token was already used; the grant is revoked"
                 )
             if self.clock() >= old.expires_at:
-                raise _OAuthFailure("invalid_grant", "refresh token expired")
-            requested = _parse_scope(form.get("scope")) or old.scopes
+                raise OAuthFailure("invalid_grant", "refresh token expired")
+            requested = parse_scope(form.get("scope")) or old.scopes
             if not requested <= old.scopes:
-                raise _OAuthFailure("invalid_scope", "scope exceeds the original grant")
+                raise OAuthFailure("invalid_scope", "scope exceeds the original grant")
             old.used = True
             return self._issue(client, requested, old.org_id, old.family, old.scopes)
 
     def _issue(
         self,
-        client: _Client,
+        client: Client,
         scopes: frozenset[str],
         org_id: str,
         family: str,
@@ -537,7 +356,7 @@ class OAuthServer:
     ) -> dict[str, Any]:
         now = self.clock()
         access = ACCESS_PREFIX + secrets.token_urlsafe(32)
-        fam = self._families.setdefault(family, _Family(client.client_id))
+        fam = self._families.setdefault(family, Family(client.client_id))
         self._access[access] = OAuthGrant(
             org_id=org_id,
             client_id=client.client_id,
@@ -550,11 +369,11 @@ class OAuthServer:
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": int(self.access_token_ttl),
-            "scope": _scope_str(scopes),
+            "scope": scope_str(scopes),
         }
         if "refresh_token" in client.grant_types:
             refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
-            self._refresh[refresh] = _Refresh(
+            self._refresh[refresh] = Refresh(
                 client_id=client.client_id,
                 scopes=refresh_scopes,
                 org_id=org_id,
@@ -568,11 +387,11 @@ class OAuthServer:
     async def _revoke_endpoint(self, request: Request) -> Response:
         try:
             form = await self._form(request)
-        except _OAuthFailure as failure:
+        except OAuthFailure as failure:
             return failure.response()
         token = form.get("token")
         if not token:
-            return _OAuthFailure("invalid_request", "token is required").response()
+            return OAuthFailure("invalid_request", "token is required").response()
         client_id = form.get("client_id")
         with self._lock:
             refresh = self._refresh.get(token)
@@ -586,7 +405,7 @@ class OAuthServer:
                     self._revoke_family(refresh.family)
                 else:
                     self._drop_access(token)
-        return Response(status_code=200, headers=_NO_STORE)
+        return Response(status_code=200, headers=NO_STORE)
 
     # ---- bookkeeping (callers hold the lock) ----------------------------------------------------
 

@@ -17,20 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import httpx
 
 from ._clock import Clock, rfc3339
+from ._http import ASGIApp, DeliveryClient
 from ._signing import SIGNATURE_HEADER, sign_webhook
 
-__all__ = ["RETRY_SCHEDULE", "Attempt", "Delivery", "WebhookDispatcher"]
+__all__ = ["RETRY_SCHEDULE", "Attempt", "Delivery", "WebhookSender"]
 
 RETRY_SCHEDULE: tuple[float, ...] = (60.0, 300.0, 1800.0, 7200.0)
 TIMEOUT = 10.0
 # How often a running worker re-checks for work that was queued from another thread (a test
 # signing in process while uvicorn serves in its own thread) or made due by fake.advance().
 _POLL = 0.05
-
-ASGIApp = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,21 @@ class Delivery:
         return value
 
 
-class WebhookDispatcher:
-    """``fake.webhooks``: the queue, the delivery log and the routing of URLs to in-process apps."""
+class WebhookSender:
+    """``fake.webhooks``: sends Atlas's webhooks. The queue, the delivery log, and the routing of
+    URLs to in-process apps.
 
-    def __init__(self, clock: Clock, time_scale: float = 1.0, timeout: float | None = None) -> None:
+    (The receiving side, in your application, is ``atlas_async.webhooks.WebhookDispatcher``.)
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        time_scale: float = 1.0,
+        timeout: float | None = None,
+        *,
+        before_delivery: Callable[[], None] = lambda: None,
+    ) -> None:
         if timeout is not None and not timeout > 0:
             raise ValueError("webhook_timeout must be a positive number of seconds, or None")
         self._clock = clock
@@ -91,7 +100,7 @@ class WebhookDispatcher:
         self._lock = threading.Lock()
         self._wake: anyio.Event | None = None
         self._worker_thread: int | None = None
-        self.before_delivery: Callable[[], None] = lambda: None  # the emulator's tick
+        self._before_delivery = before_delivery  # the emulator's tick: events that came due
 
     # ---- configuration
 
@@ -102,11 +111,11 @@ class WebhookDispatcher:
 
     # ---- producing
 
-    def enqueue(self, event: dict[str, Any], url: str | None, secret: str) -> Delivery | None:
+    def enqueue(self, event: dict[str, Any], url: str | None, secret: str) -> None:
         with self._lock:
             self.events.append(event)
             if not url:
-                return None
+                return
             body = json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
             delivery = Delivery(
                 event_id=event["event_id"],
@@ -119,7 +128,6 @@ class WebhookDispatcher:
             )
             self.deliveries.append(delivery)
         self._poke()
-        return delivery
 
     def _poke(self) -> None:
         wake = self._wake
@@ -127,12 +135,6 @@ class WebhookDispatcher:
             wake.set()
 
     # ---- consuming
-
-    @property
-    def pending(self) -> list[Delivery]:
-        """Deliveries still to be attempted (first attempts and scheduled retries)."""
-        with self._lock:
-            return [d for d in self.deliveries if d.next_attempt_at is not None]
 
     def _due(self) -> list[Delivery]:
         now = self._clock()
@@ -150,7 +152,7 @@ class WebhookDispatcher:
         once; retries become due as the clock reaches them (``fake.advance(60)`` with a manual
         clock, or real time with ``time_scale`` compressed).
         """
-        self.before_delivery()
+        self._before_delivery()
         due = self._due()
         if not due:
             return 0
@@ -166,7 +168,7 @@ class WebhookDispatcher:
         try:
             async with self._client() as client:
                 while True:
-                    self.before_delivery()
+                    self._before_delivery()
                     for delivery in self._due():
                         await self._attempt(client, delivery)
                     with anyio.move_on_after(_POLL):
@@ -176,37 +178,27 @@ class WebhookDispatcher:
             self._wake = None
             self._worker_thread = None
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self) -> DeliveryClient:
         timeout = self.timeout if self.timeout is not None else max(TIMEOUT * self.time_scale, 0.05)
-        return httpx.AsyncClient(
-            transport=_RoutingTransport(self._routes, timeout), timeout=timeout
-        )
+        return DeliveryClient(self._routes, timeout)
 
-    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+    async def _attempt(self, client: DeliveryClient, delivery: Delivery) -> None:
         with self._lock:
             if delivery.next_attempt_at is None:
                 return
             delivery.next_attempt_at = None  # claimed: nobody else attempts it meanwhile
         at = self._clock()
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = await client.post(
-                delivery.url,
-                content=delivery.body,
-                headers={
-                    "Content-Type": "application/json",
-                    SIGNATURE_HEADER: delivery.signature,
-                    "User-Agent": "Atlas-Webhooks (atlas-async emulator)",
-                    "X-Atlas-Event": delivery.event_type,
-                    "X-Atlas-Delivery": delivery.event_id,
-                },
-            )
-            status = response.status_code
-        except httpx.TimeoutException:
-            error = "timeout"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error = await client.post(
+            delivery.url,
+            delivery.body,
+            {
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: delivery.signature,
+                "User-Agent": "Atlas-Webhooks (atlas-async emulator)",
+                "X-Atlas-Event": delivery.event_type,
+                "X-Atlas-Delivery": delivery.event_id,
+            },
+        )
         attempt = Attempt(at, status, error)
         with self._lock:
             delivery.attempts.append(attempt)
@@ -214,11 +206,6 @@ class WebhookDispatcher:
             if not attempt.ok and failures <= len(RETRY_SCHEDULE):
                 delay = RETRY_SCHEDULE[failures - 1] * self.time_scale
                 delivery.next_attempt_at = self._clock() + delay
-
-    def next_due(self) -> float | None:
-        with self._lock:
-            dues = [d.next_attempt_at for d in self.deliveries if d.next_attempt_at is not None]
-        return min(dues, default=None)
 
     def clear(self) -> None:
         with self._lock:
@@ -236,26 +223,3 @@ def new_event(
         "envelope_id": envelope_id,
         "data": data,
     }
-
-
-class _RoutingTransport(httpx.AsyncBaseTransport):
-    """Sends to an in-process ASGI app when the URL's host is routed, to the network otherwise."""
-
-    def __init__(self, routes: dict[str, ASGIApp], timeout: float) -> None:
-        self._routes = routes
-        self._timeout = timeout
-        self._network = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host.lower()
-        app = self._routes.get(f"{host}:{request.url.port}") or self._routes.get(host)
-        if app is not None:
-            # httpx applies no timeout to an ASGI app: enforce Atlas's deadline here.
-            with anyio.move_on_after(self._timeout) as scope:
-                return await httpx.ASGITransport(app=app).handle_async_request(request)
-            assert scope.cancelled_caught
-            raise httpx.ReadTimeout("webhook receiver did not answer in time", request=request)
-        return await self._network.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._network.aclose()

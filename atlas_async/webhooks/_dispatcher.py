@@ -17,13 +17,13 @@ Semantics (the README's "Delivery semantics" explains them to users):
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias, TypeVar, overload, runtime_checkable
 
 import anyio
 
+from .._log import logger as get_logger
 from ._events import (
     ContractExtractedEvent,
     EnvelopeEvent,
@@ -43,7 +43,7 @@ __all__ = [
     "WebhookDispatcher",
 ]
 
-logger = logging.getLogger("atlas_async.webhooks")
+logger = get_logger("atlas_async.webhooks")
 
 E = TypeVar("E", bound=WebhookEvent)
 #: An async callable taking the event; its return value is ignored.

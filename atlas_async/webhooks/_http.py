@@ -17,12 +17,12 @@ logger instead.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._errors import WebhookPayloadError, WebhookSignatureError
+from .._log import logger as get_logger
 
 if TYPE_CHECKING:
     from ._dispatcher import DispatchResult, WebhookDispatcher
@@ -36,7 +36,7 @@ __all__ = [
     "too_large",
 ]
 
-logger = logging.getLogger("atlas_async.webhooks")
+logger = get_logger("atlas_async.webhooks")
 
 #: Atlas's payloads are an envelope snapshot: kilobytes. Anything near this limit is not Atlas.
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024

@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from typing import TypeAlias
 
 from .._errors import WebhookSignatureError
+from .._secrets import register
 
 __all__ = ["SIGNATURE_HEADER", "Secrets", "body_bytes", "normalize_secrets", "verify_signature"]
 
 #: The request header Atlas puts the signature in.
 SIGNATURE_HEADER = "X-Atlas-Signature"
 
-Secret: TypeAlias = str | bytes
 #: One secret, or several while a key is being rotated (any one of them may match).
 Secrets: TypeAlias = str | bytes | Sequence[str | bytes]
 
@@ -59,6 +59,7 @@ def normalize_secrets(secret_or_secrets: Secrets) -> tuple[bytes, ...]:
             raise TypeError(f"a webhook secret must be str or bytes, not {type(item).__name__}")
         if not key:
             raise ValueError("a webhook secret is empty (check the environment variable)")
+        register(key.decode("utf-8", "replace"))  # never in an error or a log line
         keys.append(key)
     if not keys:
         raise ValueError("no webhook secret configured")

@@ -45,7 +45,8 @@ async def test_serve_on_a_free_port() -> None:
             await c.get(url)
 
 
-def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c_or_sigterm(stop: signal.Signals) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "atlas_async.testing", "--port", "0", "--detection-delay", "0"],
         stdout=subprocess.PIPE,
@@ -53,26 +54,30 @@ def test_python_m_prints_a_key_serves_and_stops_on_ctrl_c() -> None:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     ) as proc:
-        out, err = _drive(proc)
+        out, err = _drive(proc, stop)
     assert proc.returncode == 0, err
     assert "stopped" in out
     assert "Traceback" not in err
 
 
-def _drive(proc: subprocess.Popen[str]) -> tuple[str, str]:
+def _drive(proc: subprocess.Popen[str], stop: signal.Signals) -> tuple[str, str]:
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(6)]
         env = dict(line.strip().split("=", 1) for line in lines if "=" in line)
         url, key = env["ATLAS_BASE_URL"], env["ATLAS_API_KEY"]
         assert key.startswith("atlas_live_")
+        # The banner says what a person needs next: the credits, and how to sign.
+        assert "credits: 5 (top up: atlas-async emulator credits add N)\n" in lines
+        assert any("atlas-async emulator sign ENVELOPE_ID" in line for line in lines)
+        assert lines[-1] == "Press Ctrl-C to stop.\n"
         r = httpx.post(
             f"{url}/api/envelope",
             json={"document": b64(PDF)},
             headers={"Authorization": f"Bearer {key}"},
         )
         assert r.status_code == 201
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         return proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
@@ -155,3 +160,55 @@ async def test_served_emulator_delivers_webhooks_from_its_own_loop() -> None:
         await fake.sign(eid)  # from this loop; the server's worker picks it up
         assert await anyio.to_thread.run_sync(signed.wait, 10)
     assert got[:3] == ["envelope.created", "envelope.sent", "envelope.signed"]
+
+
+def test_kept_alive_requests_are_answered_without_waiting_for_a_delayed_ack() -> None:
+    # With Nagle's algorithm on the server's socket, every request after the first on a kept-alive
+    # connection waited ~40 ms for the client's delayed ACK. The accepted socket must have
+    # TCP_NODELAY, and sequential GETs on one connection must take a few ms, not 40+.
+    import socket
+    import statistics
+    import time
+
+    fake = FakeAtlas()
+    served = fake.serve()
+    url = served.start()
+    try:
+        headers = {"Authorization": f"Bearer {fake.api_key}"}
+        with httpx.Client(base_url=url, headers=headers) as client:
+            assert client.get("/api/envelopes").status_code == 200  # opens the connection
+            [connection] = served._server.server_state.connections
+            sock = connection.transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            timings = []
+            for _ in range(9):
+                started = time.perf_counter()
+                assert client.get("/api/envelopes").status_code == 200
+                timings.append(time.perf_counter() - started)
+    finally:
+        served.stop()
+    # Generous for a loaded 2-core machine, far below the 40 ms of a delayed ACK.
+    assert statistics.median(timings) < 0.020, timings
+
+
+def test_serve_as_a_plain_with_block_for_sync_fixtures() -> None:
+    fake = FakeAtlas()
+    with fake.serve() as url:
+        assert fake.base_url == url
+        r = httpx.get(f"{url}/api/envelopes", headers={"Authorization": f"Bearer {fake.api_key}"})
+        assert r.status_code == 200
+    assert fake.base_url == "http://atlas.test"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url)
+
+
+def test_serve_on_a_busy_port_raises_oserror_and_keeps_the_base_url() -> None:
+    import socket
+
+    fake = FakeAtlas()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        with pytest.raises(OSError, match="in use"):
+            fake.serve(port=s.getsockname()[1]).start()
+    assert fake.base_url == "http://atlas.test"

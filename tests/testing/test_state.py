@@ -11,7 +11,7 @@ import pytest
 from atlas_async.testing import ApiError, ManualClock
 from atlas_async.testing._documents import docx_to_pdf, render_pdf, sniff_document
 from atlas_async.testing._idempotency import IdempotencyStore, StoredResponse
-from atlas_async.testing._state import AtlasState, Org, Party, parse_fields, parse_parties
+from atlas_async.testing._state import AtlasState, OrgRecord, Party, parse_fields, parse_parties
 
 from .conftest import PDF, make_docx
 
@@ -29,11 +29,11 @@ def state(clock: ManualClock) -> AtlasState:
 
 
 @pytest.fixture
-def org(state: AtlasState) -> Org:
+def org(state: AtlasState) -> OrgRecord:
     return state.create_org()
 
 
-def ready(state: AtlasState, org: Org, clock: ManualClock, n: int = 2) -> str:
+def ready(state: AtlasState, org: OrgRecord, clock: ManualClock, n: int = 2) -> str:
     env = state.create_envelope(org, creator_key=org.api_key, document=PDF, parties=parties(n))
     clock.advance(1.0)
     state.tick()
@@ -48,7 +48,7 @@ def code_of(exc: pytest.ExceptionInfo[ApiError]) -> tuple[int, str]:
 
 
 def test_detection_is_pending_until_the_delay_passes(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     env = state.create_envelope(org, creator_key=org.api_key, document=PDF)
     assert (env.fields_status, env.fields_version) == ("pending", 1)
@@ -63,7 +63,7 @@ def test_detection_is_pending_until_the_delay_passes(
 
 
 def test_detection_results_are_cached_by_document_hash(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     ready(state, org, clock)
     again = state.create_envelope(org, creator_key=org.api_key, document=PDF)
@@ -73,7 +73,7 @@ def test_detection_results_are_cached_by_document_hash(
 
 
 def test_detection_outcomes_by_rule_and_per_envelope(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     state.set_detection(outcome="failed", delay=0.0, count=1)
     failed = state.create_envelope(org, creator_key=org.api_key, document=PDF)
@@ -92,7 +92,7 @@ def test_detection_outcomes_by_rule_and_per_envelope(
 # ---------------------------------------------------------------- send, credits, signing
 
 
-def test_send_guards_in_order(state: AtlasState, org: Org, clock: ManualClock) -> None:
+def test_send_guards_in_order(state: AtlasState, org: OrgRecord, clock: ManualClock) -> None:
     env = state.create_envelope(org, creator_key=org.api_key, document=PDF)
     with pytest.raises(ApiError) as exc:
         state.send(org, env.envelope_id)
@@ -128,7 +128,7 @@ def test_credits_spent_refunded_and_exhausted(state: AtlasState, clock: ManualCl
 
 
 def test_no_refund_once_someone_signed_or_for_a_draft(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     eid = ready(state, org, clock)
     state.send(org, eid)
@@ -140,7 +140,7 @@ def test_no_refund_once_someone_signed_or_for_a_draft(
 
 
 def test_sequential_signing_promotes_in_order(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     eid = ready(state, org, clock, n=3)
     env = state.send(org, eid)
@@ -163,7 +163,9 @@ def test_sequential_signing_promotes_in_order(
     assert code_of(exc) == (409, "invalid_state")
 
 
-def test_events_fire_in_contract_order(state: AtlasState, org: Org, clock: ManualClock) -> None:
+def test_events_fire_in_contract_order(
+    state: AtlasState, org: OrgRecord, clock: ManualClock
+) -> None:
     seen: list[str] = []
     state.listeners.append(lambda env, kind, data: seen.append(kind))
     eid = ready(state, org, clock, n=1)
@@ -181,7 +183,9 @@ def test_events_fire_in_contract_order(state: AtlasState, org: Org, clock: Manua
     ]
 
 
-def test_decline_needs_a_pending_envelope(state: AtlasState, org: Org, clock: ManualClock) -> None:
+def test_decline_needs_a_pending_envelope(
+    state: AtlasState, org: OrgRecord, clock: ManualClock
+) -> None:
     eid = ready(state, org, clock)
     env = state.envelopes[eid]
     with pytest.raises(ApiError) as exc:
@@ -196,7 +200,7 @@ def test_decline_needs_a_pending_envelope(state: AtlasState, org: Org, clock: Ma
 
 
 def test_remind_cooldown_is_per_signer_and_per_hour(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     eid = ready(state, org, clock)
     with pytest.raises(ApiError) as exc:
@@ -216,7 +220,7 @@ def test_remind_cooldown_is_per_signer_and_per_hour(
 
 
 def test_auto_send_dispatches_when_detection_ends(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     env = state.create_envelope(
         org,
@@ -240,7 +244,7 @@ def test_auto_send_dispatches_when_detection_ends(
 # ---------------------------------------------------------------- fields
 
 
-def test_update_fields_versions(state: AtlasState, org: Org, clock: ManualClock) -> None:
+def test_update_fields_versions(state: AtlasState, org: OrgRecord, clock: ManualClock) -> None:
     eid = ready(state, org, clock)
     new = parse_fields(
         [
@@ -293,7 +297,7 @@ def test_parse_parties_rejects_malformed(state: AtlasState) -> None:
 # ---------------------------------------------------------------- tenancy and lists
 
 
-def test_tenants_are_isolated(state: AtlasState, org: Org, clock: ManualClock) -> None:
+def test_tenants_are_isolated(state: AtlasState, org: OrgRecord, clock: ManualClock) -> None:
     eid = ready(state, org, clock)
     other = state.create_org()
     with pytest.raises(ApiError) as exc:
@@ -336,7 +340,7 @@ def test_connected_accounts_billing_and_suspension(state: AtlasState, clock: Man
 
 
 def test_list_pagination_filters_and_bad_cursor(
-    state: AtlasState, org: Org, clock: ManualClock
+    state: AtlasState, org: OrgRecord, clock: ManualClock
 ) -> None:
     ids = [
         state.create_envelope(
@@ -362,7 +366,7 @@ def test_list_pagination_filters_and_bad_cursor(
 # ---------------------------------------------------------------- templates
 
 
-def test_template_send_matches_roles_and_prefills(state: AtlasState, org: Org) -> None:
+def test_template_send_matches_roles_and_prefills(state: AtlasState, org: OrgRecord) -> None:
     fields = parse_fields(
         [
             {
