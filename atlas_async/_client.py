@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from ._auth import TokenProvider
 from ._config import (
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 __all__ = ["Atlas"]
+
+T = TypeVar("T")
 
 
 class _NotGiven:
@@ -247,6 +249,53 @@ class Atlas:
         from ._resources.platform import Platform
 
         return Platform(self)
+
+    @overload
+    async def call(
+        self,
+        endpoint: object,
+        /,
+        *args: Any,
+        cast_to: type[T],
+        idempotency_key: str | None = None,
+        **kwargs: Any,
+    ) -> T: ...
+
+    @overload
+    async def call(
+        self,
+        endpoint: object,
+        /,
+        *args: Any,
+        cast_to: None = None,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
+    ) -> Any: ...
+
+    async def call(
+        self,
+        endpoint: object,
+        /,
+        *args: Any,
+        cast_to: type[T] | None = None,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call any generated operation through this client: credentials, account, timeouts,
+        retries and typed errors included, e.g. one the contract gained after this SDK's methods
+        were written.
+
+        ``endpoint`` is a module of ``atlas_async._generated.api`` (or one of its functions);
+        ``args`` and ``kwargs`` are its arguments (path parameters, ``body=``...). Returns what
+        its generated parser made of the 2xx answer (a model), the JSON when it made nothing, or
+        the answer parsed as ``cast_to`` when given (whatever 2xx it came with). A POST carries
+        an Idempotency-Key made once for the call, unless you pass ``idempotency_key``.
+        """
+        from ._resources._call import Operations
+
+        return await Operations(self).run(
+            endpoint, args, kwargs, cast_to=cast_to, idempotency_key=idempotency_key
+        )
 
     # Introspection -------------------------------------------------------------------------------
 

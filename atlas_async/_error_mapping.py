@@ -71,7 +71,8 @@ def error_from_response(
     """Build the most specific :class:`APIStatusError` for a non-2xx answer.
 
     Tolerates any body: the documented ``{"error": {"code", "message"}, "request_id"}`` shape, a
-    bare ``{"code", "message"}``, or something that is not JSON at all.
+    bare ``{"code", "message"}``, ``{"error": "text"}`` (with or without ``success: false``), a
+    JSON string, ``{"detail"}`` or ``{"error_description"}``, or something that is not JSON.
     """
     body: Any
     try:
@@ -90,6 +91,9 @@ def error_from_response(
         message = raw_msg if isinstance(raw_msg, str) else None
         if message is None and isinstance(err, str):
             message = err
+        for other in ("error_description", "detail"):  # OAuth's and many frameworks' spelling
+            if message is None and isinstance(body.get(other), str):
+                message = body[other]
         rid = body.get("request_id")
         request_id = rid if isinstance(rid, str) else None
     if request_id is None:

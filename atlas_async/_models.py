@@ -1,10 +1,14 @@
-"""Public models: the generated attrs classes under their public names, plus open enums.
+"""Public models: the generated attrs classes, plus open enums and the input checks.
 
-The models are the generated ones on purpose (no wrapper layer to drift from the contract). Naming:
+The models are the generated ones on purpose (no wrapper layer to drift from the contract); the
+generator names them (``overrides/config.yaml``):
 
 * ``Party`` is what you *give*: ``Party(email=, name=, role=, order=)``, the contract's PartyInput.
 * ``EnvelopeParty`` is what you *get back* on ``Envelope.parties``: the same person plus
   ``order``, ``status``, ``signed_at`` and, for the party whose turn it is, ``sign_url``.
+
+A field the answer did not carry is None (the SDK is a tolerant reader: in an answer only what it
+cannot work without is required); ``to_dict()`` leaves None fields out of a request.
 
 Status fields are plain ``str`` in the models (the contract's enums are open: a value Atlas adds
 tomorrow parses as its string instead of crashing). The ``StrEnum`` constants below compare equal
@@ -24,6 +28,7 @@ from ._generated.models import (
     CreateEnvelopeResponse,
     DetectedParty,
     Envelope,
+    EnvelopeParty,
     EnvelopeProgress,
     EnvelopeSummary,
     Field,
@@ -32,13 +37,11 @@ from ._generated.models import (
     InferFieldsResponse,
     InferredField,
     Metadata,
+    Party,
     RemindResponse,
     Template,
     TemplateSendResponse,
 )
-from ._generated.models import Party as EnvelopeParty
-from ._generated.models import PartyInput as Party
-from ._generated.types import UNSET, Unset
 
 __all__ = [
     "ConnectedAccount",
@@ -125,7 +128,10 @@ def _party(value: PartyLike, position: int) -> Party:
     if isinstance(value, Party):
         party = value
     elif isinstance(value, EnvelopeParty):
-        party = Party(email=value.email, name=value.name, role=value.role, order=value.order)
+        # Checked below like any other input: a returned signer may lack a part a send needs.
+        party = Party(
+            email=value.email or "", name=value.name or "", role=value.role or "", order=value.order
+        )
     elif isinstance(value, Mapping):
         unknown = set(value) - {"email", "name", "role", "order"}
         if unknown:
@@ -135,7 +141,7 @@ def _party(value: PartyLike, position: int) -> Party:
                 email=value["email"],
                 name=value["name"],
                 role=value["role"],
-                order=value.get("order", UNSET),
+                order=value.get("order"),
             )
         except KeyError as exc:
             raise ValueError(f"party #{position}: missing {exc.args[0]!r}") from None
@@ -148,9 +154,7 @@ def _party(value: PartyLike, position: int) -> Party:
     if not is_email(party.email):
         raise ValueError(f"party #{position}: {party.email!r} is not an email address")
     order = party.order
-    if not isinstance(order, Unset) and (
-        isinstance(order, bool) or not isinstance(order, int) or order < 1
-    ):
+    if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1):
         raise ValueError(f"party #{position}: order must be an int >= 1")
     return party
 
@@ -176,21 +180,21 @@ def to_parties(parties: Iterable[PartyLike] | None, *, required: bool) -> list[P
     return result
 
 
+_PLACEMENT = ("type_", "page", "x_pct", "y_pct", "w_pct", "h_pct", "party_order")
+
+
 def _field(value: FieldLike, position: int) -> FieldInput:
     if isinstance(value, FieldInput):
         return value
     if isinstance(value, Field):
+        # A returned field may lack what a placement needs (detected fields may carry no
+        # geometry): say which part, before any request.
+        placement: dict[str, Any] = {n: getattr(value, n) for n in _PLACEMENT}
+        missing = sorted(n.rstrip("_") for n, v in placement.items() if v is None)
+        if missing:
+            raise ValueError(f"field #{position}: missing {missing}")
         return FieldInput(
-            field_id=value.field_id,
-            type_=value.type_,
-            page=value.page,
-            x_pct=value.x_pct,
-            y_pct=value.y_pct,
-            w_pct=value.w_pct,
-            h_pct=value.h_pct,
-            party_order=value.party_order,
-            label=value.label if isinstance(value.label, str) else UNSET,
-            required=value.required,
+            field_id=value.field_id, label=value.label, required=value.required, **placement
         )
     if isinstance(value, Mapping):
         data = dict(value)
@@ -209,9 +213,9 @@ def to_field_inputs(fields: Iterable[FieldLike]) -> list[FieldInput]:
     return [_field(f, i) for i, f in enumerate(fields, start=1)]
 
 
-def to_metadata(metadata: Mapping[str, Any] | Metadata | None) -> Metadata | Unset:
+def to_metadata(metadata: Mapping[str, Any] | Metadata | None) -> Metadata | None:
     if metadata is None:
-        return UNSET
+        return None
     if isinstance(metadata, Metadata):
         return metadata
     if not isinstance(metadata, Mapping):

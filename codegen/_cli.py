@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ._generate import compare_trees, generate_into, install
 from ._paths import DEFAULT_ROOT, Layout
-from ._spec import SpecError, dump_spec, load_spec
+from ._spec import SpecError, assumption_points, dump_spec, load_spec
 
 __all__ = ["main"]
 
@@ -76,6 +76,14 @@ def _cmd_diff(_layout: Layout, args: argparse.Namespace) -> int:
     return 1 if any(c.breaking for c in changes) else 0
 
 
+def _cmd_assumptions(layout: Layout, args: argparse.Namespace) -> int:
+    path = Path(args.spec) if args.spec else layout.spec
+    points = assumption_points(load_spec(path))
+    print("\n".join(points))
+    print(f"{len(points)} point(s) marked x-atlas-assumption in {path.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m codegen",
@@ -110,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="API change report between two spec files; exit 1 when a change is breaking",
     )
+    assumed = sub.add_parser(
+        "assumptions", help="list the points of the contract marked x-atlas-assumption"
+    )
+    assumed.add_argument("spec", nargs="?", help="the spec file (default: openapi.json)")
+    assumed.set_defaults(func=_cmd_assumptions)
     diff.add_argument("old", help="the old spec (e.g. openapi.json)")
     diff.add_argument("new", help="the new spec")
     diff.set_defaults(func=_cmd_diff)

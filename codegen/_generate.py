@@ -21,6 +21,7 @@ from ._spec import (
     load_patches,
     load_spec,
 )
+from ._tolerant import apply_overlay, load_overlay
 
 __all__ = ["PINS", "TreeDiff", "compare_trees", "generate_into", "install"]
 
@@ -67,6 +68,9 @@ def generate_into(layout: Layout, dest: Path) -> None:
     """Generate the package into ``dest`` (which must not exist) from the patched contract."""
     _check_pins()
     doc = apply_patches(load_spec(layout.spec), load_patches(layout.patches))
+    overlay = load_overlay(layout.tolerant)
+    if overlay is not None:
+        doc = apply_overlay(doc, overlay)
     closed = closed_response_enums(doc)
     if closed:
         raise SpecError(

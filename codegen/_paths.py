@@ -37,6 +37,10 @@ class Layout:
         return self.overrides / "patches"
 
     @property
+    def tolerant(self) -> Path:
+        return self.overrides / "tolerant-reader.json"
+
+    @property
     def templates(self) -> Path:
         return self.overrides / "templates"
 

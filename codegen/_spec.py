@@ -13,6 +13,7 @@ __all__ = [
     "ContractPatch",
     "SpecError",
     "apply_patches",
+    "assumption_points",
     "closed_response_enums",
     "dump_spec",
     "load_patches",
@@ -165,3 +166,22 @@ def closed_response_enums(doc: JSON) -> list[str]:
             elif isinstance(node, list):
                 stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
     return sorted(found)
+
+
+def assumption_points(doc: JSON) -> list[str]:
+    """JSON pointers of every node marked ``x-atlas-assumption: true``, in document order."""
+    found: list[str] = []
+
+    def walk(pointer: str, node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("x-atlas-assumption") is True:
+                found.append(pointer or "/")
+            for key, value in node.items():
+                if key not in ("examples", "example"):
+                    walk(f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}", value)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(f"{pointer}/{i}", value)
+
+    walk("", doc)
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .._generated.types import UNSET, Unset
@@ -88,18 +88,20 @@ class Resource:
         call: Call,
         *args: Any,
         authenticated: bool = False,
+        needs: tuple[str, ...] = (),
+        known: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> T:
         """Run a generated ``asyncio_detailed`` through our transport and return its model.
 
         The transport has already raised for every non-2xx; a 2xx body the SDK cannot use raises
-        APIResponseValidationError.
+        APIResponseValidationError (``needs`` and ``known``: see ``parse_as``).
         """
         seam = self._client._shared.seam
         parsed, response = await seam.invoke(
             endpoint, call, args, kwargs, authenticated=authenticated
         )
-        return parse_as(expected, parsed, response)
+        return parse_as(expected, parsed, response, needs=needs, known=known)
 
     def _paginate(
         self,

@@ -28,7 +28,7 @@ from .._generated.models import (
     FieldsUpdate,
     VoidRequest,
 )
-from .._generated.types import UNSET, File, Unset
+from .._generated.types import UNSET, File
 from .._log import logger as get_logger
 from .._models import (
     CreateEnvelopeResponse,
@@ -44,22 +44,32 @@ from .._models import (
     to_parties,
 )
 from .._pagination import AsyncPager
-from ._base import Resource, check_limit, given, path_id
+from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
 
-__all__ = ["EnvelopeCalls"]
+__all__ = ["EnvelopeCalls", "required_version"]
 
 logger = get_logger("atlas_async")
 
 
 def _token_from_sign_url(sign_url: str) -> str:
-    """The signer's token (``t``) from a sign URL."""
+    """The signer's token from a sign URL: ``t=`` (surface A), or ``token=`` (surface B)."""
     from urllib.parse import parse_qs, urlsplit
 
-    values = parse_qs(urlsplit(sign_url).query).get("t")
+    query = parse_qs(urlsplit(sign_url).query)
+    values = query.get("t") or query.get("token")
     if not values or not values[0]:
-        raise ValueError("the sign URL carries no signer token (t=...)")
+        # The /docs pages show sign URLs without a token: such a link cannot authenticate.
+        raise ValueError("the sign URL carries no signer token (t=...): pass signer_token=")
     return values[0]
+
+
+def required_version(env: Envelope) -> int:
+    """``env.fields_version`` from an envelope read with ``needs=("fields_version",)``."""
+    version = env.fields_version
+    if version is None:  # _read(..., "fields_version") raised already: never reached
+        raise AssertionError("fields_version was checked by the read")
+    return version
 
 
 class EnvelopeCalls(Resource):
@@ -95,13 +105,13 @@ class EnvelopeCalls(Resource):
         meta = to_metadata(metadata)
         key = check_key(idempotency_key) or new_idempotency_key()
         if isinstance(document, DocumentURL):
+            # None fields stay off the wire: the server's defaults stay the server's.
             body = CreateEnvelopeFromUrl(
                 document_url=document.url,
-                parties=given(party_list),
+                parties=party_list,
                 metadata=meta,
-                webhook_url=given(webhook_url),
-                # Send only what the caller chose: the generated model would send its spec default.
-                auto_send=given(auto_send),
+                webhook_url=webhook_url,
+                auto_send=auto_send,
             )
             return await self._invoke(
                 create_envelope.asyncio_detailed,
@@ -121,11 +131,11 @@ class EnvelopeCalls(Resource):
                 parties=(
                     json.dumps([p.to_dict() for p in party_list])
                     if party_list is not None
-                    else UNSET
+                    else None
                 ),
-                metadata=json.dumps(meta.to_dict()) if not isinstance(meta, Unset) else UNSET,
-                webhook_url=given(webhook_url),
-                auto_send=given(None if auto_send is None else ("true" if auto_send else "false")),
+                metadata=meta.to_json() if meta is not None else None,
+                webhook_url=webhook_url,
+                auto_send=None if auto_send is None else ("true" if auto_send else "false"),
             )
             created = await self._invoke(
                 create_envelope.asyncio_detailed,
@@ -140,10 +150,23 @@ class EnvelopeCalls(Resource):
         return created
 
     async def get(self, envelope_id: str) -> Envelope:
-        """The full envelope: status, fields and fields_version, parties, metadata, timestamps."""
-        eid = path_id(envelope_id, "envelope_id")
+        """The full envelope: status, fields and fields_version, parties, metadata, timestamps.
+
+        A field the answer did not carry is None (``envelope_id`` is always set: it is the one
+        you asked for).
+        """
+        return await self._read(path_id(envelope_id, "envelope_id"))
+
+    async def _read(self, eid: str, *needs: str) -> Envelope:
+        """GET the envelope; ``needs`` are the fields the calling flow cannot do without (absent,
+        they raise APIResponseValidationError naming them, with the raw body)."""
         return await self._invoke(
-            get_envelope.asyncio_detailed, Envelope, self._call("get", envelope_id=eid), eid
+            get_envelope.asyncio_detailed,
+            Envelope,
+            self._call("get", envelope_id=eid),
+            eid,
+            needs=needs,
+            known={"envelope_id": eid},
         )
 
     async def status(self, envelope_id: str) -> EnvelopeProgress:
@@ -189,7 +212,7 @@ class EnvelopeCalls(Resource):
         eid = path_id(envelope_id, "envelope_id")
         items = to_field_inputs(fields)
         if fields_version is None:
-            fields_version = (await self.get(eid)).fields_version
+            fields_version = required_version(await self._read(eid, "fields_version"))
         return await self._invoke(
             update_envelope_fields.asyncio_detailed,
             FieldsResponse,
@@ -207,6 +230,7 @@ class EnvelopeCalls(Resource):
             self._call("void", envelope_id=eid),
             eid,
             body=VoidRequest(reason=reason) if reason is not None else UNSET,
+            known={"envelope_id": eid},
         )
 
     async def decline(
@@ -234,6 +258,7 @@ class EnvelopeCalls(Resource):
             eid,
             body=DeclineRequest(reason=reason),
             authenticated=True,
+            known={"envelope_id": eid},
         )
 
     async def remind(self, envelope_id: str) -> RemindResponse:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .. import _http
@@ -27,7 +27,14 @@ from .._transport import Call, Transport, replayed
 if TYPE_CHECKING:
     from .._generated.client import AuthenticatedClient, Client
 
-__all__ = ["GeneratedSeam", "Invocation"]
+__all__ = [
+    "GeneratedSeam",
+    "Invocation",
+    "ParserFailed",
+    "invalid_response",
+    "parse_as",
+    "unparsable",
+]
 
 T = TypeVar("T")
 
@@ -43,6 +50,15 @@ class Invocation:
     def __init__(self, call: Call) -> None:
         self.call = call
         self.response: _http.Response | None = None
+
+
+class ParserFailed:
+    """What ``invoke`` returns as ``parsed`` when the generated parser raised on a 2xx body."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 _CURRENT: contextvars.ContextVar[Invocation] = contextvars.ContextVar("atlas_async_invocation")
@@ -95,21 +111,21 @@ class GeneratedSeam:
     ) -> tuple[Any, _http.Response]:
         """Run a generated ``asyncio_detailed`` through the transport: (parsed, raw response).
 
-        ``parsed`` is what the generated parser made of the 2xx body, or None when it made
-        nothing (a 2xx the contract did not document for this operation, say 200 for 201).
-        A body the generated parser choked on raises APIResponseValidationError.
+        ``parsed`` is what the generated parser made of the 2xx body, None when it made
+        nothing (a 2xx the contract did not document for this operation, say 200 for 201), or a
+        :class:`ParserFailed` when it choked on the body (``parse_as`` then decides).
         """
         invocation = Invocation(call)
         token = _CURRENT.set(invocation)
         try:
             result = await endpoint(*args, client=self.client(authenticated), **kwargs)
             parsed = result.parsed
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if invocation.response is None:
                 raise  # raised before any request: bad arguments, the caller's to fix
             # The generated parser choked on a 2xx body (or on a 2xx status it does not know,
             # HTTPStatus(299)): parse_as decides whether the body is usable, and says why not.
-            parsed = None
+            parsed = ParserFailed(exc)
         finally:
             _CURRENT.reset(token)
         response = invocation.response
@@ -117,12 +133,21 @@ class GeneratedSeam:
         return parsed, response
 
 
-def parse_as(expected: type[T], parsed: Any, response: _http.Response) -> T:
+def parse_as(
+    expected: type[T],
+    parsed: Any,
+    response: _http.Response,
+    *,
+    needs: tuple[str, ...] = (),
+    known: Mapping[str, str] | None = None,
+) -> T:
     """``parsed`` when it is an ``expected``; else ``expected`` parsed from the body ourselves.
 
     Any 2xx whose body parses is success (a 200 where the contract says 201, or the reverse);
     one that does not raises APIResponseValidationError with the status, the request id, the
-    field at fault and the raw body.
+    field at fault and the raw body. ``known`` fills fields the request already fixed (the id in
+    the path) when the answer lacks them; ``needs`` names optional fields this call cannot do
+    without (``fields_version`` before a send): absent, they raise the same error.
     """
     if isinstance(parsed, expected):
         result = parsed
@@ -130,26 +155,44 @@ def parse_as(expected: type[T], parsed: Any, response: _http.Response) -> T:
         try:
             data = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
-            raise _invalid(response, "<body>", "the response body is not JSON") from None
+            raise invalid_response(response, "<body>", "the response body is not JSON") from None
         if not isinstance(data, dict):
-            raise _invalid(response, "<body>", "the response body is not a JSON object")
-        from_dict = cast(Any, expected).from_dict
+            raise invalid_response(response, "<body>", "the response body is not a JSON object")
+        for name, value in (known or {}).items():
+            if data.get(name) is None:
+                data[name] = value
         try:
-            result = from_dict(data)
-        except KeyError as exc:
-            name = str(exc.args[0]) if exc.args else "<body>"
-            raise _invalid(response, name, f"the response lacks {name!r}") from exc
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise _invalid(
-                response,
-                "<body>",
-                f"the response does not match the contract ({type(exc).__name__})",
-            ) from exc
+            result = cast(Any, expected).from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise unparsable(response, exc) from exc
+    for name in needs:
+        if cast(Any, result)[name] is None:
+            raise invalid_response(
+                response, name, f"the response lacks {name!r}, which this call needs"
+            )
     attach_response_info(result, response.headers.get("x-request-id"), replayed=replayed(response))
     return result
 
 
-def _invalid(response: _http.Response, field: str, message: str) -> APIResponseValidationError:
+def unparsable(response: _http.Response, exc: Exception) -> APIResponseValidationError:
+    """The error for a 2xx body a generated parser refused: it names the field when the parser
+    said which (its ``ParseError``, from this package or from any generated one)."""
+    path = getattr(exc, "path", None)
+    if not isinstance(exc, ValueError) or not isinstance(path, str):
+        return invalid_response(
+            response, "<body>", f"the response does not match the contract ({type(exc).__name__})"
+        )
+    field = path or "<body>"
+    if getattr(exc, "missing", False):
+        return invalid_response(response, field, f"the response lacks {field!r}")
+    problem = getattr(exc, "problem", "invalid")
+    return invalid_response(response, field, f"the response has an invalid {field!r}: {problem}")
+
+
+def invalid_response(
+    response: _http.Response, field: str, message: str
+) -> APIResponseValidationError:
+    """A 2xx the SDK cannot use: the status, the request id, the field and the raw body."""
     return APIResponseValidationError(
         message,
         status_code=response.status_code,

@@ -43,8 +43,8 @@ from .._models import (
     to_parties,
 )
 from .._polling import PollIntervals, check_timeout, poll_until
-from ._base import given, path_id
-from ._envelope_calls import EnvelopeCalls
+from ._base import path_id
+from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
 
 if TYPE_CHECKING:
@@ -100,13 +100,15 @@ class SigningFlows(EnvelopeCalls):
         eid = path_id(envelope_id, "envelope_id")
         fallback = to_field_inputs(fields) if fields is not None else None
         env = await poll_until(
-            lambda: self.get(eid),
+            # Detection state and status are what this wait decides on: an answer without them
+            # raises APIResponseValidationError naming the field, rather than guessing.
+            lambda: self._read(eid, "status", "fields_status"),
             lambda e: e.fields_status != FieldsStatus.PENDING,
             timeout=timeout,
             what=f"field detection on envelope {eid}",
         )
         if env.fields_status == FieldsStatus.FAILED:
-            detail = env.metadata.detection_error
+            detail = env.metadata.detection_error if env.metadata is not None else None
             raise FieldDetectionFailedError(eid, detail if isinstance(detail, str) else None)
         if (
             env.fields_status == FieldsStatus.RECOVERED_EMPTY
@@ -115,7 +117,7 @@ class SigningFlows(EnvelopeCalls):
             and not env.fields
         ):
             await self.update_fields(eid, fallback, fields_version=env.fields_version)
-            env = await self.get(eid)
+            env = await self._read(eid, "status", "fields_status")
         return env
 
     async def send(
@@ -153,15 +155,15 @@ class SigningFlows(EnvelopeCalls):
         if max_conflict_retries < 0:
             raise ValueError("max_conflict_retries must be >= 0")
         if fields_version is None:
-            env = await self.get(eid)
+            env = await self._read(eid, "fields_version")
             if env.fields_status == FieldsStatus.PENDING:
                 env = await self._settled(eid, fields_timeout)
-            fields_version = env.fields_version
+            fields_version = required_version(env)
         conflicts = 0
         pending_waits = 0
         first = True
         while True:
-            body = SendEnvelopeRequest(fields_version=fields_version, parties=given(party_list))
+            body = SendEnvelopeRequest(fields_version=fields_version, parties=party_list)
             if caller_key is not None:
                 key = caller_key if first else versioned_key(caller_key, fields_version)
             else:
@@ -179,12 +181,12 @@ class SigningFlows(EnvelopeCalls):
                     raise
                 logger.info("envelope %s: fields pending; waiting", eid)
                 env = await self._settled(eid, fields_timeout)
-                fields_version = env.fields_version
+                fields_version = required_version(env)
             except FieldsVersionConflictError as conflict:
                 conflicts += 1
                 if conflicts > max_conflict_retries:
                     raise
-                current = await self.get(eid)
+                current = await self._read(eid, "fields_version")
                 logger.info(
                     "envelope %s: fields changed (v%s -> v%s) before send",
                     eid,
@@ -197,7 +199,7 @@ class SigningFlows(EnvelopeCalls):
                         verdict = await verdict
                     if not verdict:
                         raise conflict
-                fields_version = current.fields_version
+                fields_version = required_version(current)
             first = False
 
     async def _post_send(self, eid: str, body: SendEnvelopeRequest, key: str) -> Envelope:
@@ -208,6 +210,7 @@ class SigningFlows(EnvelopeCalls):
             eid,
             body=body,
             idempotency_key=key,
+            known={"envelope_id": eid},
         )
 
     async def _earlier_send(
@@ -226,14 +229,15 @@ class SigningFlows(EnvelopeCalls):
         422 when the key carried another body) and the caller sees the original error: nothing
         here can claim a dispatch that was not this call's.
         """
-        current = await self.get(eid)
+        current = await self._read(eid, "status", "fields_version")
         if current.status == EnvelopeStatus.DRAFT:
             return None
-        body = SendEnvelopeRequest(fields_version=current.fields_version, parties=given(party_list))
+        version = required_version(current)
+        body = SendEnvelopeRequest(fields_version=version, parties=party_list)
         if caller_key is not None:
-            key = versioned_key(caller_key, current.fields_version)
+            key = versioned_key(caller_key, version)
         else:
-            key = send_idempotency_key(eid, current.fields_version, body.to_dict())
+            key = send_idempotency_key(eid, version, body.to_dict())
         if key == tried_key:
             return None
         try:
@@ -244,9 +248,12 @@ class SigningFlows(EnvelopeCalls):
         return env
 
     async def _settled(self, eid: str, deadline: float | None) -> Envelope:
+        """Wait for detection; the envelope returned carries the fields_version to send with."""
         env = await self.wait_for_fields(eid, timeout=deadline)
         if env.fields_status == FieldsStatus.RECOVERED_EMPTY and not env.fields:
             raise ManualPlacementRequiredError(eid)
+        if env.fields_version is None:
+            env = await self._read(eid, "fields_version")
         return env
 
     async def wait_until_signed(
@@ -279,11 +286,10 @@ class SigningFlows(EnvelopeCalls):
                     outcome = await _until_next_poll(eid, sub, intervals.next())
                     if outcome is not None:
                         return outcome
-        raise WaitTimeoutError(
-            f"envelope {eid} was not signed within {limit:g} s"
-            + (f" ({last.signed_count}/{last.total} signed)" if last is not None else ""),
-            last=last,
-        )
+        seen = ""
+        if last is not None and last.signed_count is not None and last.total is not None:
+            seen = f" ({last.signed_count}/{last.total} signed)"
+        raise WaitTimeoutError(f"envelope {eid} was not signed within {limit:g} s{seen}", last=last)
 
     async def create_and_send(
         self,
@@ -337,7 +343,7 @@ class SigningFlows(EnvelopeCalls):
         logger.info("envelope %s sent in %.2f s", eid, time.monotonic() - started)
         if wait_signed:
             await self.wait_until_signed(eid, timeout=sign_timeout)
-            env = await self.get(eid)
+            env = await self._read(eid)
         return env
 
 

@@ -10,7 +10,7 @@ from .._generated.api.platform import (
 from .._generated.models import ConnectedAccountCreate, ConnectedAccountList, ConnectedAccountUpdate
 from .._models import ConnectedAccount, ConnectedAccountCreateResponse, ConnectedAccountStatus
 from .._pagination import AsyncPager
-from ._base import Resource, check_limit, given, path_id
+from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
 
 __all__ = ["ConnectedAccounts", "Platform"]
@@ -46,8 +46,8 @@ class ConnectedAccounts(Resource):
         body = ConnectedAccountCreate(
             external_id=external_id,
             name=name,
-            billing_mode=given(billing_mode),
-            initial_credits=given(initial_credits),
+            billing_mode=billing_mode,
+            initial_credits=initial_credits,
         )
         return await self._invoke(
             create_connected_account.asyncio_detailed,
@@ -83,6 +83,7 @@ class ConnectedAccounts(Resource):
             self._call(operation, account=None),
             aid,
             body=ConnectedAccountUpdate(status=status),
+            known={"connected_org_id": aid},
         )
 
 

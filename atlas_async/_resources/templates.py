@@ -34,7 +34,8 @@ from .._models import (
     to_parties,
 )
 from .._pagination import AsyncPager
-from ._base import Resource, check_limit, given, path_id
+from .._responses import attach_response_info, get_request_id, was_replayed
+from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
 
 __all__ = ["Templates"]
@@ -65,16 +66,16 @@ class Templates(Resource):
         """
         tid = path_id(template_id, "template_id")
         party_list = to_parties(parties, required=True) or []
+        # None fields stay off the wire: the server's defaults (auto_send) stay the server's.
         body = TemplateSendRequest(
             parties=party_list,
-            prefill=given(
+            prefill=(
                 TemplateSendRequestPrefill.from_dict({str(k): v for k, v in prefill.items()})
                 if prefill is not None
                 else None
             ),
-            # Only what the caller chose goes on the wire (the model's spec default is True).
-            auto_send=given(auto_send),
-            webhook_url=given(webhook_url),
+            auto_send=auto_send,
+            webhook_url=webhook_url,
             metadata=to_metadata(metadata),
         )
         return await self._invoke(
@@ -89,7 +90,13 @@ class Templates(Resource):
     async def get(self, template_id: str) -> Template:
         """One template: its roles, prefill keys and fields."""
         tid = path_id(template_id, "template_id")
-        return await self._invoke(get_template.asyncio_detailed, Template, self._call("get"), tid)
+        return await self._invoke(
+            get_template.asyncio_detailed,
+            Template,
+            self._call("get"),
+            tid,
+            known={"template_id": tid},
+        )
 
     def list(self, *, limit: int | None = None) -> AsyncPager[Template]:
         """Templates: ``await`` for the first page, ``async for`` for every template."""
@@ -153,6 +160,8 @@ class Templates(Resource):
             )
         finally:
             prepared.close()
+        # The template is what the caller gets: it answers get_request_id / was_replayed too.
+        attach_response_info(result.template, get_request_id(result), replayed=was_replayed(result))
         return result.template
 
 

@@ -74,7 +74,7 @@ def _party_fingerprint(party: PartyLike) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("email", "name", "role", "order"):
         value = party.get(name) if isinstance(party, Mapping) else getattr(party, name, None)
-        if isinstance(value, str | int) and not isinstance(value, bool):  # skips UNSET
+        if isinstance(value, str | int) and not isinstance(value, bool):  # skips None (not given)
             out[name] = value
     return out
 

@@ -107,19 +107,18 @@ class EnvelopeEvent(WebhookEvent):
         """``data`` as an :class:`atlas_async.Envelope`, the model ``atlas.envelopes.get()`` returns.
 
         Built on first access (the generated models are imported only then). It is a mutable copy:
-        changing it does not change the event. Raises :class:`~atlas_async.WebhookPayloadError`
-        when the snapshot does not fit the model; ``data`` itself is always available.
+        changing it does not change the event. Fields the snapshot lacks are None. Raises :class:`~atlas_async.WebhookPayloadError` naming the field when a
+        value cannot be what the model says (a date that is not one); ``data`` itself is always
+        available.
         """
         from .._generated.models.envelope import Envelope
+        from .._generated.types import ParseError
 
         try:
             return Envelope.from_dict(_thaw(self.data))
-        except KeyError as exc:
-            raise _fail(
-                "data", f"does not fit the Envelope model: {exc.args[0]!r} is missing"
-            ) from None
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise _fail("data", f"does not fit the Envelope model ({type(exc).__name__})") from None
+        except ParseError as exc:
+            path = f"data.{exc.path}" if exc.path else "data"
+            raise _fail(path, f"does not fit the Envelope model: {exc.problem}") from None
 
     @property
     def metadata(self) -> Mapping[str, Any]:

@@ -88,14 +88,13 @@ def test_envelope_property_is_the_generated_model() -> None:
 def test_envelope_property_reports_a_snapshot_that_does_not_fit() -> None:
     payload = event_payload("envelope.signed")
     del payload["data"]["parties"]
-    event = event_from_dict(payload)  # parsing itself stays lenient
-    with pytest.raises(WebhookPayloadError, match="'parties' is missing") as info:
-        _ = event.envelope  # type: ignore[attr-defined]
-    assert info.value.field == "data"
+    envelope = event_from_dict(payload).envelope  # type: ignore[attr-defined]
+    assert envelope.parties is None  # a snapshot lacking what the SDK does not need still reads
     bad_date = event_payload("envelope.signed")
     bad_date["data"]["created_at"] = "last tuesday"
-    with pytest.raises(WebhookPayloadError, match="ValueError"):
+    with pytest.raises(WebhookPayloadError, match="ValueError") as info:
         _ = event_from_dict(bad_date).envelope  # type: ignore[attr-defined]
+    assert info.value.field == "data.created_at"
 
 
 def test_unknown_type_is_kept_not_rejected() -> None:

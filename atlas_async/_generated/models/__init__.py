@@ -20,6 +20,7 @@ from .envelope import Envelope
 from .envelope_created_event import EnvelopeCreatedEvent
 from .envelope_declined_event import EnvelopeDeclinedEvent
 from .envelope_list import EnvelopeList
+from .envelope_party import EnvelopeParty
 from .envelope_progress import EnvelopeProgress
 from .envelope_sent_event import EnvelopeSentEvent
 from .envelope_signed_event import EnvelopeSignedEvent
@@ -46,7 +47,6 @@ from .o_auth_token_request import OAuthTokenRequest
 from .o_auth_token_response import OAuthTokenResponse
 from .open_api_document import OpenAPIDocument
 from .party import Party
-from .party_input import PartyInput
 from .remind_response import RemindResponse
 from .send_envelope_request import SendEnvelopeRequest
 from .template import Template
@@ -79,6 +79,7 @@ __all__ = (
     "EnvelopeCreatedEvent",
     "EnvelopeDeclinedEvent",
     "EnvelopeList",
+    "EnvelopeParty",
     "EnvelopeProgress",
     "EnvelopeSentEvent",
     "EnvelopeSignedEvent",
@@ -105,7 +106,6 @@ __all__ = (
     "OAuthTokenResponse",
     "OpenAPIDocument",
     "Party",
-    "PartyInput",
     "RemindResponse",
     "SendEnvelopeRequest",
     "Template",

@@ -1,90 +1,99 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="ConnectedAccountCreate")
+from .. import types as _types
 
 
 @_attrs_define
-class ConnectedAccountCreate:
-    """
+class ConnectedAccountCreate(_types.Model):
+    """The ``ConnectedAccountCreate`` object of the Atlas API.
+
     Attributes:
         external_id (str): Your id for the account; creation is idempotent on it.
         name (str):
-        billing_mode (str | Unset): Who pays for a connected account's envelopes: the platform's pool (default) or the
+        billing_mode (str | None): Who pays for a connected account's envelopes: the platform's pool (default) or the
             account's own pool, seeded by `initial_credits`.
-        initial_credits (int | Unset): Seeds the account's pool (child_pays).
+        initial_credits (int | None): Seeds the account's pool (child_pays).
     """
 
     external_id: str
     name: str
-    billing_mode: str | Unset = UNSET
-    initial_credits: int | Unset = UNSET
+    billing_mode: str | None = None
+    initial_credits: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("external_id", "external_id", True),
+        ("name", "name", True),
+        ("billing_mode", "billing_mode", False),
+        ("initial_credits", "initial_credits", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "external_id": "external_id",
+        "name": "name",
+        "billing_mode": "billing_mode",
+        "initial_credits": "initial_credits",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        external_id = self.external_id
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        name = self.name
-
-        billing_mode = self.billing_mode
-
-        initial_credits = self.initial_credits
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "external_id": external_id,
-                "name": name,
-            }
-        )
-        if billing_mode is not UNSET:
-            field_dict["billing_mode"] = billing_mode
-        if initial_credits is not UNSET:
-            field_dict["initial_credits"] = initial_credits
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["external_id"] = self.external_id
+        field_dict["name"] = self.name
+        if self.billing_mode is not None:
+            field_dict["billing_mode"] = self.billing_mode
+        if self.initial_credits is not None:
+            field_dict["initial_credits"] = self.initial_credits
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        external_id = d.pop("external_id")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        name = d.pop("name")
-
-        billing_mode = d.pop("billing_mode", UNSET)
-
-        initial_credits = d.pop("initial_credits", UNSET)
-
-        connected_account_create = cls(
-            external_id=external_id,
-            name=name,
-            billing_mode=billing_mode,
-            initial_credits=initial_credits,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "external_id"
+            _v = d.pop("external_id")
+            if _v is None:
+                raise KeyError("external_id")
+            external_id = _v
+            _f = "name"
+            _v = d.pop("name")
+            if _v is None:
+                raise KeyError("name")
+            name = _v
+            billing_mode = d.pop("billing_mode", None)
+            initial_credits = d.pop("initial_credits", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            external_id,
+            name,
+            billing_mode,
+            initial_credits,
         )
-
-        connected_account_create.additional_properties = d
-        return connected_account_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

@@ -1,93 +1,103 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ConnectedAccountCreateResponse")
+from .. import types as _types
 
 
 @_attrs_define
-class ConnectedAccountCreateResponse:
-    """
+class ConnectedAccountCreateResponse(_types.Model):
+    """The ``ConnectedAccountCreateResponse`` object of the Atlas API.
+
     Attributes:
         connected_org_id (str): UUID (kept a plain string: an id is opaque to clients).
-        created (bool): False when the account already existed (answered with 200).
-        external_id (str):
-        next_step (str):
-        success (bool):
+        created (bool | None): False when the account already existed (answered with 200).
+        external_id (str | None):
+        next_step (str | None):
+        success (bool | None):
     """
 
     connected_org_id: str
-    created: bool
-    external_id: str
-    next_step: str
-    success: bool
+    created: bool | None = None
+    external_id: str | None = None
+    next_step: str | None = None
+    success: bool | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("connected_org_id", "connected_org_id", True),
+        ("created", "created", False),
+        ("external_id", "external_id", False),
+        ("next_step", "next_step", False),
+        ("success", "success", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "connected_org_id": "connected_org_id",
+        "created": "created",
+        "external_id": "external_id",
+        "next_step": "next_step",
+        "success": "success",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        connected_org_id = self.connected_org_id
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        created = self.created
-
-        external_id = self.external_id
-
-        next_step = self.next_step
-
-        success = self.success
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "connected_org_id": connected_org_id,
-                "created": created,
-                "external_id": external_id,
-                "next_step": next_step,
-                "success": success,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["connected_org_id"] = self.connected_org_id
+        if self.created is not None:
+            field_dict["created"] = self.created
+        if self.external_id is not None:
+            field_dict["external_id"] = self.external_id
+        if self.next_step is not None:
+            field_dict["next_step"] = self.next_step
+        if self.success is not None:
+            field_dict["success"] = self.success
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        connected_org_id = d.pop("connected_org_id")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        created = d.pop("created")
-
-        external_id = d.pop("external_id")
-
-        next_step = d.pop("next_step")
-
-        success = d.pop("success")
-
-        connected_account_create_response = cls(
-            connected_org_id=connected_org_id,
-            created=created,
-            external_id=external_id,
-            next_step=next_step,
-            success=success,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "connected_org_id"
+            _v = d.pop("connected_org_id")
+            if _v is None:
+                raise KeyError("connected_org_id")
+            connected_org_id = _v
+            created = d.pop("created", None)
+            external_id = d.pop("external_id", None)
+            next_step = d.pop("next_step", None)
+            success = d.pop("success", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            connected_org_id,
+            created,
+            external_id,
+            next_step,
+            success,
         )
-
-        connected_account_create_response.additional_properties = d
-        return connected_account_create_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

@@ -1,76 +1,82 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.contract_extract_extract import ContractExtractExtract
-
-
-T = TypeVar("T", bound="ContractExtract")
+from .. import types as _types
 
 
 @_attrs_define
-class ContractExtract:
+class ContractExtract(_types.Model):
     """Post-sign structured extract of the contract.
 
     Attributes:
-        envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
-        extract (ContractExtractExtract):
+        envelope_id (str | None): UUID (kept a plain string: an id is opaque to clients).
+        extract (ContractExtractExtract | None):
     """
 
-    envelope_id: str
-    extract: ContractExtractExtract
+    envelope_id: str | None = None
+    extract: ContractExtractExtract | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("envelope_id", "envelope_id", False),
+        ("extract", "extract", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "envelope_id": "envelope_id",
+        "extract": "extract",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        envelope_id = self.envelope_id
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        extract = self.extract.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "envelope_id": envelope_id,
-                "extract": extract,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.envelope_id is not None:
+            field_dict["envelope_id"] = self.envelope_id
+        _v = self.extract
+        if _v is not None:
+            field_dict["extract"] = _v.to_dict()
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.contract_extract_extract import ContractExtractExtract  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        envelope_id = d.pop("envelope_id")
-
-        extract = ContractExtractExtract.from_dict(d.pop("extract"))
-
-        contract_extract = cls(
-            envelope_id=envelope_id,
-            extract=extract,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            envelope_id = d.pop("envelope_id", None)
+            _v = d.pop("extract", None)
+            _f = "extract"
+            extract = None if _v is None else ContractExtractExtract.from_dict(_v)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            envelope_id,
+            extract,
         )
+        obj.additional_properties = d
+        return obj
 
-        contract_extract.additional_properties = d
-        return contract_extract
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.contract_extract_extract import ContractExtractExtract

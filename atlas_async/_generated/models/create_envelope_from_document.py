@@ -1,118 +1,120 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.metadata import Metadata
-    from ..models.party_input import PartyInput
-
-
-T = TypeVar("T", bound="CreateEnvelopeFromDocument")
+from .. import types as _types
 
 
 @_attrs_define
-class CreateEnvelopeFromDocument:
+class CreateEnvelopeFromDocument(_types.Model):
     """Create from base64-encoded PDF or DOCX bytes (JSON transport).
 
     Attributes:
         document (str): Base64 PDF or DOCX bytes.
-        auto_send (bool | Unset): Dispatch right away (spends one credit; 402 when none left). Default: False.
-        filename (str | Unset): Original file name, kept for display.
-        metadata (Metadata | Unset): Free-form envelope metadata. Known keys: `external_id` (matched by the list
-            filter), `is_test`, `send_error` (set when a dispatch failed), `detection_error`.
-        parties (list[PartyInput] | Unset):
-        webhook_url (str | Unset):
+        auto_send (bool | None): Dispatch right away (spends one credit; 402 when none left). Left out when None (the server's default: False).
+        filename (str | None): Original file name, kept for display.
+        metadata (Metadata | None): Free-form envelope metadata. Known keys: `external_id` (matched by the list filter),
+            `is_test`, `send_error` (set when a dispatch failed), `detection_error`.
+        parties (list[Party] | None):
+        webhook_url (str | None):
     """
 
     document: str
-    auto_send: bool | Unset = False
-    filename: str | Unset = UNSET
-    metadata: Metadata | Unset = UNSET
-    parties: list[PartyInput] | Unset = UNSET
-    webhook_url: str | Unset = UNSET
+    auto_send: bool | None = None
+    filename: str | None = None
+    metadata: Metadata | None = None
+    parties: list[Party] | None = None
+    webhook_url: str | None = _attrs_field(default=None, repr=_types.url_repr)
+
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("document", "document", True),
+        ("auto_send", "auto_send", False),
+        ("filename", "filename", False),
+        ("metadata", "metadata", False),
+        ("parties", "parties", False),
+        ("webhook_url", "webhook_url", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "document": "document",
+        "auto_send": "auto_send",
+        "filename": "filename",
+        "metadata": "metadata",
+        "parties": "parties",
+        "webhook_url": "webhook_url",
+    }
 
     def to_dict(self) -> dict[str, Any]:
-        document = self.document
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        auto_send = self.auto_send
-
-        filename = self.filename
-
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
-            metadata = self.metadata.to_dict()
-
-        parties: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.parties, Unset):
-            parties = []
-            for parties_item_data in self.parties:
-                parties_item = parties_item_data.to_dict()
-                parties.append(parties_item)
-
-        webhook_url = self.webhook_url
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
         field_dict: dict[str, Any] = {}
-
-        field_dict.update(
-            {
-                "document": document,
-            }
-        )
-        if auto_send is not UNSET:
-            field_dict["auto_send"] = auto_send
-        if filename is not UNSET:
-            field_dict["filename"] = filename
-        if metadata is not UNSET:
-            field_dict["metadata"] = metadata
-        if parties is not UNSET:
-            field_dict["parties"] = parties
-        if webhook_url is not UNSET:
-            field_dict["webhook_url"] = webhook_url
-
+        field_dict["document"] = self.document
+        if self.auto_send is not None:
+            field_dict["auto_send"] = self.auto_send
+        if self.filename is not None:
+            field_dict["filename"] = self.filename
+        _v = self.metadata
+        if _v is not None:
+            field_dict["metadata"] = _v.to_dict()
+        _v = self.parties
+        if _v is not None:
+            field_dict["parties"] = [_i0.to_dict() for _i0 in _v]
+        if self.webhook_url is not None:
+            field_dict["webhook_url"] = self.webhook_url
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.metadata import Metadata  # noqa: PLC0415
-        from ..models.party_input import PartyInput  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        document = d.pop("document")
-
-        auto_send = d.pop("auto_send", UNSET)
-
-        filename = d.pop("filename", UNSET)
-
-        _metadata = d.pop("metadata", UNSET)
-        metadata: Metadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = Metadata.from_dict(_metadata)
-
-        _parties = d.pop("parties", UNSET)
-        parties: list[PartyInput] | Unset = UNSET
-        if _parties is not UNSET:
-            parties = []
-            for parties_item_data in _parties:
-                parties_item = PartyInput.from_dict(parties_item_data)
-
-                parties.append(parties_item)
-
-        webhook_url = d.pop("webhook_url", UNSET)
-
-        create_envelope_from_document = cls(
-            document=document,
-            auto_send=auto_send,
-            filename=filename,
-            metadata=metadata,
-            parties=parties,
-            webhook_url=webhook_url,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "document"
+            _v = d.pop("document")
+            if _v is None:
+                raise KeyError("document")
+            document = _v
+            auto_send = d.pop("auto_send", None)
+            filename = d.pop("filename", None)
+            _v = d.pop("metadata", None)
+            _f = "metadata"
+            metadata = None if _v is None else Metadata.from_dict(_v)
+            _v = d.pop("parties", None)
+            _f = "parties[]"
+            parties = None if _v is None else [Party.from_dict(_i0) for _i0 in _v]
+            webhook_url = d.pop("webhook_url", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            document,
+            auto_send,
+            filename,
+            metadata,
+            parties,
+            webhook_url,
         )
+        return obj
 
-        return create_envelope_from_document
+
+from ..models.metadata import Metadata
+from ..models.party import Party

@@ -1,89 +1,124 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="CreateEnvelopeResponse")
+from .. import types as _types
 
 
 @_attrs_define
-class CreateEnvelopeResponse:
+class CreateEnvelopeResponse(_types.Model):
     """The draft just created. Field detection runs asynchronously after this answer.
 
     Attributes:
         envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
-        fields_status (str): State of asynchronous field detection. Never send while `pending`; `recovered_empty` = no
-            fields found, place them manually (PATCH fields); `failed` = pipeline error, details in
-            `metadata.detection_error`. Clients must tolerate values not listed here.
-        review_url (str): `https://atlaswork.ai/review/<id>?rt=<token>`
-        status (str): Lifecycle state of an envelope. `pending` = sent, awaiting signatures; `signed` = every party
-            signed. Clients must tolerate values not listed here.
+        fields (list[Field] | None): Legacy direct-send answer (the /docs pages, as detected_fields): the fields detection
+            found.
+        fields_status (str | None): State of asynchronous field detection. Never send while `pending`; `recovered_empty` =
+            no fields found, place them manually (PATCH fields); `failed` = pipeline error, details
+            in `metadata.detection_error`. Clients must tolerate values not listed here.
+        review_url (str | None): `https://atlaswork.ai/review/<id>?rt=<token>`
+        sign_url (None | str): Legacy direct-send answer (the /docs pages): the signer's link, with or without a ?t=
+            token.
+        status (str | None): Lifecycle state of an envelope. `pending` = sent, awaiting signatures; `signed` = every
+            party signed. Clients must tolerate values not listed here.
     """
 
     envelope_id: str
-    fields_status: str
-    review_url: str
-    status: str
+    fields: list[Field] | None = None
+    fields_status: str | None = None
+    review_url: str | None = _attrs_field(default=None, repr=_types.url_repr)
+    sign_url: None | str = _attrs_field(default=None, repr=_types.url_repr)
+    status: str | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("envelope_id", "envelope_id", True),
+        ("fields", "fields", False),
+        ("fields_status", "fields_status", False),
+        ("review_url", "review_url", False),
+        ("sign_url", "sign_url", False),
+        ("status", "status", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "envelope_id": "envelope_id",
+        "fields": "fields",
+        "fields_status": "fields_status",
+        "review_url": "review_url",
+        "sign_url": "sign_url",
+        "status": "status",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        envelope_id = self.envelope_id
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        fields_status = self.fields_status
-
-        review_url = self.review_url
-
-        status = self.status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "envelope_id": envelope_id,
-                "fields_status": fields_status,
-                "review_url": review_url,
-                "status": status,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["envelope_id"] = self.envelope_id
+        _v = self.fields
+        if _v is not None:
+            field_dict["fields"] = [_i0.to_dict() for _i0 in _v]
+        if self.fields_status is not None:
+            field_dict["fields_status"] = self.fields_status
+        if self.review_url is not None:
+            field_dict["review_url"] = self.review_url
+        if self.sign_url is not None:
+            field_dict["sign_url"] = self.sign_url
+        if self.status is not None:
+            field_dict["status"] = self.status
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        envelope_id = d.pop("envelope_id")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        fields_status = d.pop("fields_status")
-
-        review_url = d.pop("review_url")
-
-        status = d.pop("status")
-
-        create_envelope_response = cls(
-            envelope_id=envelope_id,
-            fields_status=fields_status,
-            review_url=review_url,
-            status=status,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "envelope_id"
+            _v = d.pop("envelope_id")
+            if _v is None:
+                raise KeyError("envelope_id")
+            envelope_id = _v
+            _v = d.pop("fields", None)
+            if _v is None:
+                _v = d.pop("detected_fields", None)
+            _f = "fields[]"
+            fields = None if _v is None else [Field.from_dict(_i0) for _i0 in _v]
+            fields_status = d.pop("fields_status", None)
+            review_url = d.pop("review_url", None)
+            sign_url = d.pop("sign_url", None)
+            status = d.pop("status", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            envelope_id,
+            fields,
+            fields_status,
+            review_url,
+            sign_url,
+            status,
         )
+        obj.additional_properties = d
+        return obj
 
-        create_envelope_response.additional_properties = d
-        return create_envelope_response
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.field import Field

@@ -1,20 +1,17 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.envelope_summary import EnvelopeSummary
-
-
-T = TypeVar("T", bound="EnvelopeList")
+from .. import types as _types
 
 
 @_attrs_define
-class EnvelopeList:
+class EnvelopeList(_types.Model):
     """One page of envelopes, newest first. `next_cursor` is null on the last page.
 
     Attributes:
@@ -23,68 +20,63 @@ class EnvelopeList:
     """
 
     items: list[EnvelopeSummary]
-    next_cursor: None | str
+    next_cursor: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("items", "items", True),
+        ("next_cursor", "next_cursor", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "items": "items",
+        "next_cursor": "next_cursor",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        items = []
-        for items_item_data in self.items:
-            items_item = items_item_data.to_dict()
-            items.append(items_item)
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        next_cursor: None | str
-        next_cursor = self.next_cursor
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "items": items,
-                "next_cursor": next_cursor,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["items"] = [_i0.to_dict() for _i0 in self.items]
+        if self.next_cursor is not None:
+            field_dict["next_cursor"] = self.next_cursor
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.envelope_summary import EnvelopeSummary  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        items = []
-        _items = d.pop("items")
-        for items_item_data in _items:
-            items_item = EnvelopeSummary.from_dict(items_item_data)
-
-            items.append(items_item)
-
-        def _parse_next_cursor(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        next_cursor = _parse_next_cursor(d.pop("next_cursor"))
-
-        envelope_list = cls(
-            items=items,
-            next_cursor=next_cursor,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "items[]"
+            _v = d.pop("items")
+            if _v is None:
+                raise KeyError("items")
+            items = [EnvelopeSummary.from_dict(_i0) for _i0 in _v]
+            next_cursor = d.pop("next_cursor", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            items,
+            next_cursor,
         )
+        obj.additional_properties = d
+        return obj
 
-        envelope_list.additional_properties = d
-        return envelope_list
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.envelope_summary import EnvelopeSummary

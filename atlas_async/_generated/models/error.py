@@ -1,73 +1,79 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="Error")
+from .. import types as _types
 
 
 @_attrs_define
-class Error:
-    """The error detail. `code` is stable; known codes: bad_request, unauthorized, insufficient_credits, forbidden,
-    platform_key_required, account_suspended, not_found, fields_pending, fields_version_conflict, invalid_state,
-    not_signed, idempotency_key_in_use, idempotency_key_reused, payload_too_large, remind_cooldown, rate_limited,
-    internal_error.
+class Error(_types.Model):
+    """The error detail. `code` is stable; known codes: bad_request, unauthorized,
+    insufficient_credits, forbidden, platform_key_required, account_suspended, not_found,
+    fields_pending, fields_version_conflict, invalid_state, not_signed, idempotency_key_in_use,
+    idempotency_key_reused, payload_too_large, remind_cooldown, rate_limited, internal_error.
 
-        Attributes:
-            code (str):
-            message (str):
+    Attributes:
+        code (str | None):
+        message (str | None):
     """
 
-    code: str
-    message: str
+    code: str | None = None
+    message: str | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("code", "code", False),
+        ("message", "message", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "code": "code",
+        "message": "message",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        code = self.code
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        message = self.message
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-                "message": message,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.code is not None:
+            field_dict["code"] = self.code
+        if self.message is not None:
+            field_dict["message"] = self.message
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        message = d.pop("message")
-
-        error = cls(
-            code=code,
-            message=message,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            code = d.pop("code", None)
+            message = d.pop("message", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            code,
+            message,
         )
-
-        error.additional_properties = d
-        return error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

@@ -1,21 +1,22 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from io import BytesIO
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from .. import types as _types
 from ..types import File
-
-T = TypeVar("T", bound="InferFieldsMultipart")
 
 
 @_attrs_define
-class InferFieldsMultipart:
-    """
+class InferFieldsMultipart(_types.Model):
+    """The ``InferFieldsMultipart`` object of the Atlas API.
+
     Attributes:
         file (File): PDF or DOCX bytes.
     """
@@ -23,53 +24,58 @@ class InferFieldsMultipart:
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (("file", "file", True),)
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "file": "file",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        file = self.file.to_tuple()
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "file": file,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["file"] = self.file.to_tuple()
         return field_dict
 
-    def to_multipart(self) -> types.RequestFiles:
-        files: types.RequestFiles = []
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
 
+    def to_multipart(self) -> types.RequestFiles:
+        """The multipart form parts of this request body (fields that are None are left out)."""
+        files: types.RequestFiles = []
         files.append(("file", self.file.to_tuple()))
 
         for prop_name, prop in self.additional_properties.items():
             files.append((prop_name, (None, str(prop).encode(), "text/plain")))
-
         return files
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        file = File(payload=BytesIO(d.pop("file")))
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        infer_fields_multipart = cls(
-            file=file,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "file"
+            _v = d.pop("file")
+            if _v is None:
+                raise KeyError("file")
+            file = File(payload=BytesIO(_v))
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            file,
         )
-
-        infer_fields_multipart.additional_properties = d
-        return infer_fields_multipart
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

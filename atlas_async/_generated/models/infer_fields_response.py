@@ -1,21 +1,19 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.inferred_field import InferredField
-
-
-T = TypeVar("T", bound="InferFieldsResponse")
+from .. import types as _types
 
 
 @_attrs_define
-class InferFieldsResponse:
-    """
+class InferFieldsResponse(_types.Model):
+    """The ``InferFieldsResponse`` object of the Atlas API.
+
     Attributes:
         fields (list[InferredField]):
     """
@@ -23,53 +21,52 @@ class InferFieldsResponse:
     fields: list[InferredField]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (("fields", "fields", True),)
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "fields": "fields",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        fields = []
-        for fields_item_data in self.fields:
-            fields_item = fields_item_data.to_dict()
-            fields.append(fields_item)
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "fields": fields,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["fields"] = [_i0.to_dict() for _i0 in self.fields]
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.inferred_field import InferredField  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        fields = []
-        _fields = d.pop("fields")
-        for fields_item_data in _fields:
-            fields_item = InferredField.from_dict(fields_item_data)
-
-            fields.append(fields_item)
-
-        infer_fields_response = cls(
-            fields=fields,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "fields[]"
+            _v = d.pop("fields")
+            if _v is None:
+                raise KeyError("fields")
+            fields = [InferredField.from_dict(_i0) for _i0 in _v]
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            fields,
         )
+        obj.additional_properties = d
+        return obj
 
-        infer_fields_response.additional_properties = d
-        return infer_fields_response
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.inferred_field import InferredField

@@ -1,80 +1,84 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="McpManifest")
+from .. import types as _types
 
 
 @_attrs_define
-class McpManifest:
+class McpManifest(_types.Model):
     """MCP discovery manifest. The MCP endpoint is `/api/mcp`; MCP and REST share envelope rows.
 
     Attributes:
-        endpoint (str | Unset):
-        name (str | Unset):
-        version (str | Unset):
+        endpoint (str | None):
+        name (str | None):
+        version (str | None):
     """
 
-    endpoint: str | Unset = UNSET
-    name: str | Unset = UNSET
-    version: str | Unset = UNSET
+    endpoint: str | None = None
+    name: str | None = None
+    version: str | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("endpoint", "endpoint", False),
+        ("name", "name", False),
+        ("version", "version", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "endpoint": "endpoint",
+        "name": "name",
+        "version": "version",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        endpoint = self.endpoint
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        name = self.name
-
-        version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if endpoint is not UNSET:
-            field_dict["endpoint"] = endpoint
-        if name is not UNSET:
-            field_dict["name"] = name
-        if version is not UNSET:
-            field_dict["version"] = version
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.endpoint is not None:
+            field_dict["endpoint"] = self.endpoint
+        if self.name is not None:
+            field_dict["name"] = self.name
+        if self.version is not None:
+            field_dict["version"] = self.version
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        endpoint = d.pop("endpoint", UNSET)
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        name = d.pop("name", UNSET)
-
-        version = d.pop("version", UNSET)
-
-        mcp_manifest = cls(
-            endpoint=endpoint,
-            name=name,
-            version=version,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            endpoint = d.pop("endpoint", None)
+            name = d.pop("name", None)
+            version = d.pop("version", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            endpoint,
+            name,
+            version,
         )
-
-        mcp_manifest.additional_properties = d
-        return mcp_manifest
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

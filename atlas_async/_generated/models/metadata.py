@@ -1,90 +1,93 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="Metadata")
+from .. import types as _types
 
 
 @_attrs_define
-class Metadata:
-    """Free-form envelope metadata. Known keys: `external_id` (matched by the list filter), `is_test`, `send_error` (set
-    when a dispatch failed), `detection_error`.
+class Metadata(_types.Model):
+    """Free-form envelope metadata. Known keys: `external_id` (matched by the list filter), `is_test`,
+    `send_error` (set when a dispatch failed), `detection_error`.
 
-        Attributes:
-            detection_error (str | Unset):
-            external_id (str | Unset):
-            is_test (bool | Unset):
-            send_error (str | Unset):
+    Attributes:
+        detection_error (str | None):
+        external_id (str | None):
+        is_test (bool | None):
+        send_error (str | None):
     """
 
-    detection_error: str | Unset = UNSET
-    external_id: str | Unset = UNSET
-    is_test: bool | Unset = UNSET
-    send_error: str | Unset = UNSET
+    detection_error: str | None = None
+    external_id: str | None = None
+    is_test: bool | None = None
+    send_error: str | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("detection_error", "detection_error", False),
+        ("external_id", "external_id", False),
+        ("is_test", "is_test", False),
+        ("send_error", "send_error", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "detection_error": "detection_error",
+        "external_id": "external_id",
+        "is_test": "is_test",
+        "send_error": "send_error",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        detection_error = self.detection_error
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        external_id = self.external_id
-
-        is_test = self.is_test
-
-        send_error = self.send_error
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if detection_error is not UNSET:
-            field_dict["detection_error"] = detection_error
-        if external_id is not UNSET:
-            field_dict["external_id"] = external_id
-        if is_test is not UNSET:
-            field_dict["is_test"] = is_test
-        if send_error is not UNSET:
-            field_dict["send_error"] = send_error
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.detection_error is not None:
+            field_dict["detection_error"] = self.detection_error
+        if self.external_id is not None:
+            field_dict["external_id"] = self.external_id
+        if self.is_test is not None:
+            field_dict["is_test"] = self.is_test
+        if self.send_error is not None:
+            field_dict["send_error"] = self.send_error
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        detection_error = d.pop("detection_error", UNSET)
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        external_id = d.pop("external_id", UNSET)
-
-        is_test = d.pop("is_test", UNSET)
-
-        send_error = d.pop("send_error", UNSET)
-
-        metadata = cls(
-            detection_error=detection_error,
-            external_id=external_id,
-            is_test=is_test,
-            send_error=send_error,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            detection_error = d.pop("detection_error", None)
+            external_id = d.pop("external_id", None)
+            is_test = d.pop("is_test", None)
+            send_error = d.pop("send_error", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            detection_error,
+            external_id,
+            is_test,
+            send_error,
         )
-
-        metadata.additional_properties = d
-        return metadata
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

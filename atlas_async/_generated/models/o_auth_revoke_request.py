@@ -1,82 +1,87 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="OAuthRevokeRequest")
+from .. import types as _types
 
 
 @_attrs_define
-class OAuthRevokeRequest:
+class OAuthRevokeRequest(_types.Model):
     """RFC 7009 revocation form body.
 
     Attributes:
         token (str):
-        client_id (str | Unset):
-        token_type_hint (str | Unset):
+        client_id (str | None):
+        token_type_hint (str | None):
     """
 
-    token: str
-    client_id: str | Unset = UNSET
-    token_type_hint: str | Unset = UNSET
+    token: str = _attrs_field(repr=_types.hidden_repr)
+    client_id: str | None = None
+    token_type_hint: str | None = _attrs_field(default=None, repr=_types.hidden_repr)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("token", "token", True),
+        ("client_id", "client_id", False),
+        ("token_type_hint", "token_type_hint", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "token": "token",
+        "client_id": "client_id",
+        "token_type_hint": "token_type_hint",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        token = self.token
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        client_id = self.client_id
-
-        token_type_hint = self.token_type_hint
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "token": token,
-            }
-        )
-        if client_id is not UNSET:
-            field_dict["client_id"] = client_id
-        if token_type_hint is not UNSET:
-            field_dict["token_type_hint"] = token_type_hint
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["token"] = self.token
+        if self.client_id is not None:
+            field_dict["client_id"] = self.client_id
+        if self.token_type_hint is not None:
+            field_dict["token_type_hint"] = self.token_type_hint
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        token = d.pop("token")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        client_id = d.pop("client_id", UNSET)
-
-        token_type_hint = d.pop("token_type_hint", UNSET)
-
-        o_auth_revoke_request = cls(
-            token=token,
-            client_id=client_id,
-            token_type_hint=token_type_hint,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "token"
+            _v = d.pop("token")
+            if _v is None:
+                raise KeyError("token")
+            token = _v
+            client_id = d.pop("client_id", None)
+            token_type_hint = d.pop("token_type_hint", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            token,
+            client_id,
+            token_type_hint,
         )
-
-        o_auth_revoke_request.additional_properties = d
-        return o_auth_revoke_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

@@ -1,156 +1,156 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="OAuthServerMetadata")
+from .. import types as _types
 
 
 @_attrs_define
-class OAuthServerMetadata:
-    """RFC 8414 authorization server metadata. Clients read the endpoints from here, never hard-code them.
+class OAuthServerMetadata(_types.Model):
+    """RFC 8414 authorization server metadata. Clients read the endpoints from here, never hard-code
+    them.
 
     Attributes:
         authorization_endpoint (str):
         issuer (str):
-        response_types_supported (list[str]):
         token_endpoint (str):
-        code_challenge_methods_supported (list[str] | Unset):
-        grant_types_supported (list[str] | Unset):
-        registration_endpoint (str | Unset):
-        revocation_endpoint (str | Unset):
-        scopes_supported (list[str] | Unset):
-        token_endpoint_auth_methods_supported (list[str] | Unset):
+        code_challenge_methods_supported (list[str] | None):
+        grant_types_supported (list[str] | None):
+        registration_endpoint (str | None):
+        response_types_supported (list[str] | None):
+        revocation_endpoint (str | None):
+        scopes_supported (list[str] | None):
+        token_endpoint_auth_methods_supported (list[str] | None):
     """
 
     authorization_endpoint: str
     issuer: str
-    response_types_supported: list[str]
-    token_endpoint: str
-    code_challenge_methods_supported: list[str] | Unset = UNSET
-    grant_types_supported: list[str] | Unset = UNSET
-    registration_endpoint: str | Unset = UNSET
-    revocation_endpoint: str | Unset = UNSET
-    scopes_supported: list[str] | Unset = UNSET
-    token_endpoint_auth_methods_supported: list[str] | Unset = UNSET
+    token_endpoint: str = _attrs_field(repr=_types.hidden_repr)
+    code_challenge_methods_supported: list[str] | None = None
+    grant_types_supported: list[str] | None = None
+    registration_endpoint: str | None = None
+    response_types_supported: list[str] | None = None
+    revocation_endpoint: str | None = None
+    scopes_supported: list[str] | None = None
+    token_endpoint_auth_methods_supported: list[str] | None = _attrs_field(
+        default=None, repr=_types.hidden_repr
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("authorization_endpoint", "authorization_endpoint", True),
+        ("issuer", "issuer", True),
+        ("token_endpoint", "token_endpoint", True),
+        ("code_challenge_methods_supported", "code_challenge_methods_supported", False),
+        ("grant_types_supported", "grant_types_supported", False),
+        ("registration_endpoint", "registration_endpoint", False),
+        ("response_types_supported", "response_types_supported", False),
+        ("revocation_endpoint", "revocation_endpoint", False),
+        ("scopes_supported", "scopes_supported", False),
+        ("token_endpoint_auth_methods_supported", "token_endpoint_auth_methods_supported", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "authorization_endpoint": "authorization_endpoint",
+        "issuer": "issuer",
+        "token_endpoint": "token_endpoint",
+        "code_challenge_methods_supported": "code_challenge_methods_supported",
+        "grant_types_supported": "grant_types_supported",
+        "registration_endpoint": "registration_endpoint",
+        "response_types_supported": "response_types_supported",
+        "revocation_endpoint": "revocation_endpoint",
+        "scopes_supported": "scopes_supported",
+        "token_endpoint_auth_methods_supported": "token_endpoint_auth_methods_supported",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        authorization_endpoint = self.authorization_endpoint
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        issuer = self.issuer
-
-        response_types_supported = self.response_types_supported
-
-        token_endpoint = self.token_endpoint
-
-        code_challenge_methods_supported: list[str] | Unset = UNSET
-        if not isinstance(self.code_challenge_methods_supported, Unset):
-            code_challenge_methods_supported = self.code_challenge_methods_supported
-
-        grant_types_supported: list[str] | Unset = UNSET
-        if not isinstance(self.grant_types_supported, Unset):
-            grant_types_supported = self.grant_types_supported
-
-        registration_endpoint = self.registration_endpoint
-
-        revocation_endpoint = self.revocation_endpoint
-
-        scopes_supported: list[str] | Unset = UNSET
-        if not isinstance(self.scopes_supported, Unset):
-            scopes_supported = self.scopes_supported
-
-        token_endpoint_auth_methods_supported: list[str] | Unset = UNSET
-        if not isinstance(self.token_endpoint_auth_methods_supported, Unset):
-            token_endpoint_auth_methods_supported = self.token_endpoint_auth_methods_supported
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "authorization_endpoint": authorization_endpoint,
-                "issuer": issuer,
-                "response_types_supported": response_types_supported,
-                "token_endpoint": token_endpoint,
-            }
-        )
-        if code_challenge_methods_supported is not UNSET:
-            field_dict["code_challenge_methods_supported"] = code_challenge_methods_supported
-        if grant_types_supported is not UNSET:
-            field_dict["grant_types_supported"] = grant_types_supported
-        if registration_endpoint is not UNSET:
-            field_dict["registration_endpoint"] = registration_endpoint
-        if revocation_endpoint is not UNSET:
-            field_dict["revocation_endpoint"] = revocation_endpoint
-        if scopes_supported is not UNSET:
-            field_dict["scopes_supported"] = scopes_supported
-        if token_endpoint_auth_methods_supported is not UNSET:
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["authorization_endpoint"] = self.authorization_endpoint
+        field_dict["issuer"] = self.issuer
+        field_dict["token_endpoint"] = self.token_endpoint
+        if self.code_challenge_methods_supported is not None:
+            field_dict["code_challenge_methods_supported"] = self.code_challenge_methods_supported
+        if self.grant_types_supported is not None:
+            field_dict["grant_types_supported"] = self.grant_types_supported
+        if self.registration_endpoint is not None:
+            field_dict["registration_endpoint"] = self.registration_endpoint
+        if self.response_types_supported is not None:
+            field_dict["response_types_supported"] = self.response_types_supported
+        if self.revocation_endpoint is not None:
+            field_dict["revocation_endpoint"] = self.revocation_endpoint
+        if self.scopes_supported is not None:
+            field_dict["scopes_supported"] = self.scopes_supported
+        if self.token_endpoint_auth_methods_supported is not None:
             field_dict["token_endpoint_auth_methods_supported"] = (
-                token_endpoint_auth_methods_supported
+                self.token_endpoint_auth_methods_supported
             )
-
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        authorization_endpoint = d.pop("authorization_endpoint")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        issuer = d.pop("issuer")
-
-        response_types_supported = cast(list[str], d.pop("response_types_supported"))
-
-        token_endpoint = d.pop("token_endpoint")
-
-        code_challenge_methods_supported = cast(
-            list[str], d.pop("code_challenge_methods_supported", UNSET)
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "authorization_endpoint"
+            _v = d.pop("authorization_endpoint")
+            if _v is None:
+                raise KeyError("authorization_endpoint")
+            authorization_endpoint = _v
+            _f = "issuer"
+            _v = d.pop("issuer")
+            if _v is None:
+                raise KeyError("issuer")
+            issuer = _v
+            _f = "token_endpoint"
+            _v = d.pop("token_endpoint")
+            if _v is None:
+                raise KeyError("token_endpoint")
+            token_endpoint = _v
+            code_challenge_methods_supported = d.pop("code_challenge_methods_supported", None)
+            grant_types_supported = d.pop("grant_types_supported", None)
+            registration_endpoint = d.pop("registration_endpoint", None)
+            response_types_supported = d.pop("response_types_supported", None)
+            revocation_endpoint = d.pop("revocation_endpoint", None)
+            scopes_supported = d.pop("scopes_supported", None)
+            token_endpoint_auth_methods_supported = d.pop(
+                "token_endpoint_auth_methods_supported", None
+            )
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            authorization_endpoint,
+            issuer,
+            token_endpoint,
+            code_challenge_methods_supported,
+            grant_types_supported,
+            registration_endpoint,
+            response_types_supported,
+            revocation_endpoint,
+            scopes_supported,
+            token_endpoint_auth_methods_supported,
         )
-
-        grant_types_supported = cast(list[str], d.pop("grant_types_supported", UNSET))
-
-        registration_endpoint = d.pop("registration_endpoint", UNSET)
-
-        revocation_endpoint = d.pop("revocation_endpoint", UNSET)
-
-        scopes_supported = cast(list[str], d.pop("scopes_supported", UNSET))
-
-        token_endpoint_auth_methods_supported = cast(
-            list[str], d.pop("token_endpoint_auth_methods_supported", UNSET)
-        )
-
-        o_auth_server_metadata = cls(
-            authorization_endpoint=authorization_endpoint,
-            issuer=issuer,
-            response_types_supported=response_types_supported,
-            token_endpoint=token_endpoint,
-            code_challenge_methods_supported=code_challenge_methods_supported,
-            grant_types_supported=grant_types_supported,
-            registration_endpoint=registration_endpoint,
-            revocation_endpoint=revocation_endpoint,
-            scopes_supported=scopes_supported,
-            token_endpoint_auth_methods_supported=token_endpoint_auth_methods_supported,
-        )
-
-        o_auth_server_metadata.additional_properties = d
-        return o_auth_server_metadata
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

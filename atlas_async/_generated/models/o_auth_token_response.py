@@ -1,98 +1,104 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="OAuthTokenResponse")
+from .. import types as _types
 
 
 @_attrs_define
-class OAuthTokenResponse:
-    """Refresh tokens rotate: every refresh returns a new `refresh_token` and the old one stops working.
+class OAuthTokenResponse(_types.Model):
+    """Refresh tokens rotate: every refresh returns a new `refresh_token` and the old one stops
+    working.
 
     Attributes:
         access_token (str):
-        expires_in (int):
-        token_type (str): Always `Bearer`.
-        refresh_token (str | Unset):
-        scope (str | Unset):
+        expires_in (int | None):
+        refresh_token (str | None):
+        scope (str | None):
+        token_type (str | None): Always `Bearer`.
     """
 
-    access_token: str
-    expires_in: int
-    token_type: str
-    refresh_token: str | Unset = UNSET
-    scope: str | Unset = UNSET
+    access_token: str = _attrs_field(repr=_types.hidden_repr)
+    expires_in: int | None = None
+    refresh_token: str | None = _attrs_field(default=None, repr=_types.hidden_repr)
+    scope: str | None = None
+    token_type: str | None = _attrs_field(default=None, repr=_types.hidden_repr)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("access_token", "access_token", True),
+        ("expires_in", "expires_in", False),
+        ("refresh_token", "refresh_token", False),
+        ("scope", "scope", False),
+        ("token_type", "token_type", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "access_token": "access_token",
+        "expires_in": "expires_in",
+        "refresh_token": "refresh_token",
+        "scope": "scope",
+        "token_type": "token_type",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        access_token = self.access_token
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        expires_in = self.expires_in
-
-        token_type = self.token_type
-
-        refresh_token = self.refresh_token
-
-        scope = self.scope
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "access_token": access_token,
-                "expires_in": expires_in,
-                "token_type": token_type,
-            }
-        )
-        if refresh_token is not UNSET:
-            field_dict["refresh_token"] = refresh_token
-        if scope is not UNSET:
-            field_dict["scope"] = scope
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["access_token"] = self.access_token
+        if self.expires_in is not None:
+            field_dict["expires_in"] = self.expires_in
+        if self.refresh_token is not None:
+            field_dict["refresh_token"] = self.refresh_token
+        if self.scope is not None:
+            field_dict["scope"] = self.scope
+        if self.token_type is not None:
+            field_dict["token_type"] = self.token_type
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        access_token = d.pop("access_token")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        expires_in = d.pop("expires_in")
-
-        token_type = d.pop("token_type")
-
-        refresh_token = d.pop("refresh_token", UNSET)
-
-        scope = d.pop("scope", UNSET)
-
-        o_auth_token_response = cls(
-            access_token=access_token,
-            expires_in=expires_in,
-            token_type=token_type,
-            refresh_token=refresh_token,
-            scope=scope,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "access_token"
+            _v = d.pop("access_token")
+            if _v is None:
+                raise KeyError("access_token")
+            access_token = _v
+            expires_in = d.pop("expires_in", None)
+            refresh_token = d.pop("refresh_token", None)
+            scope = d.pop("scope", None)
+            token_type = d.pop("token_type", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            access_token,
+            expires_in,
+            refresh_token,
+            scope,
+            token_type,
         )
-
-        o_auth_token_response.additional_properties = d
-        return o_auth_token_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

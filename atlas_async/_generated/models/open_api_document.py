@@ -1,47 +1,54 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="OpenAPIDocument")
+from .. import types as _types
 
 
 @_attrs_define
-class OpenAPIDocument:
+class OpenAPIDocument(_types.Model):
     """This document."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = ()
+    _atlas_names: ClassVar[dict[str, str]] = {}
+
     def to_dict(self) -> dict[str, Any]:
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        open_api_document = cls()
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        open_api_document.additional_properties = d
-        return open_api_document
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls()
+        obj.additional_properties = d
+        return obj

@@ -1,148 +1,101 @@
 from __future__ import annotations
 
-import datetime
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="Party")
+from .. import types as _types
 
 
 @_attrs_define
-class Party:
-    """A signer on an envelope. `sign_url` is present only for the party whose turn it is.
+class Party(_types.Model):
+    """A signer as given on create, send or template send.
 
     Attributes:
         email (str):
         name (str):
-        order (int):
-        role (str):
-        status (str): A party's place in sequential signing: `pending` is the party whose turn it is. Clients must
-            tolerate values not listed here.
-        sign_url (None | str | Unset): `https://atlaswork.ai/sign/<id>?t=<token>`; the token authenticates decline.
-        signed_at (datetime.datetime | None | Unset):
+        role (str): Free text on create; must match a template role on template send.
+        order (int | None): Signing order; defaults to list position (1, 2, 3...).
     """
 
     email: str
     name: str
-    order: int
     role: str
-    status: str
-    sign_url: None | str | Unset = UNSET
-    signed_at: datetime.datetime | None | Unset = UNSET
+    order: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("email", "email", True),
+        ("name", "name", True),
+        ("role", "role", True),
+        ("order", "order", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "email": "email",
+        "name": "name",
+        "role": "role",
+        "order": "order",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        email = self.email
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        name = self.name
-
-        order = self.order
-
-        role = self.role
-
-        status = self.status
-
-        sign_url: None | str | Unset
-        if isinstance(self.sign_url, Unset):
-            sign_url = UNSET
-        else:
-            sign_url = self.sign_url
-
-        signed_at: None | str | Unset
-        if isinstance(self.signed_at, Unset):
-            signed_at = UNSET
-        elif isinstance(self.signed_at, datetime.datetime):
-            signed_at = self.signed_at.isoformat()
-        else:
-            signed_at = self.signed_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "email": email,
-                "name": name,
-                "order": order,
-                "role": role,
-                "status": status,
-            }
-        )
-        if sign_url is not UNSET:
-            field_dict["sign_url"] = sign_url
-        if signed_at is not UNSET:
-            field_dict["signed_at"] = signed_at
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["email"] = self.email
+        field_dict["name"] = self.name
+        field_dict["role"] = self.role
+        if self.order is not None:
+            field_dict["order"] = self.order
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        email = d.pop("email")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        name = d.pop("name")
-
-        order = d.pop("order")
-
-        role = d.pop("role")
-
-        status = d.pop("status")
-
-        def _parse_sign_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sign_url = _parse_sign_url(d.pop("sign_url", UNSET))
-
-        def _parse_signed_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                signed_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return signed_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        signed_at = _parse_signed_at(d.pop("signed_at", UNSET))
-
-        party = cls(
-            email=email,
-            name=name,
-            order=order,
-            role=role,
-            status=status,
-            sign_url=sign_url,
-            signed_at=signed_at,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "email"
+            _v = d.pop("email")
+            if _v is None:
+                raise KeyError("email")
+            email = _v
+            _f = "name"
+            _v = d.pop("name")
+            if _v is None:
+                raise KeyError("name")
+            name = _v
+            _f = "role"
+            _v = d.pop("role")
+            if _v is None:
+                raise KeyError("role")
+            role = _v
+            order = d.pop("order", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            email,
+            name,
+            role,
+            order,
         )
-
-        party.additional_properties = d
-        return party
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

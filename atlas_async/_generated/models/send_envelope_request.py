@@ -1,113 +1,95 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.field_input import FieldInput
-    from ..models.party_input import PartyInput
-
-
-T = TypeVar("T", bound="SendEnvelopeRequest")
+from .. import types as _types
 
 
 @_attrs_define
-class SendEnvelopeRequest:
-    """Dispatch a draft. `parties` may be given here instead of at create; `fields_version` guards against sending fields
-    you have not seen.
+class SendEnvelopeRequest(_types.Model):
+    """Dispatch a draft. `parties` may be given here instead of at create; `fields_version` guards
+    against sending fields you have not seen.
 
-        Attributes:
-            fields (list[FieldInput] | Unset):
-            fields_version (int | Unset):
-            parties (list[PartyInput] | Unset):
+    Attributes:
+        fields (list[FieldInput] | None):
+        fields_version (int | None):
+        parties (list[Party] | None):
     """
 
-    fields: list[FieldInput] | Unset = UNSET
-    fields_version: int | Unset = UNSET
-    parties: list[PartyInput] | Unset = UNSET
+    fields: list[FieldInput] | None = None
+    fields_version: int | None = None
+    parties: list[Party] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("fields", "fields", False),
+        ("fields_version", "fields_version", False),
+        ("parties", "parties", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "fields": "fields",
+        "fields_version": "fields_version",
+        "parties": "parties",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        fields: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.fields, Unset):
-            fields = []
-            for fields_item_data in self.fields:
-                fields_item = fields_item_data.to_dict()
-                fields.append(fields_item)
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        fields_version = self.fields_version
-
-        parties: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.parties, Unset):
-            parties = []
-            for parties_item_data in self.parties:
-                parties_item = parties_item_data.to_dict()
-                parties.append(parties_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if fields is not UNSET:
-            field_dict["fields"] = fields
-        if fields_version is not UNSET:
-            field_dict["fields_version"] = fields_version
-        if parties is not UNSET:
-            field_dict["parties"] = parties
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        _v = self.fields
+        if _v is not None:
+            field_dict["fields"] = [_i0.to_dict() for _i0 in _v]
+        if self.fields_version is not None:
+            field_dict["fields_version"] = self.fields_version
+        _v = self.parties
+        if _v is not None:
+            field_dict["parties"] = [_i0.to_dict() for _i0 in _v]
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.field_input import FieldInput  # noqa: PLC0415
-        from ..models.party_input import PartyInput  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        _fields = d.pop("fields", UNSET)
-        fields: list[FieldInput] | Unset = UNSET
-        if _fields is not UNSET:
-            fields = []
-            for fields_item_data in _fields:
-                fields_item = FieldInput.from_dict(fields_item_data)
-
-                fields.append(fields_item)
-
-        fields_version = d.pop("fields_version", UNSET)
-
-        _parties = d.pop("parties", UNSET)
-        parties: list[PartyInput] | Unset = UNSET
-        if _parties is not UNSET:
-            parties = []
-            for parties_item_data in _parties:
-                parties_item = PartyInput.from_dict(parties_item_data)
-
-                parties.append(parties_item)
-
-        send_envelope_request = cls(
-            fields=fields,
-            fields_version=fields_version,
-            parties=parties,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _v = d.pop("fields", None)
+            _f = "fields[]"
+            fields = None if _v is None else [FieldInput.from_dict(_i0) for _i0 in _v]
+            fields_version = d.pop("fields_version", None)
+            _v = d.pop("parties", None)
+            _f = "parties[]"
+            parties = None if _v is None else [Party.from_dict(_i0) for _i0 in _v]
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            fields,
+            fields_version,
+            parties,
         )
+        obj.additional_properties = d
+        return obj
 
-        send_envelope_request.additional_properties = d
-        return send_envelope_request
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.field_input import FieldInput
+from ..models.party import Party

@@ -1,108 +1,111 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.field import Field
-
-
-T = TypeVar("T", bound="Template")
+from .. import types as _types
 
 
 @_attrs_define
-class Template:
+class Template(_types.Model):
     """A reusable document with fixed roles and fields.
 
     Attributes:
-        fields (list[Field]):
-        name (str):
-        prefill_keys (list[str]):
-        roles (list[str]):
         template_id (str):
+        fields (list[Field] | None):
+        name (str | None):
+        prefill_keys (list[str] | None):
+        roles (list[str] | None):
     """
 
-    fields: list[Field]
-    name: str
-    prefill_keys: list[str]
-    roles: list[str]
     template_id: str
+    fields: list[Field] | None = None
+    name: str | None = None
+    prefill_keys: list[str] | None = None
+    roles: list[str] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("template_id", "template_id", True),
+        ("fields", "fields", False),
+        ("name", "name", False),
+        ("prefill_keys", "prefill_keys", False),
+        ("roles", "roles", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "template_id": "template_id",
+        "fields": "fields",
+        "name": "name",
+        "prefill_keys": "prefill_keys",
+        "roles": "roles",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        fields = []
-        for fields_item_data in self.fields:
-            fields_item = fields_item_data.to_dict()
-            fields.append(fields_item)
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        name = self.name
-
-        prefill_keys = self.prefill_keys
-
-        roles = self.roles
-
-        template_id = self.template_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "fields": fields,
-                "name": name,
-                "prefill_keys": prefill_keys,
-                "roles": roles,
-                "template_id": template_id,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["template_id"] = self.template_id
+        _v = self.fields
+        if _v is not None:
+            field_dict["fields"] = [_i0.to_dict() for _i0 in _v]
+        if self.name is not None:
+            field_dict["name"] = self.name
+        if self.prefill_keys is not None:
+            field_dict["prefill_keys"] = self.prefill_keys
+        if self.roles is not None:
+            field_dict["roles"] = self.roles
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.field import Field  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        fields = []
-        _fields = d.pop("fields")
-        for fields_item_data in _fields:
-            fields_item = Field.from_dict(fields_item_data)
-
-            fields.append(fields_item)
-
-        name = d.pop("name")
-
-        prefill_keys = cast(list[str], d.pop("prefill_keys"))
-
-        roles = cast(list[str], d.pop("roles"))
-
-        template_id = d.pop("template_id")
-
-        template = cls(
-            fields=fields,
-            name=name,
-            prefill_keys=prefill_keys,
-            roles=roles,
-            template_id=template_id,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "template_id"
+            _v = d.pop("template_id", None)
+            if _v is None:
+                _v = d.pop("id", None)
+            if _v is None:
+                raise KeyError("template_id")
+            template_id = _v
+            _v = d.pop("fields", None)
+            _f = "fields[]"
+            fields = None if _v is None else [Field.from_dict(_i0) for _i0 in _v]
+            name = d.pop("name", None)
+            prefill_keys = d.pop("prefill_keys", None)
+            roles = d.pop("roles", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            template_id,
+            fields,
+            name,
+            prefill_keys,
+            roles,
         )
+        obj.additional_properties = d
+        return obj
 
-        template.additional_properties = d
-        return template
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.field import Field

@@ -1,133 +1,115 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.metadata import Metadata
-    from ..models.party_input import PartyInput
-    from ..models.template_send_request_prefill import TemplateSendRequestPrefill
-
-
-T = TypeVar("T", bound="TemplateSendRequest")
+from .. import types as _types
 
 
 @_attrs_define
-class TemplateSendRequest:
+class TemplateSendRequest(_types.Model):
     """Create (and by default dispatch) an envelope from a template.
 
     Attributes:
-        parties (list[PartyInput]): Roles must match the template's roles.
-        auto_send (bool | Unset):  Default: True.
-        metadata (Metadata | Unset): Free-form envelope metadata. Known keys: `external_id` (matched by the list
-            filter), `is_test`, `send_error` (set when a dispatch failed), `detection_error`.
-        prefill (TemplateSendRequestPrefill | Unset):
-        webhook_url (str | Unset):
+        parties (list[Party]): Roles must match the template's roles.
+        auto_send (bool | None):  Left out when None (the server's default: True).
+        metadata (Metadata | None): Free-form envelope metadata. Known keys: `external_id` (matched by the list filter),
+            `is_test`, `send_error` (set when a dispatch failed), `detection_error`.
+        prefill (TemplateSendRequestPrefill | None):
+        webhook_url (str | None):
     """
 
-    parties: list[PartyInput]
-    auto_send: bool | Unset = True
-    metadata: Metadata | Unset = UNSET
-    prefill: TemplateSendRequestPrefill | Unset = UNSET
-    webhook_url: str | Unset = UNSET
+    parties: list[Party]
+    auto_send: bool | None = None
+    metadata: Metadata | None = None
+    prefill: TemplateSendRequestPrefill | None = None
+    webhook_url: str | None = _attrs_field(default=None, repr=_types.url_repr)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("parties", "parties", True),
+        ("auto_send", "auto_send", False),
+        ("metadata", "metadata", False),
+        ("prefill", "prefill", False),
+        ("webhook_url", "webhook_url", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "parties": "parties",
+        "auto_send": "auto_send",
+        "metadata": "metadata",
+        "prefill": "prefill",
+        "webhook_url": "webhook_url",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        parties = []
-        for parties_item_data in self.parties:
-            parties_item = parties_item_data.to_dict()
-            parties.append(parties_item)
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        auto_send = self.auto_send
-
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
-            metadata = self.metadata.to_dict()
-
-        prefill: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.prefill, Unset):
-            prefill = self.prefill.to_dict()
-
-        webhook_url = self.webhook_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "parties": parties,
-            }
-        )
-        if auto_send is not UNSET:
-            field_dict["auto_send"] = auto_send
-        if metadata is not UNSET:
-            field_dict["metadata"] = metadata
-        if prefill is not UNSET:
-            field_dict["prefill"] = prefill
-        if webhook_url is not UNSET:
-            field_dict["webhook_url"] = webhook_url
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["parties"] = [_i0.to_dict() for _i0 in self.parties]
+        if self.auto_send is not None:
+            field_dict["auto_send"] = self.auto_send
+        _v = self.metadata
+        if _v is not None:
+            field_dict["metadata"] = _v.to_dict()
+        _v = self.prefill
+        if _v is not None:
+            field_dict["prefill"] = _v.to_dict()
+        if self.webhook_url is not None:
+            field_dict["webhook_url"] = self.webhook_url
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.metadata import Metadata  # noqa: PLC0415
-        from ..models.party_input import PartyInput  # noqa: PLC0415
-        from ..models.template_send_request_prefill import TemplateSendRequestPrefill  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        parties = []
-        _parties = d.pop("parties")
-        for parties_item_data in _parties:
-            parties_item = PartyInput.from_dict(parties_item_data)
-
-            parties.append(parties_item)
-
-        auto_send = d.pop("auto_send", UNSET)
-
-        _metadata = d.pop("metadata", UNSET)
-        metadata: Metadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = Metadata.from_dict(_metadata)
-
-        _prefill = d.pop("prefill", UNSET)
-        prefill: TemplateSendRequestPrefill | Unset
-        if isinstance(_prefill, Unset):
-            prefill = UNSET
-        else:
-            prefill = TemplateSendRequestPrefill.from_dict(_prefill)
-
-        webhook_url = d.pop("webhook_url", UNSET)
-
-        template_send_request = cls(
-            parties=parties,
-            auto_send=auto_send,
-            metadata=metadata,
-            prefill=prefill,
-            webhook_url=webhook_url,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "parties[]"
+            _v = d.pop("parties")
+            if _v is None:
+                raise KeyError("parties")
+            parties = [Party.from_dict(_i0) for _i0 in _v]
+            auto_send = d.pop("auto_send", None)
+            _v = d.pop("metadata", None)
+            _f = "metadata"
+            metadata = None if _v is None else Metadata.from_dict(_v)
+            _v = d.pop("prefill", None)
+            _f = "prefill"
+            prefill = None if _v is None else TemplateSendRequestPrefill.from_dict(_v)
+            webhook_url = d.pop("webhook_url", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            parties,
+            auto_send,
+            metadata,
+            prefill,
+            webhook_url,
         )
+        obj.additional_properties = d
+        return obj
 
-        template_send_request.additional_properties = d
-        return template_send_request
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.metadata import Metadata
+from ..models.party import Party
+from ..models.template_send_request_prefill import TemplateSendRequestPrefill

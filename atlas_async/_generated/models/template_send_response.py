@@ -1,92 +1,88 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="TemplateSendResponse")
+from .. import types as _types
 
 
 @_attrs_define
-class TemplateSendResponse:
-    """
+class TemplateSendResponse(_types.Model):
+    """The ``TemplateSendResponse`` object of the Atlas API.
+
     Attributes:
         envelope_id (str): UUID (kept a plain string: an id is opaque to clients).
-        status (str): Lifecycle state of an envelope. `pending` = sent, awaiting signatures; `signed` = every party
-            signed. Clients must tolerate values not listed here.
-        review_url (None | str | Unset): Present when `auto_send` is false.
+        review_url (None | str): Present when `auto_send` is false.
+        status (str | None): Lifecycle state of an envelope. `pending` = sent, awaiting signatures; `signed` = every
+            party signed. Clients must tolerate values not listed here.
     """
 
     envelope_id: str
-    status: str
-    review_url: None | str | Unset = UNSET
+    review_url: None | str = _attrs_field(default=None, repr=_types.url_repr)
+    status: str | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("envelope_id", "envelope_id", True),
+        ("review_url", "review_url", False),
+        ("status", "status", False),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "envelope_id": "envelope_id",
+        "review_url": "review_url",
+        "status": "status",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        envelope_id = self.envelope_id
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        status = self.status
-
-        review_url: None | str | Unset
-        if isinstance(self.review_url, Unset):
-            review_url = UNSET
-        else:
-            review_url = self.review_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "envelope_id": envelope_id,
-                "status": status,
-            }
-        )
-        if review_url is not UNSET:
-            field_dict["review_url"] = review_url
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["envelope_id"] = self.envelope_id
+        if self.review_url is not None:
+            field_dict["review_url"] = self.review_url
+        if self.status is not None:
+            field_dict["status"] = self.status
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        envelope_id = d.pop("envelope_id")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        status = d.pop("status")
-
-        def _parse_review_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        review_url = _parse_review_url(d.pop("review_url", UNSET))
-
-        template_send_response = cls(
-            envelope_id=envelope_id,
-            status=status,
-            review_url=review_url,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "envelope_id"
+            _v = d.pop("envelope_id")
+            if _v is None:
+                raise KeyError("envelope_id")
+            envelope_id = _v
+            review_url = d.pop("review_url", None)
+            status = d.pop("status", None)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            envelope_id,
+            review_url,
+            status,
         )
-
-        template_send_response.additional_properties = d
-        return template_send_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

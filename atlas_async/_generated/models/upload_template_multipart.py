@@ -1,21 +1,22 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from io import BytesIO
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from .. import types as _types
 from ..types import File
-
-T = TypeVar("T", bound="UploadTemplateMultipart")
 
 
 @_attrs_define
-class UploadTemplateMultipart:
-    """
+class UploadTemplateMultipart(_types.Model):
+    """The ``UploadTemplateMultipart`` object of the Atlas API.
+
     Attributes:
         fields (str): A form field (text/plain) holding a JSON array of fields (InferredField shape without
             `confidence`).
@@ -28,28 +29,37 @@ class UploadTemplateMultipart:
     name: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (
+        ("fields", "fields", True),
+        ("file", "file", True),
+        ("name", "name", True),
+    )
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "fields": "fields",
+        "file": "file",
+        "name": "name",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        fields = self.fields
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        file = self.file.to_tuple()
-
-        name = self.name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "fields": fields,
-                "file": file,
-                "name": name,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["fields"] = self.fields
+        field_dict["file"] = self.file.to_tuple()
+        field_dict["name"] = self.name
         return field_dict
 
-    def to_multipart(self) -> types.RequestFiles:
-        files: types.RequestFiles = []
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
 
+    def to_multipart(self) -> types.RequestFiles:
+        """The multipart form parts of this request body (fields that are None are left out)."""
+        files: types.RequestFiles = []
         files.append(("fields", (None, str(self.fields).encode(), "text/plain")))
 
         files.append(("file", self.file.to_tuple()))
@@ -58,39 +68,43 @@ class UploadTemplateMultipart:
 
         for prop_name, prop in self.additional_properties.items():
             files.append((prop_name, (None, str(prop).encode(), "text/plain")))
-
         return files
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        fields = d.pop("fields")
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        file = File(payload=BytesIO(d.pop("file")))
-
-        name = d.pop("name")
-
-        upload_template_multipart = cls(
-            fields=fields,
-            file=file,
-            name=name,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "fields"
+            _v = d.pop("fields")
+            if _v is None:
+                raise KeyError("fields")
+            fields = _v
+            _f = "file"
+            _v = d.pop("file")
+            if _v is None:
+                raise KeyError("file")
+            file = File(payload=BytesIO(_v))
+            _f = "name"
+            _v = d.pop("name")
+            if _v is None:
+                raise KeyError("name")
+            name = _v
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            fields,
+            file,
+            name,
         )
-
-        upload_template_multipart.additional_properties = d
-        return upload_template_multipart
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        obj.additional_properties = d
+        return obj

@@ -1,21 +1,19 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.template import Template
-
-
-T = TypeVar("T", bound="UploadTemplateResponse")
+from .. import types as _types
 
 
 @_attrs_define
-class UploadTemplateResponse:
-    """
+class UploadTemplateResponse(_types.Model):
+    """The ``UploadTemplateResponse`` object of the Atlas API.
+
     Attributes:
         template (Template): A reusable document with fixed roles and fields.
     """
@@ -23,45 +21,52 @@ class UploadTemplateResponse:
     template: Template
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    # (wire name, attribute, required) of every declared field: item access and pydantic use them.
+    _atlas_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = (("template", "template", True),)
+    _atlas_names: ClassVar[dict[str, str]] = {
+        "template": "template",
+    }
+
     def to_dict(self) -> dict[str, Any]:
-        template = self.template.to_dict()
+        """This model as JSON-ready data, keyed by the wire names (``type``, not ``type_``).
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "template": template,
-            }
-        )
-
+        Fields that are None are left out, so a request leaves them to the server's defaults;
+        properties the server sent that this SDK does not know are kept.
+        """
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["template"] = self.template.to_dict()
         return field_dict
 
+    def to_json(self) -> str:
+        """This model as a JSON document: ``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict())
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.template import Template  # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build the model from JSON data (a parsed answer).
 
-        d = dict(src_dict)
-        template = Template.from_dict(d.pop("template"))
-
-        upload_template_response = cls(
-            template=template,
+        Absent optional fields are None. A required field that is missing or null, or a value that
+        cannot be what its field says, raises ``ParseError`` naming the field (``parties[].email``).
+        """
+        _f = ""
+        try:
+            d = dict(src_dict)
+            _f = "template"
+            _v = d.pop("template")
+            if _v is None:
+                raise KeyError("template")
+            template = Template.from_dict(_v)
+        except _types.ParseError as exc:
+            raise exc.inside(_f) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _types.ParseError.wrap(_f, exc) from None
+        # Positional, in declaration order (required fields first): attrs' __init__ parses
+        # positional arguments faster than keywords, and this runs once per model per answer.
+        obj = cls(
+            template,
         )
+        obj.additional_properties = d
+        return obj
 
-        upload_template_response.additional_properties = d
-        return upload_template_response
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+from ..models.template import Template
