@@ -174,7 +174,7 @@ def to_parties(parties: Iterable[PartyLike] | None, *, required: bool) -> list[P
     emails = [p.email.lower() for p in result]
     if len(set(emails)) != len(emails):
         raise ValueError("each party needs its own email address")
-    orders = [p.order for p in result if not isinstance(p.order, Unset)]
+    orders = [p.order for p in result if p.order is not None]
     if len(set(orders)) != len(orders):
         raise ValueError("each party needs its own signing order (two parties share an order)")
     return result
