@@ -21,7 +21,8 @@ Built on redis-py's asyncio client, so asyncio only: under trio each raises
 
 from __future__ import annotations
 
-from ._connection import AsyncioRequiredError, connect
+from .._asyncio import AsyncioRequiredError
+from ._connection import connect
 from ._events import ATLAS_RETRY_WINDOW, RedisEventStore
 from ._gate import RedisRateGate
 from ._tokens import RedisTokenStore

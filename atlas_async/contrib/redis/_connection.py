@@ -1,37 +1,16 @@
-"""The Redis client every class of this package uses, and the asyncio-only guard.
-
-redis-py's asyncio client is built on asyncio's streams: under trio it fails deep inside with an
-error that names neither redis nor trio. Each public coroutine here checks first and raises
-:class:`AsyncioRequiredError`, which says what to do.
-"""
+"""The Redis client every class of this package uses: a blocking connection pool."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["AsyncioRequiredError", "connect", "require_asyncio"]
+__all__ = ["check_redis", "connect", "key_prefix"]
 
 #: Connections one process may open to Redis, unless ``max_connections=`` says otherwise.
 DEFAULT_MAX_CONNECTIONS = 32
-
-
-class AsyncioRequiredError(RuntimeError):
-    """A Redis-backed class was used outside asyncio (under trio, say)."""
-
-
-def require_asyncio(what: str) -> None:
-    """Raise :class:`AsyncioRequiredError` unless an asyncio event loop runs this code."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        raise AsyncioRequiredError(
-            f"{what} runs on redis-py's asyncio client, which needs asyncio: run this code under "
-            "asyncio (anyio's default backend), not trio. The rest of atlas_async runs under both."
-        ) from None
 
 
 def connect(

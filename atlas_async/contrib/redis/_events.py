@@ -14,7 +14,8 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ..._log import logger as get_logger
-from ._connection import check_redis, key_prefix, require_asyncio
+from .._asyncio import require_asyncio
+from ._connection import check_redis, key_prefix
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

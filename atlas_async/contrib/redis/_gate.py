@@ -21,7 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from ..._log import logger as get_logger
 from ..._ratelimit import RateGate
 from ..._retry import DEFAULT_RETRY, RetryPolicy
-from ._connection import check_redis, key_prefix, require_asyncio
+from .._asyncio import require_asyncio
+from ._connection import check_redis, key_prefix
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -18,7 +18,8 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from ...oauth import OAuthError, OAuthTokens, dump_tokens, load_tokens
-from ._connection import check_redis, key_prefix, require_asyncio
+from .._asyncio import require_asyncio
+from ._connection import check_redis, key_prefix
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

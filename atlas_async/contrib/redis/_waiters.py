@@ -20,7 +20,8 @@ import anyio
 from ..._log import logger as get_logger
 from ..._retry import backoff
 from ..._waiters import LocalWaiterBus, Subscription
-from ._connection import check_redis, key_prefix, require_asyncio
+from .._asyncio import require_asyncio
+from ._connection import check_redis, key_prefix
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
