@@ -68,7 +68,7 @@ def create_app(secret: str | list[str], redis_url: str) -> FastAPI:
     app.include_router(webhook_router(hooks, path="/webhooks/atlas"))
 
     @app.get("/deals/{envelope_id}/signed")
-    async def wait_signed(envelope_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    async def wait_signed(envelope_id: str, timeout: float = 60.0) -> dict[str, Any]:  # noqa: ASYNC109 - a query parameter
         """Answer once the envelope is signed (a long poll), saying how we learned it."""
         atlas: Atlas = app.state.atlas
         try:

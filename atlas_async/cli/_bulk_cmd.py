@@ -22,6 +22,7 @@ from ._common import common_options, finish, options_from
 from ._exit import ExitCode
 from ._output import error_line
 from ._progress import Reporter, progress_mode
+from ._queue_cmds import queue_option, queued_runner
 
 if TYPE_CHECKING:
     from .._client import Atlas
@@ -79,13 +80,9 @@ _NEXT_STEP = {
     show_default=True,
     help="Tries per request on network errors, 5xx and 429 (within a 5-minute budget).",
 )
-@click.option(
-    "--queue",
-    metavar="REDIS_URL",
-    envvar="ATLAS_QUEUE",
-    show_envvar=True,
-    help="Queue the rows for `atlas-async worker` processes (redis://...) instead of sending "
-    "them from here; the summary and results file are the same. Needs the taskiq extra.",
+@queue_option(
+    "Queue the rows for `atlas-async worker` processes (redis://...) instead of sending "
+    "them from here; the summary and results file are the same. Needs the taskiq extra."
 )
 @click.option(
     "--retry-delay",
@@ -141,8 +138,6 @@ def bulk_send(
         try:
             _record_invalid(log, invalid, manifest.name, opts.as_json)
             if queue is not None:
-                from ._queue_cmds import queued_runner
-
                 runner = queued_runner(queue, account=opts.account, **send_options)
                 summary = await _send(runner, log, valid, mode)
             else:

@@ -7,9 +7,9 @@ with its own credentials, from its own environment.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -19,9 +19,23 @@ if TYPE_CHECKING:
     from ..bulk import BulkItem
     from ._bulk_cmd import Runner
 
-__all__ = ["queued_runner", "worker"]
+__all__ = ["queue_option", "queued_runner", "worker"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _MISSING = "the queue needs the taskiq extra: pip install 'atlas-async[taskiq]'"
+
+
+def queue_option(text: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--queue REDIS_URL`` (or ``ATLAS_QUEUE``)."""
+    return click.option(
+        "--queue",
+        metavar="REDIS_URL",
+        envvar="ATLAS_QUEUE",
+        show_envvar=True,
+        required=required,
+        help=text,
+    )
 
 
 def _queue_class() -> Any:
@@ -50,13 +64,8 @@ def queued_runner(url: str, *, account: str | None, **send_options: Any) -> Runn
 
 
 @click.command("worker")
-@click.option(
-    "--queue",
-    metavar="REDIS_URL",
-    envvar="ATLAS_QUEUE",
-    show_envvar=True,
-    required=True,
-    help="The Redis that `bulk-send --queue` queues rows on (redis:// or rediss://).",
+@queue_option(
+    "The Redis that `bulk-send --queue` queues rows on (redis:// or rediss://).", required=True
 )
 @click.option(
     "-c",

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from ..._middleware import Attempt, AttemptResponse, CallNext
 from ...bulk import BulkOutcome, RateGate, send_all
 from ._codec import item_from_payload, result_for, retry_from_payload
@@ -61,6 +63,13 @@ class ItemWorker:
         self.done = 0
 
     async def __call__(self, payload: Mapping[str, Any]) -> None:
+        # In a task of our own, not taskiq's: cancelling a scope makes anyio format the current
+        # task's repr, and taskiq's tasks carry done-callbacks whose repr lists every running
+        # task, recursively (about 0.3 s of CPU per item at 16 in flight, with the loop blocked).
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._run, payload)
+
+    async def _run(self, payload: Mapping[str, Any]) -> None:
         run, index = str(payload["run"]), int(payload["index"])
         results, stop = self._keys(run)
         item = item_from_payload(payload)
