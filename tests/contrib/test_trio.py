@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 import anyio
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from atlas_async.contrib.redis import (
     AsyncioRequiredError,
@@ -17,8 +19,9 @@ from atlas_async.contrib.redis import (
     RedisWaiterBus,
 )
 
-# A client that would fail loudly if it were ever used: nothing may reach it under trio.
-CLIENT = Redis(host="127.0.0.1", port=1)
+# A client that would fail loudly (and at once: no retries) if it were ever used: nothing may
+# reach it under trio.
+CLIENT = Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
 
 
 async def _bus_publish() -> None:
