@@ -16,7 +16,10 @@ from atlas_async import Atlas
 from atlas_async.bulk import BulkItem, BulkOutcome, BulkSummary, derive_key, send_all
 from atlas_async.contrib.redis import connect
 from atlas_async.contrib.taskiq import BulkQueue, RemoteItemError
+from atlas_async.contrib.taskiq._worker import ItemWorker
 from atlas_async.testing import FakeAtlas
+
+from .conftest import RedisServer, until
 
 pytestmark = pytest.mark.anyio
 
@@ -168,3 +171,27 @@ def test_bad_settings_are_refused() -> None:
         BulkQueue("redis://127.0.0.1:1/0", idle_timeout=0)
     with pytest.raises(ValueError, match="name"):
         BulkQueue("redis://127.0.0.1:1/0", name="two words")
+
+
+async def test_an_outcome_report_rides_out_a_short_redis_outage(own_redis: RedisServer) -> None:
+    client = connect(own_redis.url, socket_timeout=1.0)
+    attempts = 0
+    pipeline = client.pipeline
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal attempts
+        attempts += 1
+        return pipeline(*args, **kwargs)
+
+    client.pipeline = counted  # type: ignore[method-assign]
+    worker = ItemWorker(None, None, client, keys=lambda run: ("r", "s"), ttl=60)  # type: ignore[arg-type]
+    try:
+        own_redis.stop()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker._report, "results", {"index": "0", "status": "sent"})
+            await until(lambda: attempts >= 2, "a report failed and is being tried again")
+            own_redis.start()
+        entries = await client.xrange("results")
+    finally:
+        await client.aclose()
+    assert [fields for _id, fields in entries] == [{b"index": b"0", b"status": b"sent"}]

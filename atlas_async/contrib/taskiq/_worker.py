@@ -14,8 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..._middleware import Attempt, AttemptResponse, CallNext
+from ..._retry import backoff
 from ...bulk import BulkOutcome, RateGate, send_all
 from ._codec import item_from_payload, result_for, retry_from_payload
 
@@ -25,6 +28,11 @@ if TYPE_CHECKING:
     from ..._client import Atlas
 
 __all__ = ["ItemWorker"]
+
+#: Tries to report one outcome (about a minute of backoff): past that the report is lost and the
+#: producer keeps waiting for it; running the producer again resumes (the row is found sent).
+REPORT_ATTEMPTS = 8
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class _Count429:
@@ -99,8 +107,20 @@ class ItemWorker:
                 stopped = summary.stopped_reason
                 await self._redis.set(stop, stopped, nx=True, ex=self._ttl)
         fields = {**result_for(index, outcome, counter.seen), "stopped": stopped}
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(results, fields)  # type: ignore[arg-type]
-            pipe.expire(results, self._ttl)
-            await pipe.execute()
+        await self._report(results, fields)
         self.done += 1
+
+    async def _report(self, results: str, fields: dict[str, str]) -> None:
+        """Put the outcome on the run's results stream, riding out a short Redis outage: the
+        envelope went out, and the producer is waiting to hear it."""
+        for attempt in range(REPORT_ATTEMPTS):
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.xadd(results, fields)  # type: ignore[arg-type]
+                    pipe.expire(results, self._ttl)
+                    await pipe.execute()
+                return
+            except _UNREACHABLE:
+                if attempt == REPORT_ATTEMPTS - 1:
+                    raise
+                await anyio.sleep(backoff(attempt, initial=0.5, maximum=10.0))
