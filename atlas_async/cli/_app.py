@@ -27,6 +27,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "templates": ("._templates_cmd", "templates"),
     "accounts": ("._accounts_cmd", "accounts"),
     "bulk-send": ("._bulk_cmd", "bulk_send"),
+    "worker": ("._queue_cmds", "worker"),
     "emulator": ("._emulator_cmd", "emulator"),
     "login": ("._login_cmd", "login"),
     "logout": ("._login_cmd", "logout"),

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import click
 
@@ -20,12 +22,16 @@ from ._common import common_options, finish, options_from
 from ._exit import ExitCode
 from ._output import error_line
 from ._progress import Reporter, progress_mode
+from ._queue_cmds import queue_option, queued_runner
 
 if TYPE_CHECKING:
     from .._client import Atlas
-    from ..bulk import BulkSummary, InvalidRow, ManifestRow, ResultsLog
+    from ..bulk import BulkItem, BulkSummary, InvalidRow, ManifestRow, ResultsLog
 
-__all__ = ["bulk_send"]
+__all__ = ["Runner", "bulk_send"]
+
+#: ``(items, skip_keys) -> async with ... as run``: a bulk run, here or through a queue.
+Runner: TypeAlias = "Callable[[list[BulkItem], frozenset[str]], AbstractAsyncContextManager[Any]]"
 
 # What to do after a run that stopped early, by BulkSummary.stopped_reason.
 _NEXT_STEP = {
@@ -74,6 +80,10 @@ _NEXT_STEP = {
     show_default=True,
     help="Tries per request on network errors, 5xx and 429 (within a 5-minute budget).",
 )
+@queue_option(
+    "Queue the rows for `atlas-async worker` processes (redis://...) instead of sending "
+    "them from here; the summary and results file are the same. Needs the taskiq extra."
+)
 @click.option(
     "--retry-delay",
     type=click.FloatRange(0, 60),
@@ -90,6 +100,7 @@ def bulk_send(
     no_lookup: bool,
     max_attempts: int,
     retry_delay: float,
+    queue: str | None,
     **kwargs: Any,
 ) -> None:
     """Send one envelope per row of MANIFEST (CSV), CONCURRENCY at a time.
@@ -126,8 +137,12 @@ def bulk_send(
     async def main() -> int:
         try:
             _record_invalid(log, invalid, manifest.name, opts.as_json)
-            async with opts.client() as atlas:
-                summary = await _send(atlas, log, valid, mode, **send_options)
+            if queue is not None:
+                runner = queued_runner(queue, account=opts.account, **send_options)
+                summary = await _send(runner, log, valid, mode)
+            else:
+                async with opts.client() as atlas:
+                    summary = await _send(_local_runner(atlas, **send_options), log, valid, mode)
         finally:
             log.close()
         return _report(summary, len(invalid), results_path, opts.as_json)
@@ -145,17 +160,20 @@ def _record_invalid(log: ResultsLog, invalid: list[InvalidRow], name: str, as_js
             sys.stderr.write(f"atlas-async: {name}: {bad}\n")
 
 
-async def _send(
-    atlas: Atlas,
-    log: ResultsLog,
-    valid: list[ManifestRow],
-    mode: str,
-    **send_options: Any,
-) -> BulkSummary:
-    """Send the valid rows, recording each outcome as it lands; ``send_options`` go to
-    :func:`atlas_async.bulk.send_many`."""
+def _local_runner(atlas: Atlas, **send_options: Any) -> Runner:
+    """Send from this process: :func:`atlas_async.bulk.send_many` with ``send_options``."""
     from ..bulk import send_many
 
+    def run(items: list[BulkItem], skip: frozenset[str]) -> AbstractAsyncContextManager[Any]:
+        return send_many(atlas, items, skip_keys=skip, **send_options)
+
+    return run
+
+
+async def _send(
+    runner: Runner, log: ResultsLog, valid: list[ManifestRow], mode: str
+) -> BulkSummary:
+    """Send the valid rows through ``runner``, recording each outcome as it lands."""
     skip = log.done_keys()
     with Reporter(mode, len(valid)) as reporter:
         if log.dropped_torn_row:
@@ -163,11 +181,12 @@ async def _send(
         if skip:
             reporter.note(f"resuming: {len(skip)} row(s) already sent per {log.path.name}")
         items = [row.item for row in valid]
-        async with send_many(atlas, items, skip_keys=skip, **send_options) as run:
+        async with runner(items, skip) as run:
             async for outcome in run:
                 await log.record(outcome)
                 reporter.outcome(int(outcome.item.tag), outcome, run.summary)
-        return run.summary
+        summary: BulkSummary = run.summary
+        return summary
 
 
 def _report(summary: BulkSummary, invalid: int, results_path: Path, as_json: bool) -> int:

@@ -38,7 +38,15 @@ from ._login import login, logout
 from ._metadata import ServerMetadata, discover
 from ._provider import OAuthTokenProvider
 from ._registration import ClientRegistration, register_client
-from ._store import FileTokenStore, MemoryTokenStore, TokenStore, default_token_path
+from ._store import (
+    FileTokenStore,
+    MemoryTokenStore,
+    SharedTokenStore,
+    TokenStore,
+    default_token_path,
+    dump_tokens,
+    load_tokens,
+)
 from ._tokens import OAuthTokens, refresh_tokens, revoke_token
 
 __all__ = [
@@ -54,13 +62,16 @@ __all__ = [
     "OAuthTokenProvider",
     "OAuthTokens",
     "ServerMetadata",
+    "SharedTokenStore",
     "StateMismatchError",
     "TokenStore",
     "code_challenge",
     "default_token_path",
     "discover",
+    "dump_tokens",
     "exchange_code",
     "generate_code_verifier",
+    "load_tokens",
     "login",
     "logout",
     "parse_callback",

@@ -9,7 +9,9 @@ request path with an ``asyncio``-flavoured lock per client and knows nothing of 
 - a refresh is shielded from cancellation: once the server rotated the refresh token, the new one
   is persisted even if the request that triggered it was cancelled, because the old one is dead;
 - before refreshing, the store is re-read: another process (a second CLI run) may already have
-  rotated the token, and replaying the old one would make the server revoke the grant.
+  rotated the token, and replaying the old one would make the server revoke the grant;
+- with a :class:`SharedTokenStore` (several processes on one grant), the re-read, the refresh and
+  the save happen under the store's lock, so N processes at expiry make exactly one refresh.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import anyio
 from ._errors import OAuthError
 from ._http import DEFAULT_TIMEOUT
 from ._metadata import ServerMetadata, discover
-from ._store import TokenStore
+from ._store import SharedTokenStore, TokenStore
 from ._tokens import OAuthTokens, refresh_tokens
 
 __all__ = ["OAuthTokenProvider"]
@@ -128,6 +130,12 @@ class OAuthTokenProvider:
         raise AssertionError("unreachable: a shielded scope is never cancelled")  # for mypy
 
     async def _refresh_shielded(self, tokens: OAuthTokens) -> OAuthTokens:
+        if isinstance(self._store, SharedTokenStore):
+            async with self._store.refresh_lock():
+                return await self._refresh_from_store(tokens)
+        return await self._refresh_from_store(tokens)
+
+    async def _refresh_from_store(self, tokens: OAuthTokens) -> OAuthTokens:
         if self._store is not None:
             stored = await self._store.load()
             if (

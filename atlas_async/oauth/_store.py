@@ -4,6 +4,11 @@ A store holds one grant. :class:`FileTokenStore` writes atomically (a temporary 
 directory, fsync, ``os.replace``) with mode 0600 from the moment the file exists, so a crash never
 leaves a half-written token file and no other local user can read it. The rotated refresh token is
 the only copy of the grant: losing a write means logging in again.
+
+A store that several processes share (``atlas_async.contrib.redis.RedisTokenStore``) also
+offers a lock (:class:`SharedTokenStore`): the provider refreshes under it, so however many
+processes find the token expired at once, one refreshes and the others adopt its result instead
+of replaying the rotated refresh token (which makes the server revoke the grant).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import contextlib
 import json
 import os
 import tempfile
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -20,7 +26,15 @@ import anyio.to_thread
 from ._errors import OAuthError
 from ._tokens import OAuthTokens
 
-__all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore", "default_token_path"]
+__all__ = [
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "SharedTokenStore",
+    "TokenStore",
+    "default_token_path",
+    "dump_tokens",
+    "load_tokens",
+]
 
 _FORMAT = "atlas-async-oauth-tokens/1"
 
@@ -34,6 +48,18 @@ class TokenStore(Protocol):
     async def save(self, tokens: OAuthTokens) -> None: ...
 
     async def clear(self) -> None: ...
+
+
+@runtime_checkable
+class SharedTokenStore(TokenStore, Protocol):
+    """A :class:`TokenStore` shared by several processes, with a lock for refreshing.
+
+    :class:`OAuthTokenProvider` holds ``refresh_lock()`` while it re-reads the store, refreshes
+    and saves: across processes, one refresh per expiry. The lock must expire on its own (a
+    lease) so that a process that died holding it does not block the others forever.
+    """
+
+    def refresh_lock(self) -> AbstractAsyncContextManager[object]: ...
 
 
 class MemoryTokenStore:
@@ -53,6 +79,23 @@ class MemoryTokenStore:
 
     async def clear(self) -> None:
         self._tokens = None
+
+
+def dump_tokens(tokens: OAuthTokens) -> str:
+    """``tokens`` as the JSON document every store of this SDK writes (versioned)."""
+    return json.dumps({"format": _FORMAT, "tokens": tokens.to_dict()}, indent=2)
+
+
+def load_tokens(raw: str | bytes, where: str, remedy: str = "log in again") -> OAuthTokens:
+    """The tokens of a :func:`dump_tokens` document; :class:`OAuthError` naming ``where`` (and
+    never the contents, which may hold tokens) when it is not one."""
+    try:
+        doc = json.loads(raw)
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise ValueError("unknown format")
+        return OAuthTokens.from_dict(doc["tokens"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise OAuthError(f"{where} is unreadable ({exc}); {remedy}") from None
 
 
 def default_token_path() -> Path:
@@ -88,21 +131,12 @@ class FileTokenStore:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
-        try:
-            doc = json.loads(raw)
-            if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-                raise ValueError("unknown format")
-            return OAuthTokens.from_dict(doc["tokens"])
-        except (ValueError, KeyError, TypeError) as exc:
-            # Never echo the contents: they may hold tokens.
-            raise OAuthError(
-                f"the token file {self.path} is unreadable ({exc}); delete it and log in again"
-            ) from None
+        return load_tokens(raw, f"the token file {self.path}", "delete it and log in again")
 
     def _save(self, tokens: OAuthTokens) -> None:
         directory = self.path.parent
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        data = json.dumps({"format": _FORMAT, "tokens": tokens.to_dict()}, indent=2).encode()
+        data = dump_tokens(tokens).encode()
         # mkstemp creates the file 0600 with O_EXCL: it is never readable by others, not even
         # for the instant between creation and a chmod.
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
