@@ -77,6 +77,9 @@ if TYPE_CHECKING:
     from ._pagination import Page as Page
     from ._ratelimit import LocalRateGate as LocalRateGate
     from ._ratelimit import RateGate as RateGate
+    from ._raw import RawResponse as RawResponse
+    from ._resources._options import RequestOptions as RequestOptions
+    from ._resources._options import RetryOptions as RetryOptions
     from ._resources.envelopes import SignedPDFStream as SignedPDFStream
     from ._resources.envelopes import SigningStatus as SigningStatus
     from ._responses import get_request_id as get_request_id
@@ -138,6 +141,9 @@ _LAZY: dict[str, str] = {
     "was_replayed": "._responses",
     # The seams: retries, per-attempt middleware, the 429 gate, the waiter bus.
     "RetryPolicy": "._retry",
+    "RawResponse": "._raw",
+    "RequestOptions": "._resources._options",
+    "RetryOptions": "._resources._options",
     "Attempt": "._middleware",
     "AttemptResponse": "._middleware",
     "CallNext": "._middleware",

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, overload
 
 from ._auth import TokenProvider
 from ._config import (
@@ -32,6 +32,7 @@ from ._waiters import LocalWaiterBus, WaiterBus
 
 if TYPE_CHECKING:
     from ._http import AsyncHTTPClient
+    from ._raw import RawResponse
     from ._resources._seam import GeneratedSeam
     from ._resources.envelopes import Envelopes
     from ._resources.platform import Platform
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["Atlas"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class _NotGiven:
@@ -327,6 +329,20 @@ class Atlas:
     def waiter_bus(self) -> WaiterBus:
         """Where webhook news reaches ``wait_until_signed``; shared by every copy."""
         return self._shared.bus
+
+    async def with_raw_response(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> RawResponse[T]:
+        """Run ``fn(*args, **kwargs)`` (a method of this client's resources) and return the HTTP
+        answer it ended on, with the result: ``raw.status_code``, ``raw.headers``,
+        ``raw.request_id``, ``raw.replayed``, ``raw.elapsed``, ``raw.parse()``.
+
+        ``raw = await atlas.with_raw_response(atlas.envelopes.get, envelope_id)`` is typed
+        ``RawResponse[Envelope]``. Errors are raised as from the call itself.
+        """
+        from ._raw import with_raw_response
+
+        return await with_raw_response(fn, *args, **kwargs)
 
     async def notify_envelope(self, envelope_id: str, status: str | None = None) -> None:
         """Tell every ``wait_until_signed`` on ``envelope_id`` what happened to it.

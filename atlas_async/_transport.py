@@ -34,6 +34,7 @@ from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, Middleware, chain
 from ._multipart import MultipartBody
+from ._raw import record
 from ._retry import (
     DEFAULT_RETRY,
     RetryPolicy,
@@ -334,10 +335,12 @@ class Transport:
         """None: return ``response``. True: try again (already paused). An error: raise it."""
         status = response.status_code
         if 200 <= status < 300 or (call.stream and status in _REDIRECTS):
-            response.extensions[_REPLAYED] = (
+            was_replay = (
                 response.headers.get("idempotency-replayed", "").lower() == "true"
                 and not progress.uncertain
             )
+            response.extensions[_REPLAYED] = was_replay
+            record(response, retries=progress.attempt, replayed=was_replay)
             return None
         error = error_from_response(status, response.headers, response.content)
         if status == 401 and await self._refresh(call, progress):

@@ -10,6 +10,7 @@ from .._generated.types import UNSET, Unset
 from .._pagination import AsyncPager, Page
 from .._responses import get_request_id
 from .._transport import Call
+from ._options import applying, capture, current, restore
 from ._seam import parse_as
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class Resource:
         self._client = client
 
     def _call(self, operation: str, **changes: Any) -> Call:
+        """The settings of one request: the client's, then the per-call options of the call in
+        flight (``timeout=``, ``max_retries=``, ``extra_headers=``, ``extra_query=``), then
+        ``changes``."""
         options = self._client._options
         settings: dict[str, Any] = {
             "timeout": options.timeout,
@@ -78,8 +82,28 @@ class Resource:
             "middleware": options.middleware,
             "operation": f"{self._name}.{operation}",
         }
+        applied = current()
+        if applied is not None:
+            if applied.timeout is not None:
+                settings["timeout"] = applied.timeout
+            if applied.max_retries is not None:
+                settings["retry"] = options.retry.with_(max_retries=applied.max_retries)
+            settings["extra_headers"] = applied.extra_headers
+            settings["extra_query"] = applied.extra_query
+        extra = changes.pop("extra_headers", None)
+        if extra:  # the call's own headers (an Idempotency-Key) on top of the caller's
+            settings["extra_headers"] = {**(settings.get("extra_headers") or {}), **extra}
         settings.update(changes)
         return Call(**settings)
+
+    def _call_now(self, operation: str, options: Mapping[str, Any], **changes: Any) -> Call:
+        """``_call`` with per-call options checked now, for work that runs later (the pages of a
+        listing, the body of a stream)."""
+        token = applying(capture(options))
+        try:
+            return self._call(operation, **changes)
+        finally:
+            restore(token)
 
     async def _invoke(
         self,

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .._responses import attach_response_info
 from .._transport import replayed
-from ._base import Resource
+from ._base import Resource, path_id
 from ._keys import check_key, new_idempotency_key
 from ._seam import ParserFailed, parse_as, unparsable
 
@@ -58,6 +58,8 @@ class Operations(Resource):
     ) -> Any:
         module = endpoint_module(endpoint)
         detailed = module.asyncio_detailed
+        # Positional arguments are the path's parameters: each must stay one path segment.
+        args = tuple(path_id(a, "path parameter") if isinstance(a, str) else a for a in args)
         name = module.__name__.rpartition(".")[2]
         key = check_key(idempotency_key)
         # The request description is pure (no I/O): it says the method, and whether the

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from .._documents import DocumentSource, DocumentURL, prepare_document
 from .._generated.api.envelopes import (
@@ -46,6 +46,7 @@ from .._models import (
 from .._pagination import AsyncPager
 from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
+from ._options import RequestOptions, request_options
 
 __all__ = ["EnvelopeCalls", "required_version"]
 
@@ -64,6 +65,12 @@ def _token_from_sign_url(sign_url: str) -> str:
     return values[0]
 
 
+def _key_header(key: str | None) -> dict[str, str] | None:
+    """An Idempotency-Key header for a POST whose generated function has no such parameter."""
+    checked = check_key(key)
+    return {"Idempotency-Key": checked} if checked is not None else None
+
+
 def required_version(env: Envelope) -> int:
     """``env.fields_version`` from an envelope read with ``needs=("fields_version",)``."""
     version = env.fields_version
@@ -78,6 +85,7 @@ class EnvelopeCalls(Resource):
     __slots__ = ()
     _name = "envelopes"
 
+    @request_options
     async def create(
         self,
         document: DocumentSource,
@@ -89,6 +97,7 @@ class EnvelopeCalls(Resource):
         filename: str | None = None,
         idempotency_key: str | None = None,
         template_id: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> CreateEnvelopeResponse:
         """Create a draft envelope from a path, bytes, a binary file object or a DocumentURL.
 
@@ -149,7 +158,8 @@ class EnvelopeCalls(Resource):
         logger.info("created envelope %s (%s)", created.envelope_id, prepared.kind)
         return created
 
-    async def get(self, envelope_id: str) -> Envelope:
+    @request_options
+    async def get(self, envelope_id: str, **options: Unpack[RequestOptions]) -> Envelope:
         """The full envelope: status, fields and fields_version, parties, metadata, timestamps.
 
         A field the answer did not carry is None (``envelope_id`` is always set: it is the one
@@ -169,7 +179,8 @@ class EnvelopeCalls(Resource):
             known={"envelope_id": eid},
         )
 
-    async def status(self, envelope_id: str) -> EnvelopeProgress:
+    @request_options
+    async def status(self, envelope_id: str, **options: Unpack[RequestOptions]) -> EnvelopeProgress:
         """The lightweight progress view: status, signed_count/total, who is due next."""
         eid = path_id(envelope_id, "envelope_id")
         return await self._invoke(
@@ -185,11 +196,12 @@ class EnvelopeCalls(Resource):
         status: str | None = None,
         external_id: str | None = None,
         limit: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[EnvelopeSummary]:
         """Envelopes, newest first. ``await`` it for one page; ``async for`` it for every item."""
         check_limit(limit)
         return self._paginate(
-            self._call("list"),
+            self._call_now("list", options),
             list_envelopes.asyncio_detailed,
             EnvelopeList,
             status=status,
@@ -197,12 +209,14 @@ class EnvelopeCalls(Resource):
             limit=limit,
         )
 
+    @request_options
     async def update_fields(
         self,
         envelope_id: str,
         fields: Iterable[FieldLike],
         *,
         fields_version: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> FieldsResponse:
         """Replace the fields (PATCH). Reads the current fields_version when not given.
 
@@ -221,18 +235,31 @@ class EnvelopeCalls(Resource):
             body=FieldsUpdate(fields=items, fields_version=fields_version),
         )
 
-    async def void(self, envelope_id: str, *, reason: str | None = None) -> Envelope:
-        """Void a draft or pending envelope; a credit comes back if nobody had signed."""
+    @request_options
+    async def void(
+        self,
+        envelope_id: str,
+        *,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Envelope:
+        """Void a draft or pending envelope; a credit comes back if nobody had signed.
+
+        With an ``idempotency_key`` the void is retried after a lost answer or a 5xx like a
+        create (without one, a POST that may have done its work is never repeated).
+        """
         eid = path_id(envelope_id, "envelope_id")
         return await self._invoke(
             void_envelope.asyncio_detailed,
             Envelope,
-            self._call("void", envelope_id=eid),
+            self._call("void", envelope_id=eid, extra_headers=_key_header(idempotency_key)),
             eid,
             body=VoidRequest(reason=reason) if reason is not None else UNSET,
             known={"envelope_id": eid},
         )
 
+    @request_options
     async def decline(
         self,
         envelope_id: str,
@@ -240,10 +267,13 @@ class EnvelopeCalls(Resource):
         reason: str,
         sign_url: str | None = None,
         signer_token: str | None = None,
+        idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Envelope:
         """Decline as a signer: authenticated by the signer's token, not by your API key.
 
-        Pass the party's ``sign_url`` (the token is its ``t=``) or the token itself.
+        Pass the party's ``sign_url`` (the token is its ``t=``) or the token itself. An
+        ``idempotency_key`` makes the decline safe to retry, as for ``void``.
         """
         eid = path_id(envelope_id, "envelope_id")
         if (sign_url is None) == (signer_token is None):
@@ -254,19 +284,35 @@ class EnvelopeCalls(Resource):
         return await self._invoke(
             decline_envelope.asyncio_detailed,
             Envelope,
-            self._call("decline", envelope_id=eid, bearer=token, account=None),
+            self._call(
+                "decline",
+                envelope_id=eid,
+                bearer=token,
+                account=None,
+                extra_headers=_key_header(idempotency_key),
+            ),
             eid,
             body=DeclineRequest(reason=reason),
             authenticated=True,
             known={"envelope_id": eid},
         )
 
-    async def remind(self, envelope_id: str) -> RemindResponse:
-        """Email the party whose turn it is again (once per signer per hour; else RateLimitError)."""
+    @request_options
+    async def remind(
+        self,
+        envelope_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RemindResponse:
+        """Email the party whose turn it is again (once per signer per hour; else RateLimitError).
+
+        An ``idempotency_key`` makes the reminder safe to retry, as for ``void``.
+        """
         eid = path_id(envelope_id, "envelope_id")
         return await self._invoke(
             remind_envelope.asyncio_detailed,
             RemindResponse,
-            self._call("remind", envelope_id=eid),
+            self._call("remind", envelope_id=eid, extra_headers=_key_header(idempotency_key)),
             eid,
         )

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Unpack, overload
 from urllib.parse import quote
 
 import anyio
@@ -21,6 +21,7 @@ from .. import _http
 from .._errors import APITimeoutError
 from .._redirects import follow_redirects
 from ._base import Resource, path_id
+from ._options import RequestOptions, request_options
 
 if TYPE_CHECKING:
     from .._transport import Call
@@ -132,7 +133,11 @@ class PDFDownloads(Resource):
     __slots__ = ()
 
     def stream_signed_pdf(
-        self, envelope_id: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+        self,
+        envelope_id: str,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        **options: Unpack[RequestOptions],
     ) -> SignedPDFStream:
         """The signed PDF in chunks, without holding it in memory (see SignedPDFStream).
 
@@ -141,7 +146,7 @@ class PDFDownloads(Resource):
         eid = path_id(envelope_id, "envelope_id")
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError("chunk_size must be a positive int")
-        call = self._call("download_signed_pdf", envelope_id=eid)
+        call = self._call_now("download_signed_pdf", options, envelope_id=eid)
         path = f"/api/envelope/{quote(eid, safe='')}/pdf"
 
         async def opener() -> _http.Response:
@@ -150,13 +155,21 @@ class PDFDownloads(Resource):
         return SignedPDFStream._create(opener, chunk_size, path, call.timeout)
 
     @overload
-    async def download_signed_pdf(self, envelope_id: str) -> bytes: ...
+    async def download_signed_pdf(
+        self, envelope_id: str, **options: Unpack[RequestOptions]
+    ) -> bytes: ...
 
     @overload
-    async def download_signed_pdf(self, envelope_id: str, path: str | os.PathLike[str]) -> Path: ...
-
     async def download_signed_pdf(
-        self, envelope_id: str, path: str | os.PathLike[str] | None = None
+        self, envelope_id: str, path: str | os.PathLike[str], **options: Unpack[RequestOptions]
+    ) -> Path: ...
+
+    @request_options
+    async def download_signed_pdf(
+        self,
+        envelope_id: str,
+        path: str | os.PathLike[str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> bytes | Path:
         """The signed PDF: as bytes, or streamed to ``path`` and its Path.
 

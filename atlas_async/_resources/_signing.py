@@ -12,7 +12,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 import anyio
 
@@ -46,6 +46,7 @@ from .._polling import PollIntervals, check_timeout, poll_until
 from ._base import path_id
 from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
+from ._options import RequestOptions, RetryOptions, request_options
 
 if TYPE_CHECKING:
     from .._waiters import Subscription
@@ -82,12 +83,14 @@ class SigningFlows(EnvelopeCalls):
 
     __slots__ = ()
 
+    @request_options
     async def wait_for_fields(
         self,
         envelope_id: str,
         *,
         timeout: float | None = DEFAULT_FIELDS_TIMEOUT,  # noqa: ASYNC109 - overall deadline
         fields: Iterable[FieldLike] | None = None,
+        **options: Unpack[RetryOptions],
     ) -> Envelope:
         """Poll until field detection settles; return the envelope.
 
@@ -120,6 +123,7 @@ class SigningFlows(EnvelopeCalls):
             env = await self._read(eid, "status", "fields_status")
         return env
 
+    @request_options
     async def send(
         self,
         envelope_id: str,
@@ -130,6 +134,7 @@ class SigningFlows(EnvelopeCalls):
         max_conflict_retries: int = DEFAULT_CONFLICT_RETRIES,
         fields_timeout: float | None = DEFAULT_FIELDS_TIMEOUT,
         idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Envelope:
         """Dispatch the envelope to its first signer (one credit).
 
@@ -256,6 +261,7 @@ class SigningFlows(EnvelopeCalls):
             env = await self._read(eid, "fields_version")
         return env
 
+    @request_options
     async def wait_until_signed(
         self,
         envelope_id: str,
@@ -263,6 +269,7 @@ class SigningFlows(EnvelopeCalls):
         timeout: float | None = DEFAULT_SIGN_TIMEOUT,  # noqa: ASYNC109 - overall deadline
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
+        **options: Unpack[RetryOptions],
     ) -> SigningStatus:
         """Wait until every party signed. Declined / voided raise; the deadline raises
         WaitTimeoutError (its ``last`` is the last progress seen).
@@ -291,6 +298,7 @@ class SigningFlows(EnvelopeCalls):
             seen = f" ({last.signed_count}/{last.total} signed)"
         raise WaitTimeoutError(f"envelope {eid} was not signed within {limit:g} s{seen}", last=last)
 
+    @request_options
     async def create_and_send(
         self,
         document: DocumentSource,
@@ -305,6 +313,7 @@ class SigningFlows(EnvelopeCalls):
         sign_timeout: float | None = DEFAULT_SIGN_TIMEOUT,
         filename: str | None = None,
         idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Envelope:
         """Create, wait for fields, send (and with ``wait_signed=True`` wait for signatures).
 

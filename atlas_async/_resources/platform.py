@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from .._generated.api.platform import (
     create_connected_account,
     list_connected_accounts,
@@ -12,6 +14,7 @@ from .._models import ConnectedAccount, ConnectedAccountCreateResponse, Connecte
 from .._pagination import AsyncPager
 from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
+from ._options import RequestOptions, request_options
 
 __all__ = ["ConnectedAccounts", "Platform"]
 
@@ -22,6 +25,7 @@ class ConnectedAccounts(Resource):
     __slots__ = ()
     _name = "platform.connected_accounts"
 
+    @request_options
     async def create(
         self,
         external_id: str,
@@ -30,6 +34,7 @@ class ConnectedAccounts(Resource):
         billing_mode: str | None = None,
         initial_credits: int | None = None,
         idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> ConnectedAccountCreateResponse:
         """Create (or find: idempotent on ``external_id``) a connected account.
 
@@ -57,21 +62,27 @@ class ConnectedAccounts(Resource):
             idempotency_key=check_key(idempotency_key) or new_idempotency_key(),
         )
 
-    def list(self, *, limit: int | None = None) -> AsyncPager[ConnectedAccount]:
+    def list(
+        self, *, limit: int | None = None, **options: Unpack[RequestOptions]
+    ) -> AsyncPager[ConnectedAccount]:
         """Connected accounts: ``await`` for the first page, ``async for`` for every account."""
         check_limit(limit)
         return self._paginate(
-            self._call("list", account=None),
+            self._call_now("list", options, account=None),
             list_connected_accounts.asyncio_detailed,
             ConnectedAccountList,
             limit=limit,
         )
 
-    async def suspend(self, account_id: str) -> ConnectedAccount:
+    @request_options
+    async def suspend(self, account_id: str, **options: Unpack[RequestOptions]) -> ConnectedAccount:
         """Suspend: sends answer 403 for this account; drafts still work."""
         return await self._set_status("suspend", account_id, ConnectedAccountStatus.SUSPENDED)
 
-    async def activate(self, account_id: str) -> ConnectedAccount:
+    @request_options
+    async def activate(
+        self, account_id: str, **options: Unpack[RequestOptions]
+    ) -> ConnectedAccount:
         """Lift a suspension: sends work again."""
         return await self._set_status("activate", account_id, ConnectedAccountStatus.ACTIVE)
 

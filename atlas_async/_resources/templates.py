@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from .._documents import DocumentSource, DocumentURL, prepare_document
 from .._generated.api.templates import (
@@ -37,6 +37,7 @@ from .._pagination import AsyncPager
 from .._responses import attach_response_info, get_request_id, was_replayed
 from ._base import Resource, check_limit, path_id
 from ._keys import check_key, new_idempotency_key
+from ._options import RequestOptions, request_options
 
 __all__ = ["Templates"]
 
@@ -49,6 +50,7 @@ class Templates(Resource):
     __slots__ = ()
     _name = "templates"
 
+    @request_options
     async def send(
         self,
         template_id: str,
@@ -59,6 +61,7 @@ class Templates(Resource):
         webhook_url: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> TemplateSendResponse:
         """Create an envelope from a template and (by default, server-side) dispatch it.
 
@@ -87,7 +90,8 @@ class Templates(Resource):
             idempotency_key=check_key(idempotency_key) or new_idempotency_key(),
         )
 
-    async def get(self, template_id: str) -> Template:
+    @request_options
+    async def get(self, template_id: str, **options: Unpack[RequestOptions]) -> Template:
         """One template: its roles, prefill keys and fields."""
         tid = path_id(template_id, "template_id")
         return await self._invoke(
@@ -98,15 +102,25 @@ class Templates(Resource):
             known={"template_id": tid},
         )
 
-    def list(self, *, limit: int | None = None) -> AsyncPager[Template]:
+    def list(
+        self, *, limit: int | None = None, **options: Unpack[RequestOptions]
+    ) -> AsyncPager[Template]:
         """Templates: ``await`` for the first page, ``async for`` for every template."""
         check_limit(limit)
         return self._paginate(
-            self._call("list"), list_templates.asyncio_detailed, TemplateList, limit=limit
+            self._call_now("list", options),
+            list_templates.asyncio_detailed,
+            TemplateList,
+            limit=limit,
         )
 
+    @request_options
     async def infer_fields(
-        self, document: DocumentSource, *, filename: str | None = None
+        self,
+        document: DocumentSource,
+        *,
+        filename: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> builtins.list[InferredField]:
         """Propose fields for a document (with a confidence each) before uploading a template."""
         if isinstance(document, DocumentURL):
@@ -125,6 +139,7 @@ class Templates(Resource):
             prepared.close()
         return list(result.fields)
 
+    @request_options
     async def upload(
         self,
         name: str,
@@ -133,6 +148,7 @@ class Templates(Resource):
         fields: Iterable[InferredField | Mapping[str, Any]],
         filename: str | None = None,
         idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Template:
         """Create a template from a document and its fields (InferredField or dicts).
 

@@ -42,7 +42,7 @@ __all__ = [
     "options_from",
     "run",
     "take",
-    "timeout_kwargs",
+    "wait_deadline",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,9 +175,11 @@ async def take(items: AsyncIterable[T], limit: int) -> list[T]:
     return out
 
 
-def timeout_kwargs(seconds: float | None) -> dict[str, float]:
-    # Not given: the SDK's default deadline (an hour), not "forever".
-    return {} if seconds is None else {"timeout": seconds}
+def wait_deadline(seconds: float | None) -> float:
+    """A wait's overall deadline: not given, the SDK's default (an hour), not "forever"."""
+    from .._resources._signing import DEFAULT_SIGN_TIMEOUT
+
+    return DEFAULT_SIGN_TIMEOUT if seconds is None else seconds
 
 
 def run(opts: Options, body: Callable[[Atlas], Awaitable[int | None]]) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import click
 
-from ._common import common_options, options_from, run, take, timeout_kwargs
+from ._common import common_options, options_from, run, take, wait_deadline
 from ._output import echo_result, echo_table
 from ._params import metadata_option, signer_option
 
@@ -68,7 +68,7 @@ def send(**kwargs: Any) -> None:
             if not opts.as_json:
                 click.echo(f"sent {env.envelope_id}; waiting for signatures...", err=True)
             await atlas.envelopes.wait_until_signed(
-                env.envelope_id, **timeout_kwargs(kwargs["timeout"])
+                env.envelope_id, timeout=wait_deadline(kwargs["timeout"])
             )
             env = await atlas.envelopes.get(env.envelope_id)
         echo_result(env, as_json=opts.as_json, fields=(*ENVELOPE_FIELDS, "parties"))
@@ -98,7 +98,7 @@ def wait(envelope_id: str, timeout: float | None, **kwargs: Any) -> None:
     opts = options_from(kwargs)
 
     async def body(atlas: Atlas) -> None:
-        await atlas.envelopes.wait_until_signed(envelope_id, **timeout_kwargs(timeout))
+        await atlas.envelopes.wait_until_signed(envelope_id, timeout=wait_deadline(timeout))
         env = await atlas.envelopes.get(envelope_id)
         echo_result(env, as_json=opts.as_json, fields=ENVELOPE_FIELDS)
 

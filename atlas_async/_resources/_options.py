@@ -1,0 +1,153 @@
+"""Per-call options: ``timeout=``, ``max_retries=``, ``extra_headers=``, ``extra_query=`` on every
+resource method, as a one-off for that call (``with_options`` makes a lasting copy instead).
+
+A public method takes them as ``**options`` (typed by :class:`RequestOptions`); the
+:func:`request_options` decorator checks them and holds them in a context variable for the
+duration of the call, where ``Resource._call`` reads them. So they reach every request the call
+makes: the GET a ``send`` reads ``fields_version`` with as well as the POST, each page of a
+listing, each poll of a wait.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypedDict, TypeVar
+
+__all__ = [
+    "Applied",
+    "RequestOptions",
+    "RetryOptions",
+    "current",
+    "request_options",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class RetryOptions(TypedDict, total=False):
+    """The per-call options of a method whose ``timeout`` is its own (an overall wait)."""
+
+    #: Retries after a failed attempt, for this call's requests.
+    max_retries: int
+    #: Headers added to this call's requests (they cannot replace the credentials).
+    extra_headers: Mapping[str, str]
+    #: Query parameters added to this call's requests.
+    extra_query: Mapping[str, str | int | float | bool]
+
+
+class RequestOptions(RetryOptions, total=False):
+    """The per-call options every resource method takes as keyword arguments."""
+
+    #: Seconds each attempt may take, for this call's requests.
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """Checked per-call options; None where the client's settings apply."""
+
+    timeout: float | None = None
+    max_retries: int | None = None
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
+
+    def under(self, outer: Applied | None) -> Applied:
+        """These options, inside a call that had ``outer``'s (a flow's inner calls)."""
+        if outer is None:
+            return self
+        return Applied(
+            self.timeout if self.timeout is not None else outer.timeout,
+            self.max_retries if self.max_retries is not None else outer.max_retries,
+            {**(outer.extra_headers or {}), **(self.extra_headers or {})} or None,
+            {**(outer.extra_query or {}), **(self.extra_query or {})} or None,
+        )
+
+
+_CURRENT: contextvars.ContextVar[Applied | None] = contextvars.ContextVar(
+    "atlas_async_request_options", default=None
+)
+
+
+def current() -> Applied | None:
+    """The per-call options of the call in flight in this task, if any."""
+    return _CURRENT.get()
+
+
+def _check(options: Mapping[str, Any]) -> Applied:
+    unknown = set(options) - {"timeout", "max_retries", "extra_headers", "extra_query"}
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    timeout = options.get("timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+    retries = options.get("max_retries")
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+    ):
+        raise ValueError(f"max_retries must be an int >= 0, got {retries!r}")
+    headers = options.get("extra_headers")
+    if headers is not None:
+        if not isinstance(headers, Mapping):
+            raise TypeError("extra_headers must be a mapping of header names to values")
+        for name, value in headers.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise TypeError("extra_headers names and values must be strings")
+            if not name.isascii() or not name.isprintable() or not name.strip() or ":" in name:
+                raise ValueError(f"invalid header name in extra_headers: {name!r}")
+            if any(ch in value for ch in "\r\n\x00"):
+                raise ValueError(f"the value of extra header {name!r} contains a line break")
+    query = options.get("extra_query")
+    if query is not None:
+        if not isinstance(query, Mapping):
+            raise TypeError("extra_query must be a mapping of parameter names to values")
+        for name, value in query.items():
+            if not isinstance(name, str) or not isinstance(value, str | int | float | bool):
+                raise TypeError("extra_query names must be strings, values str/int/float/bool")
+    return Applied(
+        float(timeout) if timeout is not None else None,
+        retries,
+        dict(headers) if headers else None,
+        dict(query) if query else None,
+    )
+
+
+def request_options(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Decorate a resource coroutine taking ``**options``: checks them, applies them to every
+    request of the call. Options a method names itself (a wait's ``timeout``) stay its own."""
+    own = set(fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount])
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        picked = {k: kwargs.pop(k) for k in list(kwargs) if k not in own}
+        if not picked:
+            return await fn(*args, **kwargs)
+        token = _CURRENT.set(_check(picked).under(_CURRENT.get()))
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            _CURRENT.reset(token)
+
+    return wrapper
+
+
+def capture(options: Mapping[str, Any]) -> Applied | None:
+    """Per-call options checked now, for work that runs later (a listing's pages)."""
+    return _check(options).under(_CURRENT.get()) if options else _CURRENT.get()
+
+
+def applying(applied: Applied | None) -> contextvars.Token[Applied | None]:
+    return _CURRENT.set(applied)
+
+
+def restore(token: contextvars.Token[Applied | None]) -> None:
+    _CURRENT.reset(token)
