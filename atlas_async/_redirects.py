@@ -26,6 +26,7 @@ from . import _http
 from ._config import allows_plain_http
 from ._errors import RedirectError
 from ._log import logger as get_logger
+from ._middleware import operation_scope
 from ._transport import Call, Transport
 
 __all__ = ["MAX_REDIRECTS", "check_redirect", "follow_redirects"]
@@ -101,8 +102,19 @@ def check_redirect(
 async def follow_redirects(
     transport: Transport, request: _http.Request, call: Call
 ) -> _http.Response:
-    """Send a streamed GET that may answer 3xx, following redirects under the rules above."""
+    """Send a streamed GET that may answer 3xx, following redirects under the rules above.
+
+    Every hop runs inside one call scope (tracing's call span parents each hop's attempts)."""
     call = call.with_(stream=True)
+    scope = operation_scope(call.middleware, call.operation, call.envelope_id, call.account)
+    with scope as operation:
+        response = await _follow(transport, request, call)
+        if operation is not None:
+            operation.answered(response, replayed=False)
+    return response
+
+
+async def _follow(transport: Transport, request: _http.Request, call: Call) -> _http.Response:
     for _ in range(MAX_REDIRECTS + 1):
         response = await transport.send(request, call)
         status = response.status_code
