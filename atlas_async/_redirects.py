@@ -153,7 +153,11 @@ async def _follow(transport: Transport, request: _http.Request, call: Call) -> _
             logger.debug("following a redirect to another host, without credentials")
             call = call.with_(credentials=False, account=None, extra_headers=None)
             request = _http.new_request(
-                "GET", target, headers={"User-Agent": transport.user_agent}, seconds=call.timeout
+                transport.http,
+                "GET",
+                target,
+                headers={"User-Agent": transport.user_agent},
+                seconds=call.timeout,
             )
     raise RedirectError(
         f"too many redirects (more than {MAX_REDIRECTS})", reason="too_many", status_code=None

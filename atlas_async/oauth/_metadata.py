@@ -151,7 +151,7 @@ async def discover(
     Checks: the document's ``issuer`` equals ``base_url``; S256 PKCE, the ``code`` response type
     and public clients are offered; every endpoint is HTTPS (plain http only on loopback).
     Raises :class:`OAuthDiscoveryError` when a check fails, ``ValueError`` for a bad ``base_url``
-    (before any request). ``http_client`` may be an ``httpx.AsyncClient`` to send through (e.g.
+    (before any request). ``http_client`` may be an ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` to send through (e.g.
     one wired to the emulator in process). ``allow_insecure_http`` lifts the HTTPS rule for a
     test server on a non-loopback name (the emulator's in-process ``http://atlas.test``); never
     use it against a real deployment.
