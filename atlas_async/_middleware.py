@@ -257,9 +257,13 @@ class _Scopes:
     def __init__(self, scopes: list[CallScope], operation: Operation) -> None:
         self._scopes = scopes
         self._operation = operation
-        self._stack = ExitStack()
+        self._stack: AbstractContextManager[object] = ExitStack()
 
     def __enter__(self) -> Operation:
+        if len(self._scopes) == 1:  # the usual case, without an ExitStack's bookkeeping
+            self._stack = self._scopes[0].scope_call(self._operation)
+            self._stack.__enter__()
+            return self._operation
         with ExitStack() as stack:
             for scope in self._scopes:
                 stack.enter_context(scope.scope_call(self._operation))

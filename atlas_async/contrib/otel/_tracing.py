@@ -98,22 +98,26 @@ class TracingMiddleware:
         call = _CURRENT.get()
         if call is not None:
             call.attempts += 1
-        span = self._tracer.start_span(
-            attempt.method, kind=SpanKind.CLIENT, attributes=self._attempt_attributes(attempt)
-        )
+        span = self._tracer.start_span(attempt.method, kind=SpanKind.CLIENT)
+        # Attributes cost only when someone records them (not under the API's no-op tracer).
+        recording = span.is_recording()
+        if recording:
+            span.set_attributes(self._attempt_attributes(attempt))
         token = otel_context.attach(trace.set_span_in_context(span))
         try:
             if self._propagate:
                 propagate.inject(attempt.headers)
             response = await call_next(attempt)
         except Exception as exc:
-            span.set_attribute("error.type", type(exc).__qualname__)
-            span.set_status(Status(StatusCode.ERROR, type(exc).__qualname__))
+            if recording:
+                span.set_attribute("error.type", type(exc).__qualname__)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__qualname__))
             raise
         else:
-            _record_answer(span, response)
-            if call is not None:
-                call.request_id = response.request_id or call.request_id
+            if recording:
+                _record_answer(span, response)
+                if call is not None:
+                    call.request_id = response.request_id or call.request_id
             return response
         finally:
             otel_context.detach(token)
@@ -152,16 +156,16 @@ class _CallSpan:
 
     def __enter__(self) -> Span:
         operation = self._operation
-        attributes: dict[str, Any] = {}
-        if operation.name:
-            attributes[OPERATION] = operation.name
-        if operation.envelope_id:
-            attributes[ENVELOPE_ID] = operation.envelope_id
-        if self._owner._record_account and operation.account:
-            attributes[ACCOUNT] = operation.account
-        self._span = self._owner._tracer.start_span(
-            f"atlas.{operation.name or 'request'}", kind=SpanKind.INTERNAL, attributes=attributes
+        self._span = span = self._owner._tracer.start_span(
+            f"atlas.{operation.name or 'request'}", kind=SpanKind.INTERNAL
         )
+        if span.is_recording():
+            if operation.name:
+                span.set_attribute(OPERATION, operation.name)
+            if operation.envelope_id:
+                span.set_attribute(ENVELOPE_ID, operation.envelope_id)
+            if self._owner._record_account and operation.account:
+                span.set_attribute(ACCOUNT, operation.account)
         self._otel_token = otel_context.attach(trace.set_span_in_context(self._span))
         self._token = _CURRENT.set(self)
         return self._span
@@ -171,6 +175,9 @@ class _CallSpan:
         _CURRENT.reset(self._token)
         otel_context.detach(self._otel_token)
         span, operation = self._span, self._operation
+        if not span.is_recording():
+            span.end()
+            return
         span.set_attribute(RETRY_COUNT, max(self.attempts - 1, 0))
         request_id = operation.request_id or self.request_id
         if request_id:
