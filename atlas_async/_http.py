@@ -399,22 +399,23 @@ def bytes_body(request: Request) -> AsyncByteStream:
     return cast(AsyncByteStream, body)
 
 
-def join_url(base: str, location: str) -> str:
-    """``location`` (absolute or relative, as in a redirect) resolved against ``base``.
+def join_url(request: Request, location: str) -> str:
+    """``location`` (absolute or relative, as in a redirect) resolved against ``request``'s URL,
+    by ``request``'s own library.
 
     Raises ValueError for a location that is not a URL at all.
     """
-    module = default_library().module
     errors: tuple[type[Exception], ...] = (*_INVALID_URLS, ValueError, TypeError)
     try:
-        return str(module.URL(base).join(location))
+        return str(request.url.join(location))
     except errors as exc:
         raise ValueError(f"not a URL: {type(exc).__name__}") from None
 
 
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``: what must match for credentials to be sent."""
-    parsed = default_library().module.URL(url)
+def origin(request: Request, url: str | None = None) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, by ``request``'s library (of ``request``'s own URL when
+    ``url`` is None): what must match for credentials to be sent."""
+    parsed = request.url if url is None else type(request.url)(url)
     return (parsed.scheme, parsed.host, parsed.port)
 
 

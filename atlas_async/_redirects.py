@@ -132,7 +132,7 @@ async def _follow(transport: Transport, request: _http.Request, call: Call) -> _
             )
         source = str(request.url)
         try:
-            target = _http.join_url(source, location)
+            target = _http.join_url(request, location)
         except ValueError:
             raise RedirectError(
                 "the redirect's Location is not a URL",
@@ -147,7 +147,7 @@ async def _follow(transport: Transport, request: _http.Request, call: Call) -> _
             allow_insecure_http=transport.allow_insecure_http,
             request_id=request_id,
         )
-        if _http.origin(target) == _http.origin(source) and call.credentials:
+        if _http.origin(request, target) == _http.origin(request) and call.credentials:
             request = transport.build(call, "GET", target)
         else:
             logger.debug("following a redirect to another host, without credentials")

@@ -65,6 +65,30 @@ async def test_the_signing_flow_on_a_handed_in_client(
     assert fake.leaked_credentials == []
 
 
+async def test_on_httpx2_no_httpx_object_is_ever_made(
+    clients: dict[str, Atlas], fake: FakeAtlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpx stays installed (the generated layer imports it for its type hints), but a call on
+    # an httpx2 client builds nothing of httpx's: not a request, a response, a URL or a client.
+    atlas = clients["httpx2"]
+    created = await atlas.envelopes.create(SAMPLE_PDF, parties=PARTIES)
+    await atlas.envelopes.wait_for_fields(created.envelope_id)
+    await atlas.envelopes.send(created.envelope_id)
+    await fake.sign(created.envelope_id)
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"an {type(self).__module__}.{type(self).__name__} was made")
+
+    for cls in (httpx.AsyncClient, httpx.Request, httpx.Response, httpx.URL, httpx.Headers):
+        monkeypatch.setattr(cls, "__init__", refuse)
+    got = await atlas.envelopes.get(created.envelope_id)
+    assert got.status == "signed"
+    page = await atlas.envelopes.list(limit=1)
+    assert len(page.items) == 1
+    pdf = await atlas.envelopes.download_signed_pdf(created.envelope_id)  # the redirect too
+    assert pdf == fake.signed_pdf(created.envelope_id)
+
+
 @pytest.mark.parametrize("name", ["httpx", "httpx2"])
 async def test_a_dropped_connection_is_the_sdks_error_on_either_library(
     clients: dict[str, Atlas], fake: FakeAtlas, name: str
