@@ -108,8 +108,10 @@ class Atlas:
       ``max_retries`` overrides the policy's count).
     * ``middleware``: async callables run around every HTTP attempt (see :class:`Middleware`).
     * ``auth``: a TokenProvider (e.g. from ``atlas_async.oauth``) instead of an API key.
-    * ``http_client``: an ``httpx.AsyncClient`` you configured yourself (proxies, certificates);
-      you own its lifetime, and its redirects are never followed automatically.
+    * ``http_client``: an ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` you configured yourself
+      (proxies, certificates); you own its lifetime, and its redirects are never followed
+      automatically. Without one, the SDK makes its own, on httpx unless
+      ``ATLAS_HTTP_LIBRARY=httpx2``.
     * ``waiter_bus``: where webhook news reaches ``wait_until_signed`` (default: this process).
     * ``app_info``: your integration's ``name/version``, put in front of the User-Agent.
     * ``max_response_bytes``: the largest answer body read into memory (16 MiB by default);

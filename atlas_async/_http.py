@@ -1,95 +1,222 @@
-"""The HTTP library, in one place: the only module of the client layer that imports httpx.
+"""The HTTP library, in one place: the only module of the client layer that imports one.
 
-Everything else (the transport, multipart bodies, the client, OAuth's helper) goes through the
-names defined here, so which library carries the bytes is decided in this file alone and no public
-signature mentions it. What lives here:
+The SDK runs on httpx or on httpx2 (its maintained fork, the same API under another name). This
+module owns that choice: a client the user hands in decides for itself; the SDK's own client uses
+``ATLAS_HTTP_LIBRARY`` (``httpx`` or ``httpx2``) when it is set, else httpx, the package's declared
+dependency. Installing httpx2 for another package (openai, anthropic) does not move the SDK onto
+it: httpx2 verifies TLS against the system's trust store instead of certifi's, a change an
+application should opt into. Everything else (the transport, multipart bodies, the client,
+OAuth's helper) goes through the names defined here, so no public signature mentions either
+library. What lives here:
 
-* the client factory and the check of a caller's own client;
+* the libraries (:class:`Library`), the client factory and the check of a caller's own client;
 * sending one request (body read, or left streaming) with the library's errors mapped to ours;
 * request bodies that are plain iterators rather than async generators (see :class:`BytesBody`);
-* a filter that keeps credential-bearing URLs out of the library's own log lines.
+* a filter that keeps credential-bearing URLs out of the libraries' own log lines.
+
+The type checker sees httpx's classes (``Client``, ``Request``, ``Response``...); an httpx2 object
+has the same API, and at run time every object is handled by its own library's classes.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import importlib
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
-import httpx
 
 from ._body import BodyReader, read_all
 from ._errors import APIConnectionError, APITimeoutError, RedirectError, ResponseTooLargeError
 
+if TYPE_CHECKING:
+    import httpx
+
+    Client = httpx.AsyncClient
+    Request = httpx.Request
+    Response = httpx.Response
+    Headers = httpx.Headers
+    AsyncByteStream = httpx.AsyncByteStream
+    SyncByteStream = httpx.SyncByteStream
+
 __all__ = [
+    "DEFAULT_LIBRARY",
     "DEFAULT_MAX_RESPONSE_BYTES",
-    "LIBRARY",
+    "LIBRARIES",
+    "LIBRARY_USER_AGENTS",
     "AsyncByteStream",
     "AsyncHTTPClient",
     "BodyReader",
     "BytesBody",
     "Client",
     "Headers",
+    "Library",
     "Request",
     "Response",
     "SyncByteStream",
     "body_bytes",
     "body_reader",
+    "bytes_body",
     "check_client",
+    "default_library",
     "exchange",
     "is_in_memory",
     "join_url",
+    "library",
+    "library_of",
     "map_transport_errors",
     "new_client",
     "new_request",
     "origin",
+    "rebuild",
+    "streaming",
     "timeout",
 ]
 
-Client = httpx.AsyncClient
-Request = httpx.Request
-Response = httpx.Response
-Headers = httpx.Headers
-AsyncByteStream = httpx.AsyncByteStream
-SyncByteStream = httpx.SyncByteStream
-
-#: Named in the User-Agent (``httpx/0.28.1``).
-LIBRARY = f"httpx/{httpx.__version__}"
+#: The HTTP libraries the SDK runs on, by import name.
+LIBRARIES = ("httpx", "httpx2")
+#: The SDK's own client's library when ``ATLAS_HTTP_LIBRARY`` is not set.
+DEFAULT_LIBRARY = "httpx"
+#: How the libraries' own default User-Agents start (``python-httpx/0.28.1``): not the user's.
+LIBRARY_USER_AGENTS = ("python-httpx/", "python-httpx2/")
 
 CONNECT_TIMEOUT = 10.0
+
+S = TypeVar("S")
+
+# What map_transport_errors and exchange catch: the errors of every library loaded so far (a
+# library is loaded before any of its objects exists, so before it can raise).
+_TIMEOUTS: tuple[type[Exception], ...] = ()
+_FAILURES: tuple[type[Exception], ...] = ()
+_INVALID_URLS: tuple[type[Exception], ...] = ()
+_NOT_READ: tuple[type[Exception], ...] = ()
+_URLS: tuple[type[Any], ...] = ()
+
+
+class Library:
+    """One HTTP library as this module drives it: its classes, its errors, and our request
+    bodies made instances of its stream types (which its clients check with ``isinstance``)."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.name: str = module.__name__
+        #: Named in the User-Agent (``httpx/0.28.1``).
+        self.label = f"{self.name}/{module.__version__}"
+        self.Client: type[Client] = module.AsyncClient
+        self.Request: type[Request] = module.Request
+        self._bodies: dict[type[Any], type[Any]] = {}
+
+    def streaming(self, cls: type[S]) -> type[S]:
+        """``cls`` (a request body) as a subclass of this library's stream types."""
+        made = self._bodies.get(cls)
+        if made is None:
+            bases = (cls, self.module.AsyncByteStream, self.module.SyncByteStream)
+            made = self._bodies[cls] = type(cls.__name__, bases, {"__slots__": ()})
+        return made
+
+    def __repr__(self) -> str:
+        return f"<Library {self.label}>"
+
+
+_LOADED: dict[str, Library] = {}
+
+
+def library(name: str) -> Library:
+    """The library imported as ``name`` (``httpx`` or ``httpx2``), loaded on first use."""
+    found = _LOADED.get(name)
+    if found is not None:
+        return found
+    if name not in LIBRARIES:
+        raise ValueError(f"unknown HTTP library {name!r}: the SDK runs on {' or '.join(LIBRARIES)}")
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        raise ImportError(
+            f"the HTTP library {name!r} is not installed: pip install {name}"
+        ) from None
+    found = _LOADED[name] = Library(module)
+    global _TIMEOUTS, _FAILURES, _INVALID_URLS, _NOT_READ, _URLS
+    _TIMEOUTS += (module.TimeoutException,)
+    # Transport failures, and a body that cannot be decoded (a corrupt gzip stream).
+    _FAILURES += (module.RequestError, module.StreamError)
+    _INVALID_URLS += (module.InvalidURL,)
+    _NOT_READ += (module.RequestNotRead,)
+    _URLS += (module.URL,)
+    _install_log_filter(name)
+    return found
+
+
+def default_library() -> Library:
+    """The SDK's own client's library: ``ATLAS_HTTP_LIBRARY``, else httpx."""
+    name = os.environ.get("ATLAS_HTTP_LIBRARY", "").strip().lower() or DEFAULT_LIBRARY
+    try:
+        return library(name)
+    except ValueError:
+        raise ValueError(
+            f"ATLAS_HTTP_LIBRARY={name!r}: the SDK runs on {' or '.join(LIBRARIES)}"
+        ) from None
+
+
+def library_of(thing: object) -> Library:
+    """The library whose object ``thing`` is (a client, a request, a response)."""
+    root = type(thing).__module__.partition(".")[0]
+    if root not in LIBRARIES:
+        raise TypeError(f"not an object of {' or '.join(LIBRARIES)}: {type(thing).__qualname__}")
+    return library(root)
 
 
 @runtime_checkable
 class AsyncHTTPClient(Protocol):
     """What ``Atlas(http_client=...)`` accepts: an async HTTP client you configured yourself
-    (proxies, certificates, a transport). Today that is an ``httpx.AsyncClient``; you keep
-    ownership and close it yourself."""
+    (proxies, certificates, a transport): an ``httpx.AsyncClient`` or an ``httpx2.AsyncClient``.
+    You keep ownership and close it yourself."""
 
     async def aclose(self) -> None: ...
 
 
+def __getattr__(name: str) -> str:
+    if name == "LIBRARY":
+        # The User-Agent's ``httpx/0.28.1``: the SDK's own client's library. A bad
+        # ATLAS_HTTP_LIBRARY is reported where the client is made (new_client), not here.
+        try:
+            return default_library().label
+        except (ValueError, ImportError):
+            return library(DEFAULT_LIBRARY).label
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if not TYPE_CHECKING:
+    # At run time the SDK never builds or checks these through the aliases (it asks the object's
+    # own library); they stay importable for annotations that are evaluated.
+    Client = AsyncHTTPClient
+    Request = Response = Headers = AsyncByteStream = SyncByteStream = object
+
+
 def check_client(client: object) -> Client:
     """``client`` if it is a client this module can drive, else a TypeError naming what it got."""
-    if not isinstance(client, httpx.AsyncClient):
+    root = type(client).__module__.partition(".")[0]
+    if root not in LIBRARIES or not isinstance(client, library(root).Client):
         raise TypeError(
-            f"http_client must be an httpx.AsyncClient, got {type(client).__module__}."
-            f"{type(client).__qualname__}"
+            f"http_client must be an httpx.AsyncClient or an httpx2.AsyncClient, got "
+            f"{type(client).__module__}.{type(client).__qualname__}"
         )
     return client
 
 
 @functools.lru_cache(maxsize=64)
-def timeout(seconds: float) -> httpx.Timeout:
-    """Per-phase timeouts: ``seconds`` for read, write and pool; connect capped at 10 s.
+def timeout(seconds: float) -> tuple[float, float, float, float]:
+    """Per-phase timeouts (connect, read, write, pool): ``seconds`` for read, write and pool;
+    connect capped at 10 s. A tuple, which both libraries take wherever they take a timeout.
 
-    Cached: a call does not build a new object for a value it has seen (they are immutable).
+    Cached: a call does not build a new object for a value it has seen.
     """
-    return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT))
+    return (min(seconds, CONNECT_TIMEOUT), seconds, seconds, seconds)
 
 
 def new_client(
@@ -99,10 +226,12 @@ def new_client(
     max_keepalive: int,
     headers: Mapping[str, str],
 ) -> Client:
-    """The SDK's own client: explicit timeouts and limits, redirects never followed for us."""
-    return httpx.AsyncClient(
+    """The SDK's own client (see :func:`default_library`): explicit timeouts and limits,
+    redirects never followed for us."""
+    module = default_library().module
+    client: Client = module.AsyncClient(
         timeout=timeout(seconds),
-        limits=httpx.Limits(
+        limits=module.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_keepalive,
             keepalive_expiry=30,
@@ -112,19 +241,36 @@ def new_client(
         # the API host.
         follow_redirects=False,
     )
+    return client
 
 
 def new_request(
+    client: Client,
     method: str,
     url: str,
     *,
     headers: Mapping[str, str] | None = None,
-    stream: AsyncByteStream | None = None,
     seconds: float | None = None,
 ) -> Request:
-    """A request built without a client (a redirect hop to another host)."""
-    extensions = {"timeout": timeout(seconds).as_dict()} if seconds is not None else {}
-    return httpx.Request(method, url, headers=headers, stream=stream, extensions=extensions)
+    """A request for ``client``'s library built without the client itself (a redirect hop to
+    another host: none of the client's default headers go along)."""
+    extensions: dict[str, Any] = {}
+    if seconds is not None:
+        connect, read, write, pool = timeout(seconds)
+        extensions["timeout"] = {"connect": connect, "read": read, "write": write, "pool": pool}
+    return library_of(client).Request(method, url, headers=headers, extensions=extensions)
+
+
+def rebuild(request: Request, *, headers: Headers, stream: Any) -> Request:
+    """``request`` anew, of its own library, with other headers and body."""
+    return library_of(request).Request(
+        request.method, request.url, headers=headers, stream=stream, extensions=request.extensions
+    )
+
+
+def streaming(request: Request, cls: type[S]) -> type[S]:
+    """``cls``, a request body class, as ``request``'s library needs its bodies to be."""
+    return library_of(request).streaming(cls)
 
 
 @contextmanager
@@ -137,13 +283,12 @@ def map_transport_errors(method: str, path: str) -> Iterator[None]:
     """
     try:
         yield
-    except httpx.TimeoutException as exc:
+    except _TIMEOUTS as exc:
         raise APITimeoutError(
             f"request timed out: {method} {path}", method=method, url=path
         ) from exc
-    except (httpx.RequestError, httpx.StreamError) as exc:
-        # Transport failures, and a body that cannot be decoded (a corrupt gzip stream): no
-        # usable answer arrived, as with a connection lost mid-body.
+    except _FAILURES as exc:
+        # No usable answer arrived, as with a connection lost mid-body.
         raise APIConnectionError(
             f"connection error on {method} {path}: {type(exc).__name__}",
             method=method,
@@ -187,7 +332,7 @@ async def exchange(
                 response = await client.send(
                     request, stream=True, auth=None, follow_redirects=False
                 )
-            except httpx.InvalidURL:
+            except _INVALID_URLS:
                 # The library builds the next request of any 3xx even when not following it:
                 # a Location that is not a URL (``javascript:...``) fails there.
                 raise RedirectError(
@@ -238,38 +383,49 @@ def body_bytes(request: Request) -> bytes | None:
     """The body of ``request`` when it is in memory, else None (a streamed upload)."""
     try:
         return request.content
-    except httpx.RequestNotRead:
+    except _NOT_READ:
         return None
 
 
 def is_in_memory(stream: object) -> bool:
-    """Is ``stream`` the library's own in-memory body (JSON, form data, or empty)?"""
-    return isinstance(stream, httpx.ByteStream)
+    """Is ``stream`` its library's own in-memory body (JSON, form data, or empty)?"""
+    root = type(stream).__module__.partition(".")[0]
+    return root in _LOADED and isinstance(stream, _LOADED[root].module.ByteStream)
 
 
-def join_url(base: str, location: str) -> str:
-    """``location`` (absolute or relative, as in a redirect) resolved against ``base``.
+def bytes_body(request: Request) -> AsyncByteStream:
+    """``request``'s in-memory body as a :class:`BytesBody` its library accepts."""
+    body: Any = streaming(request, BytesBody)(request.content)
+    return cast(AsyncByteStream, body)
+
+
+def join_url(request: Request, location: str) -> str:
+    """``location`` (absolute or relative, as in a redirect) resolved against ``request``'s URL,
+    by ``request``'s own library.
 
     Raises ValueError for a location that is not a URL at all.
     """
+    errors: tuple[type[Exception], ...] = (*_INVALID_URLS, ValueError, TypeError)
     try:
-        return str(httpx.URL(base).join(location))
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        return str(request.url.join(location))
+    except errors as exc:
         raise ValueError(f"not a URL: {type(exc).__name__}") from None
 
 
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``: what must match for credentials to be sent."""
-    parsed = httpx.URL(url)
+def origin(request: Request, url: str | None = None) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, by ``request``'s library (of ``request``'s own URL when
+    ``url`` is None): what must match for credentials to be sent."""
+    parsed = request.url if url is None else type(request.url)(url)
     return (parsed.scheme, parsed.host, parsed.port)
 
 
-class BytesBody(httpx.AsyncByteStream, httpx.SyncByteStream):
+class BytesBody:
     """An in-memory request body iterated without a generator.
 
     The library iterates its own in-memory bodies with an async generator: a request cancelled
     while its body is written leaves it suspended, and trio reports it when it is collected.
-    The same bytes through a plain iterator leave nothing to finalise.
+    The same bytes through a plain iterator leave nothing to finalise. Library-neutral: a
+    library's clients get it as a subclass of their stream types (:func:`bytes_body`).
     """
 
     __slots__ = ("_data",)
@@ -310,17 +466,18 @@ def _redacted(url: object) -> str:
 
 
 class _RedactURLs(logging.Filter):
-    """Strips query strings from the library's own log lines about the SDK's requests.
+    """Strips query strings from the libraries' own log lines about the SDK's requests.
 
-    httpx logs every request at INFO with its full URL; following the signed-PDF redirect would
-    put the storage URL's signature into the application's logs. Only records emitted while the
-    SDK sends (``_SENDING``) are touched: other httpx users in the process keep their logs.
+    httpx (and httpx2) log every request at INFO with its full URL; following the signed-PDF
+    redirect would put the storage URL's signature into the application's logs. Only records
+    emitted while the SDK sends (``_SENDING``) are touched: other users of the library in the
+    process keep their logs.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if _SENDING.get() and isinstance(record.args, tuple):
             record.args = tuple(
-                _redacted(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+                _redacted(arg) if isinstance(arg, _URLS) else arg for arg in record.args
             )
         return True
 
@@ -328,10 +485,7 @@ class _RedactURLs(logging.Filter):
 _FILTER = _RedactURLs()
 
 
-def _install_log_filter() -> None:
-    logger = logging.getLogger("httpx")
+def _install_log_filter(name: str) -> None:
+    logger = logging.getLogger(name)
     if _FILTER not in logger.filters:
         logger.addFilter(_FILTER)
-
-
-_install_log_filter()

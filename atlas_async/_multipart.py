@@ -34,7 +34,6 @@ from typing import Any, BinaryIO
 
 import anyio.to_thread
 
-from . import _http
 from ._errors import InvalidDocumentError
 
 __all__ = ["CHUNK_SIZE", "MultipartBody"]
@@ -110,8 +109,11 @@ def _part(name: str, value: Any) -> list[_Segment]:
     return segments
 
 
-class MultipartBody(_http.AsyncByteStream, _http.SyncByteStream):
-    """A ``multipart/form-data`` body for ``files`` (httpx's ``files=`` list or mapping)."""
+class MultipartBody:
+    """A ``multipart/form-data`` body for ``files`` (httpx's ``files=`` list or mapping).
+
+    Library-neutral: a library's clients get it as a subclass of their stream types
+    (``_http.streaming``)."""
 
     def __init__(self, files: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> None:
         items = files.items() if isinstance(files, Mapping) else files

@@ -26,6 +26,7 @@ from . import _http
 from ._config import allows_plain_http
 from ._errors import RedirectError
 from ._log import logger as get_logger
+from ._middleware import operation_scope
 from ._transport import Call, Transport
 
 __all__ = ["MAX_REDIRECTS", "check_redirect", "follow_redirects"]
@@ -101,8 +102,19 @@ def check_redirect(
 async def follow_redirects(
     transport: Transport, request: _http.Request, call: Call
 ) -> _http.Response:
-    """Send a streamed GET that may answer 3xx, following redirects under the rules above."""
+    """Send a streamed GET that may answer 3xx, following redirects under the rules above.
+
+    Every hop runs inside one call scope (tracing's call span parents each hop's attempts)."""
     call = call.with_(stream=True)
+    scope = operation_scope(call.middleware, call.operation, call.envelope_id, call.account)
+    with scope as operation:
+        response = await _follow(transport, request, call)
+        if operation is not None:
+            operation.answered(response, replayed=False)
+    return response
+
+
+async def _follow(transport: Transport, request: _http.Request, call: Call) -> _http.Response:
     for _ in range(MAX_REDIRECTS + 1):
         response = await transport.send(request, call)
         status = response.status_code
@@ -120,7 +132,7 @@ async def follow_redirects(
             )
         source = str(request.url)
         try:
-            target = _http.join_url(source, location)
+            target = _http.join_url(request, location)
         except ValueError:
             raise RedirectError(
                 "the redirect's Location is not a URL",
@@ -135,13 +147,17 @@ async def follow_redirects(
             allow_insecure_http=transport.allow_insecure_http,
             request_id=request_id,
         )
-        if _http.origin(target) == _http.origin(source) and call.credentials:
+        if _http.origin(request, target) == _http.origin(request) and call.credentials:
             request = transport.build(call, "GET", target)
         else:
             logger.debug("following a redirect to another host, without credentials")
             call = call.with_(credentials=False, account=None, extra_headers=None)
             request = _http.new_request(
-                "GET", target, headers={"User-Agent": transport.user_agent}, seconds=call.timeout
+                transport.http,
+                "GET",
+                target,
+                headers={"User-Agent": transport.user_agent},
+                seconds=call.timeout,
             )
     raise RedirectError(
         f"too many redirects (more than {MAX_REDIRECTS})", reason="too_many", status_code=None

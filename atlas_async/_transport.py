@@ -179,7 +179,7 @@ class Transport:
         headers = request.headers
         # A User-Agent the caller set on their own client is kept, with ours after it.
         given = headers.get("User-Agent")
-        if given and not given.startswith(("atlas-async/", "python-httpx/")):
+        if given and not given.startswith(("atlas-async/", *_http.LIBRARY_USER_AGENTS)):
             if self.user_agent not in given:
                 headers["User-Agent"] = f"{given} {self.user_agent}"
         else:
@@ -202,7 +202,7 @@ class Transport:
         # _multipart), with a random boundary in place of the generated code's fixed "+++".
         if "data" in kwargs or "content" in kwargs or "json" in kwargs:
             raise TypeError("files= cannot be combined with data=, content= or json=")
-        body = MultipartBody(files)
+        body = _http.streaming(request, MultipartBody)(files)
         headers = request.headers.copy()
         headers["Content-Type"] = body.content_type
         if body.content_length is not None:
@@ -213,9 +213,7 @@ class Transport:
             headers["Transfer-Encoding"] = "chunked"
         # A new request rather than a swapped stream: one built without a body believes its
         # content is b"" and would tell any hook reading it so.
-        return _http.Request(
-            request.method, request.url, headers=headers, stream=body, extensions=request.extensions
-        )
+        return _http.rebuild(request, headers=headers, stream=body)
 
     async def _credentials(self, call: Call) -> str | None:
         if not call.credentials:
@@ -265,7 +263,7 @@ class Transport:
 
     async def _prepare(self, request: _http.Request, call: Call) -> _Progress:
         if _http.is_in_memory(request.stream):
-            request.stream = _http.BytesBody(request.content)
+            request.stream = _http.bytes_body(request)
         rewindable = call.rewindable and not (
             isinstance(request.stream, MultipartBody) and not request.stream.rewindable
         )

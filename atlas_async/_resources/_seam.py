@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .. import _http
 from .._errors import APIResponseValidationError
+from .._middleware import operation_scope
 from .._multipart import MultipartBody
 from .._responses import attach_response_info
 from .._transport import Call, Transport, replayed
@@ -108,6 +109,25 @@ class GeneratedSeam:
         kwargs: dict[str, Any],
         *,
         authenticated: bool = False,
+    ) -> tuple[Any, _http.Response]:
+        """:meth:`_run` inside the scopes middleware may open around a whole SDK call (tracing's
+        call span, see ``_middleware.operation_scope``); without any, it is just :meth:`_run`."""
+        if not call.middleware:
+            return await self._run(endpoint, call, args, kwargs, authenticated)
+        scope = operation_scope(call.middleware, call.operation, call.envelope_id, call.account)
+        with scope as operation:
+            parsed, response = await self._run(endpoint, call, args, kwargs, authenticated)
+            if operation is not None:
+                operation.answered(response, replayed=replayed(response), result=parsed)
+        return parsed, response
+
+    async def _run(
+        self,
+        endpoint: Callable[..., Awaitable[Any]],
+        call: Call,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        authenticated: bool,
     ) -> tuple[Any, _http.Response]:
         """Run a generated ``asyncio_detailed`` through the transport: (parsed, raw response).
 

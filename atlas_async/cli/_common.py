@@ -84,10 +84,8 @@ def insecure_http_allowed(base_url: str | None) -> bool:
 
 def _stored_login(base_url: str | None) -> TokenProvider | None:
     """The OAuth token provider over `atlas-async login`'s token file, when that file exists."""
-    try:
-        from ..oauth import FileTokenStore, OAuthTokenProvider, default_token_path
-    except ImportError:  # the oauth extra is not installed: API keys only
-        return None
+    from ..oauth import FileTokenStore, OAuthTokenProvider, default_token_path
+
     path = default_token_path()
     if not path.exists():
         return None

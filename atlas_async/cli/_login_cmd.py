@@ -1,4 +1,4 @@
-"""``atlas-async login`` / ``logout``: OAuth for people at a terminal (needs the oauth extra).
+"""``atlas-async login`` / ``logout``: OAuth for people at a terminal.
 
 After a login, commands run without ATLAS_API_KEY use the stored tokens, refreshed as needed.
 """

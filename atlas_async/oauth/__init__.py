@@ -13,7 +13,8 @@ self-refreshing :class:`OAuthTokenProvider` for ``Atlas(auth=...)``, token store
     async with Atlas(auth=OAuthTokenProvider(store=store)) as atlas:
         ...
 
-Needs the ``oauth`` extra (``pip install 'atlas-async[oauth]'``).
+Needs nothing beyond the client's own dependencies (the ``oauth`` extra is empty, kept so that
+``pip install 'atlas-async[oauth]'`` still works).
 """
 
 from __future__ import annotations

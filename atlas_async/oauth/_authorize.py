@@ -1,20 +1,22 @@
 """The authorization-code leg: PKCE (RFC 7636, S256), ``state``, the URL, the callback, the code.
 
-The S256 transform and the URL's query encoding come from authlib (``create_s256_code_challenge``,
-``prepare_grant_uri``), imported when first used so ``import atlas_async.oauth`` stays light. The callback check is hand-written: authlib's
-``parse_authorization_code_response`` skips the state comparison when no state is given and does
-not look at an ``error`` redirect first, and both must be impossible to skip here.
+Standard library only: the S256 transform is SHA-256 and unpadded base64url (RFC 7636 section
+4.2), and the URL is the endpoint's own query plus ours, form-encoded (RFC 6749 section 4.1.1 and
+appendix B). The callback check compares ``state`` first, in constant time, and only then looks at
+an ``error`` redirect: neither step can be skipped.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._errors import AuthorizationDeniedError, OAuthError, StateMismatchError
 from ._http import DEFAULT_TIMEOUT
@@ -43,9 +45,16 @@ def code_challenge(verifier: str) -> str:
     """The S256 challenge of ``verifier``: BASE64URL(SHA256(verifier)) without padding."""
     if not _VERIFIER.match(verifier):
         raise ValueError("a PKCE code verifier is 43-128 characters of [A-Za-z0-9-._~]")
-    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
-    return str(create_s256_code_challenge(verifier))
+
+def _with_query(endpoint: str, params: Sequence[tuple[str, str]]) -> str:
+    """``endpoint`` with ``params`` appended to the query it may already carry (RFC 6749 section
+    3.1: that query must be kept), form-encoded as appendix B says (a space is ``+``)."""
+    parts = urlsplit(endpoint)
+    query = [*parse_qsl(parts.query, keep_blank_values=True), *params]
+    return urlunsplit((*parts[:3], urlencode(query), parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -77,22 +86,18 @@ def start_authorization(
         raise ValueError("client_id must be a non-empty string")
     validate_redirect_uri(redirect_uri)
     scope_str = normalise_scope(scope, metadata)
-    from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-
     verifier = generate_code_verifier()
     state = secrets.token_urlsafe(32)
-    url = prepare_grant_uri(
-        metadata.authorization_endpoint,
-        client_id,
-        "code",
-        redirect_uri=redirect_uri,
-        scope=scope_str,
-        state=state,
-        code_challenge=code_challenge(verifier),
-        code_challenge_method="S256",
-    )
+    params = [("response_type", "code"), ("client_id", client_id), ("redirect_uri", redirect_uri)]
+    if scope_str:
+        params.append(("scope", scope_str))
+    params += [
+        ("state", state),
+        ("code_challenge", code_challenge(verifier)),
+        ("code_challenge_method", "S256"),
+    ]
     return AuthorizationRequest(
-        url=str(url),
+        url=_with_query(metadata.authorization_endpoint, params),
         client_id=client_id,
         redirect_uri=redirect_uri,
         scope=scope_str,

@@ -1,4 +1,4 @@
-"""HTTP for the OAuth client: one short-lived httpx client per call unless the caller lends one.
+"""HTTP for the OAuth client: one short-lived HTTP client per call unless the caller lends one.
 
 The HTTP library is reached only through ``atlas_async._http``, like everywhere else in the SDK. Nothing here is retried: a token request that
 reached the server may already have rotated the refresh token, and replaying the old one would make

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import anyio
 from anyio.abc import SocketAttribute, SocketStream
 
-from .._config import DEFAULT_BASE_URL
+from .._config import resolve_allow_insecure_http
 from .._errors import AtlasError
 from ._authorize import exchange_code, start_authorization
 from ._errors import OAuthError
@@ -113,7 +113,7 @@ async def _present(
 
 
 async def login(
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     *,
     scope: str | Sequence[str] | None = None,
     store: TokenStore | None = None,
@@ -125,7 +125,7 @@ async def login(
     wait_seconds: float = 300.0,
     http_client: object | None = None,
     request_timeout: float = DEFAULT_TIMEOUT,
-    allow_insecure_http: bool = False,
+    allow_insecure_http: bool | None = None,
 ) -> OAuthTokens:
     """Log in through the browser and return tokens (saved to ``store`` when one is given).
 
@@ -139,6 +139,10 @@ async def login(
     :class:`AuthorizationDeniedError` (the user refused), :class:`InvalidGrantError` (the code
     exchange failed), :class:`OAuthError` (no redirect in time). ``allow_insecure_http`` is for an
     emulator on a non-loopback http host only.
+
+    Unset arguments come from the environment as for ``Atlas()``: ``base_url`` from
+    ``ATLAS_BASE_URL`` (else ``https://atlaswork.ai``), ``allow_insecure_http`` from
+    ``ATLAS_ALLOW_INSECURE_HTTP``.
     """
     if wait_seconds <= 0:
         raise ValueError("wait_seconds must be positive")
@@ -201,13 +205,15 @@ async def logout(
     *,
     http_client: object | None = None,
     request_timeout: float = DEFAULT_TIMEOUT,
-    allow_insecure_http: bool = False,
+    allow_insecure_http: bool | None = None,
 ) -> bool:
     """Revoke the stored grant at the server and clear the store. False when nothing was stored.
 
     The store is cleared even when the server cannot be reached (the error is then re-raised):
-    logging out locally must always work.
+    logging out locally must always work. The server is the tokens' issuer;
+    ``allow_insecure_http`` unset comes from ``ATLAS_ALLOW_INSECURE_HTTP``, as for ``Atlas()``.
     """
+    allow_insecure_http = resolve_allow_insecure_http(allow_insecure_http)
     tokens = await store.load()
     if tokens is None:
         return False

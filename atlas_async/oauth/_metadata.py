@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 
-from .._config import DEFAULT_BASE_URL
+from .._config import resolve_allow_insecure_http, resolve_base_url
 from .._errors import AtlasError
 from ._errors import OAuthDiscoveryError
 from ._http import DEFAULT_TIMEOUT, check_secure_url, json_object, logger, request, session
@@ -127,10 +127,11 @@ def metadata_url(issuer: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, _WELL_KNOWN + path, "", ""))
 
 
-def _normalise_base(base_url: str, allow_http: bool) -> str:
-    if not isinstance(base_url, str):
+def _normalise_base(base_url: str | None, allow_http: bool) -> str:
+    if base_url is not None and not isinstance(base_url, str):
         raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
-    base = base_url.strip().rstrip("/")
+    # The client's rule: the argument, else ATLAS_BASE_URL, else https://atlaswork.ai.
+    base = resolve_base_url(base_url)
     check_secure_url(base, "base_url", allow_http=allow_http)
     parts = urlsplit(base)
     if parts.query:
@@ -139,22 +140,27 @@ def _normalise_base(base_url: str, allow_http: bool) -> str:
 
 
 async def discover(
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     *,
     http_client: object | None = None,
     request_timeout: float = DEFAULT_TIMEOUT,
-    allow_insecure_http: bool = False,
+    allow_insecure_http: bool | None = None,
 ) -> ServerMetadata:
     """Fetch and validate the authorization-server metadata of ``base_url``, and its MCP manifest.
 
     Checks: the document's ``issuer`` equals ``base_url``; S256 PKCE, the ``code`` response type
     and public clients are offered; every endpoint is HTTPS (plain http only on loopback).
     Raises :class:`OAuthDiscoveryError` when a check fails, ``ValueError`` for a bad ``base_url``
-    (before any request). ``http_client`` may be an ``httpx.AsyncClient`` to send through (e.g.
+    (before any request). ``http_client`` may be an ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` to send through (e.g.
     one wired to the emulator in process). ``allow_insecure_http`` lifts the HTTPS rule for a
     test server on a non-loopback name (the emulator's in-process ``http://atlas.test``); never
     use it against a real deployment.
+
+    Unset arguments come from the environment as for ``Atlas()``: ``base_url`` from
+    ``ATLAS_BASE_URL`` (else ``https://atlaswork.ai``), ``allow_insecure_http`` from
+    ``ATLAS_ALLOW_INSECURE_HTTP``.
     """
+    allow_insecure_http = resolve_allow_insecure_http(allow_insecure_http)
     base = _normalise_base(base_url, allow_insecure_http)
     origin = urlunsplit((*urlsplit(base)[:2], "", "", ""))
     results: dict[str, Any] = {}

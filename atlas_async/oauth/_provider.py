@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import anyio
 
+from .._config import resolve_allow_insecure_http
 from ._errors import OAuthError
 from ._http import DEFAULT_TIMEOUT
 from ._metadata import ServerMetadata, discover
@@ -35,7 +36,8 @@ class OAuthTokenProvider:
 
     Give it ``tokens`` (e.g. from :func:`login` or :func:`exchange_code`), a ``store`` to load them
     from and save rotated ones to, or both. It refreshes ``refresh_margin`` seconds before expiry
-    and once after a 401. ``metadata`` is discovered from the tokens' issuer when not given.
+    and once after a 401. ``metadata`` is discovered from the tokens' issuer when not given;
+    ``allow_insecure_http`` unset comes from ``ATLAS_ALLOW_INSECURE_HTTP``, as for ``Atlas()``.
     """
 
     def __init__(
@@ -49,7 +51,7 @@ class OAuthTokenProvider:
         http_client: object | None = None,
         request_timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.time,
-        allow_insecure_http: bool = False,
+        allow_insecure_http: bool | None = None,
     ) -> None:
         if tokens is None and store is None:
             raise ValueError("give tokens=, store=, or both")
@@ -63,7 +65,7 @@ class OAuthTokenProvider:
         self._http_client = http_client
         self._request_timeout = request_timeout
         self._clock = clock
-        self._allow_insecure_http = allow_insecure_http
+        self._allow_insecure_http = resolve_allow_insecure_http(allow_insecure_http)
         self._lock = anyio.Lock()
         self.refresh_count = 0
         """How many refreshes this provider performed (for metrics and tests)."""

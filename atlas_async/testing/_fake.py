@@ -70,7 +70,8 @@ class FakeAtlas:
     recorded in :attr:`leaked_credentials`), so a client that leaks its key fails loudly.
     ``seed``: seeds the random choices of probabilistic faults.
 
-    Use ``fake.transport()`` as the transport of an ``httpx.AsyncClient`` (no sockets), or
+    Use ``fake.transport()`` as the transport of an ``httpx.AsyncClient`` or an
+    ``httpx2.AsyncClient`` (no sockets), or
     ``async with fake.serve() as url`` for a real server. ``async with fake:`` runs the webhook
     delivery worker; without it, ``await fake.webhooks.flush()`` sends what is due.
     """
@@ -358,10 +359,14 @@ class FakeAtlas:
     # ---- transports and serving
 
     def transport(self) -> AsyncTransport:
-        """An httpx transport that serves this emulator in process (no sockets).
+        """A transport that serves this emulator in process (no sockets), to an
+        ``httpx.AsyncClient`` or an ``httpx2.AsyncClient``.
 
-        Injected ``drop_before`` faults raise ``httpx.RemoteProtocolError`` and ``drop_after``
-        faults ``httpx.ReadError``, as a dropped connection would.
+        Its class is httpx's ``AsyncBaseTransport``; httpx2 takes it as well (it checks
+        transports by their methods), but a type checker wants
+        ``cast(httpx2.AsyncBaseTransport, fake.transport())``. Injected ``drop_before`` faults
+        raise the client library's ``RemoteProtocolError`` and ``drop_after`` faults its
+        ``ReadError``, as a dropped connection would.
         """
         return InProcessTransport(self.app)
 

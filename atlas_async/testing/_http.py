@@ -1,10 +1,11 @@
-"""The emulator's one module that uses httpx.
+"""The emulator's one module that uses httpx (and httpx2).
 
 The emulator is an independent implementation of Atlas: it never imports the client layer, and every
 other emulator module reaches HTTP only through here. What it needs from httpx:
 
 - :class:`InProcessTransport`: ``fake.transport()``, the emulator served to an ``httpx.AsyncClient``
-  without sockets, with injected connection drops raised as the transport errors they would be;
+  or an ``httpx2.AsyncClient`` without sockets, with injected connection drops raised as the
+  transport errors they would be;
 - :class:`DeliveryClient`: webhook POSTs, to an in-process ASGI app when the URL's host is routed
   there, over the network otherwise;
 - :func:`http_fetch`: ``document_url`` downloads when the emulator runs on a port;
@@ -13,6 +14,7 @@ other emulator module reaches HTTP only through here. What it needs from httpx:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -34,30 +36,46 @@ AsyncTransport = httpx.AsyncBaseTransport
 ASGIApp = Callable[..., Any]
 
 
-class InProcessTransport(httpx.AsyncBaseTransport):
-    """Serves an emulator's ASGI app to httpx in process.
+# The HTTP libraries whose clients the in-process transport serves (httpx2 mirrors httpx's API).
+_LIBRARIES = ("httpx", "httpx2")
 
-    A ``drop_before`` fault raises ``httpx.RemoteProtocolError`` and a ``drop_after`` fault
-    ``httpx.ReadError``, as a dropped connection would.
+
+class InProcessTransport(httpx.AsyncBaseTransport):
+    """Serves an emulator's ASGI app in process to an ``httpx.AsyncClient`` or, alike, an
+    ``httpx2.AsyncClient`` (httpx2 takes any object with its transports' methods; a type
+    checker sees httpx's class, so cast it there).
+
+    Each request is served with its own library's ASGI transport. A ``drop_before`` fault raises
+    that library's ``RemoteProtocolError`` and a ``drop_after`` fault its ``ReadError``, as a
+    dropped connection would.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         async def marked(scope: Any, receive: Any, send: Any) -> None:
             await app({**scope, INPROCESS_SCOPE_KEY: True}, receive, send)
 
-        self._asgi = httpx.ASGITransport(app=marked)
+        self._app = marked
+        self._asgi: dict[str, Any] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
+        name = type(request).__module__.partition(".")[0]
+        if name not in _LIBRARIES:
+            raise TypeError(f"not an httpx or httpx2 request: {type(request).__qualname__}")
+        # Loaded already: the request is one of its objects.
+        library = importlib.import_module(name)
+        asgi = self._asgi.get(name)
+        if asgi is None:
+            asgi = self._asgi[name] = library.ASGITransport(app=self._app)
+        response: httpx.Response = await asgi.handle_async_request(request)
         drop = response.headers.get(DROP_HEADER)
         if drop == "before":
             await response.aclose()
-            raise httpx.RemoteProtocolError(
+            raise library.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
             )
         if drop == "after":
             await response.aclose()
-            raise httpx.ReadError("Connection reset while reading the response.", request=request)
+            raise library.ReadError("Connection reset while reading the response.", request=request)
         return response
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from atlas_async import Atlas, Attempt, AttemptResponse, CallNext
 from atlas_async.testing import FakeAtlas
 
+from .._support.http import httpx
 from ..wire.openapi_wire import WireValidator
 
 MakeClient = Callable[..., Atlas]

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
 
 from atlas_async import (
@@ -41,6 +40,7 @@ from atlas_async import (
 from atlas_async._resources._keys import send_idempotency_key
 from atlas_async.testing import FakeAtlas
 
+from .._support.http import httpx
 from .conftest import hooks_of
 
 pytestmark = pytest.mark.anyio

@@ -12,12 +12,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import httpx
 import pydantic
 import pytest
 from fastapi.encoders import jsonable_encoder
 
 from atlas_async import Atlas, Envelope, EnvelopeSummary
+
+from .._support.http import httpx
 
 pytestmark = pytest.mark.anyio
 

@@ -21,7 +21,6 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
-import httpx
 import pytest
 
 import atlas_async
@@ -43,6 +42,8 @@ from atlas_async import (
 )
 from atlas_async import _transport as transport_module
 from atlas_async._config import MissingAPIKeyError
+
+from .._support.http import httpx
 
 # The fake answers here are off-contract on purpose (HTML 520s, missing fields...).
 pytestmark = [pytest.mark.anyio, pytest.mark.no_wire]

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
 
 from atlas_async import Atlas, Attempt
 from atlas_async import _documents as documents_module
 from atlas_async.testing import FakeAtlas
 
+from .._support.http import httpx
 from .conftest import hooks_of
 
 pytestmark = pytest.mark.anyio

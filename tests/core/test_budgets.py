@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 import anyio
-import httpx
 import pytest
 
 from atlas_async import (
@@ -23,6 +22,8 @@ from atlas_async import (
 )
 from atlas_async.bulk import BulkItem, send_all
 from atlas_async.samples import SAMPLE_PDF
+
+from .._support.http import httpx
 
 pytestmark = pytest.mark.anyio
 

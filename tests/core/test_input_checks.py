@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import httpx
 import pytest
 
 from atlas_async import Atlas, InvalidDocumentError, Party
@@ -21,6 +20,8 @@ from atlas_async._documents import MAX_DOCUMENT_BYTES
 from atlas_async.bulk import parse_signer
 from atlas_async.samples import SAMPLE_PDF
 from atlas_async.testing import FakeAtlas
+
+from .._support.http import httpx
 
 pytestmark = pytest.mark.anyio
 

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 
 from atlas_async import Atlas, AtlasError, Party
 from atlas_async._resources.envelopes import Envelopes
 from atlas_async._resources.platform import ConnectedAccounts
 from atlas_async._resources.templates import Templates
+
+from .._support.http import httpx
 
 pytestmark = pytest.mark.anyio
 

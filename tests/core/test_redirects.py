@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from atlas_async import Atlas, RedirectError
+
+from .._support.http import NAME, httpx
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +42,9 @@ def atlas_for(
         ("http://storage.example.net/f.pdf?sig=s", "downgrade"),
         ("ftp://storage.example.net/f.pdf", "scheme"),
         ("file:///etc/passwd", "scheme"),
-        ("data:application/pdf;base64,JVBER", "invalid_location"),
+        # httpx fails building the next request itself (an invalid URL to it); httpx2 leaves the
+        # 302 to the SDK, which refuses the scheme. Refused before any request either way.
+        ("data:application/pdf;base64,JVBER", "invalid_location" if NAME == "httpx" else "scheme"),
     ],
 )
 async def test_hostile_redirects_are_refused_without_a_request(location: str, reason: str) -> None:

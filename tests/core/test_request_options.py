@@ -12,10 +12,11 @@ import subprocess
 import sys
 from typing import Any
 
-import httpx
 import pytest
 
 from atlas_async import Atlas, InternalServerError, RawResponse
+
+from .._support.http import httpx
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,6 @@ import json
 import logging
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -20,6 +19,7 @@ from atlas_async._secrets import REDACTED, register, scrub
 from atlas_async.cli._app import cli
 from atlas_async.oauth import OAuthError
 
+from .._support.http import NAME, httpx
 from .._support.raw_server import Request, response, serve
 
 pytestmark = pytest.mark.anyio
@@ -135,7 +135,7 @@ async def test_no_log_record_carries_a_secret(caplog: pytest.LogCaptureFixture) 
         await a.envelopes.download_signed_pdf("e1")
     await http.aclose()
     messages = [r.getMessage() for r in caplog.records]
-    assert any(r.name == "httpx" for r in caplog.records)  # the library's own lines were seen
+    assert any(r.name == NAME for r in caplog.records)  # the library's own lines were seen
     assert messages
     for message in messages:
         assert KEY not in message

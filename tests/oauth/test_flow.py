@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote_plus
 
 import httpx
 import pytest
@@ -213,6 +214,31 @@ async def test_authorization_url_uses_the_discovered_endpoint(http: httpx.AsyncC
     assert url.params["state"] == request.state
     assert url.params["redirect_uri"] == REDIRECT
     assert request.code_verifier not in repr(request)
+
+
+async def test_authorization_url_is_form_encoded_after_the_endpoints_own_query(
+    http: httpx.AsyncClient,
+) -> None:
+    # Pinned byte for byte: the parameters in RFC 6749's order after the endpoint's own query,
+    # form-encoded (a space is "+", reserved characters percent-encoded), as before authlib left.
+    metadata = replace(
+        await discover(ISSUER, http_client=http),
+        authorization_endpoint="https://login.example/authorize?tenant=a%20b&empty=",
+    )
+    request = start_authorization(
+        metadata,
+        client_id="c/1 é",
+        redirect_uri=REDIRECT,
+        scope=["envelopes:read", "envelopes:write"],
+    )
+    challenge = code_challenge(request.code_verifier)
+    assert request.url == (
+        "https://login.example/authorize?tenant=a+b&empty=&response_type=code"
+        "&client_id=c%2F1+%C3%A9&redirect_uri="
+        + quote_plus(REDIRECT)
+        + "&scope=envelopes%3Aread+envelopes%3Awrite"
+        f"&state={request.state}&code_challenge={challenge}&code_challenge_method=S256"
+    )
 
 
 async def test_code_flow_then_rest_call(

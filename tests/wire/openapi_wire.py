@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from .._support.http import httpx
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 

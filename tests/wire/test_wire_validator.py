@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from atlas_async.testing import FakeAtlas
 
+from .._support.http import httpx
 from .openapi_wire import WireValidator
 
 pytestmark = pytest.mark.anyio

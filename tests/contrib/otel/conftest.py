@@ -1,0 +1,10 @@
+"""Tracing runs under asyncio and trio alike (unlike the Redis integrations around it)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
