@@ -1,0 +1,63 @@
+"""Figure 5: import and construction. The SDK's own share of
+``import atlas_async; Atlas(api_key=...)`` over ``import httpx; httpx.AsyncClient()``.
+
+Each snippet runs in a fresh interpreter that times it itself (``time.perf_counter`` around the
+snippet, so interpreter start-up is left out); the snippets alternate, in a rotating order, for
+15 rounds. The share is the median over rounds of (SDK snippet - httpx snippet) of that round.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from ._common import Options, Section, Stat, child_env, child_python, load, rotated
+
+__all__ = ["run"]
+
+SNIPPETS = {
+    "sdk": "import atlas_async; atlas_async.Atlas(api_key='atlas_bench_key_0123456789')",
+    "httpx": "import httpx; httpx.AsyncClient()",
+    "import atlas_async": "import atlas_async",
+    "import atlas_async.bulk": "import atlas_async.bulk",
+}
+TIMER = (
+    "import time as _t\n_s = _t.perf_counter()\n{code}\n"
+    "print('ELAPSED=%r' % (_t.perf_counter() - _s), flush=True)\n"
+)
+
+
+def _time_snippet(code: str) -> float:
+    """Milliseconds the snippet took in a fresh interpreter."""
+    proc = subprocess.run(
+        child_python("-W", "ignore", "-c", TIMER.format(code=code)),
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=120,
+        check=True,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("ELAPSED="):
+            return float(line[len("ELAPSED=") :]) * 1000
+    raise RuntimeError(f"no timing from {code!r}: {proc.stderr[-500:]}")
+
+
+def run(opts: Options) -> Section:
+    rounds = 3 if opts.quick else max(15, opts.rounds)
+    samples: dict[str, list[float]] = {name: [] for name in SNIPPETS}
+    for r in range(rounds):
+        for name in rotated(list(SNIPPETS), r):
+            samples[name].append(_time_snippet(SNIPPETS[name]))
+    share = [s - h for s, h in zip(samples["sdk"], samples["httpx"], strict=True)]
+    lines = [
+        f"Milliseconds, timed inside fresh interpreters (start-up excluded); median of {rounds} "
+        "interleaved rounds [lowest-highest]. Goal: the SDK's share at most 10 ms.",
+        "",
+        "| snippet | ms |",
+        "|---|---|",
+        *(f"| `{SNIPPETS[name]}` | {Stat.of(v).text('.1f')} |" for name, v in samples.items()),
+        "",
+        f"SDK's share (sdk snippet - httpx snippet, per round): {Stat.of(share).text('.1f')} ms.",
+    ]
+    headline = f"SDK's share {Stat.of(share).text('.1f')} ms over httpx"
+    return Section("startup", "5. Import and construction", headline, lines, load())
