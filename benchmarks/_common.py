@@ -6,9 +6,11 @@ spread (lowest and highest round). Absolute numbers are printed as context only:
 2-core machine they move with the neighbours' load, ratios much less.
 
 Child processes (the emulator, the stub server, fresh interpreters) run the same interpreter with
-``-P`` and a ``PYTHONPATH`` that puts the ``atlas_async`` this process imported first. So pointing
-the harness at another checkout (``PYTHONPATH=/other/checkout python -P -m benchmarks``) measures
-that checkout everywhere, children included.
+``-P`` and a ``PYTHONPATH`` holding the harness and the ``atlas_async`` this process imported. So
+the harness can measure another checkout, children included::
+
+    mkdir /tmp/harness && ln -s "$PWD/benchmarks" /tmp/harness/benchmarks
+    cd /other/checkout && PYTHONPATH=/tmp/harness:/other/checkout .venv/bin/python -P -m benchmarks
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ __all__ = [
     "target",
 ]
 
-BENCH_ROOT = Path(__file__).resolve().parent.parent
+# Not resolved: run through a symlink (see child_env), the harness's root is the link's directory.
+BENCH_ROOT = Path(os.path.abspath(__file__)).parent.parent
 FIGURES = ("concurrency", "waiters", "bulk", "cheap", "startup", "port", "throughput")
 
 
@@ -166,12 +169,21 @@ def process_cpu(pid: int) -> float:
 
 
 def child_env() -> dict[str, str]:
-    """The environment of a child interpreter: this atlas_async first, then the harness."""
-    first = str(Path(atlas_async.__file__).resolve().parent.parent)
+    """The environment of a child interpreter: the harness, and the atlas_async this process
+    imported. Measuring another checkout means a harness directory without its own
+    atlas_async: a directory holding only a ``benchmarks`` link to this one."""
+    first = Path(atlas_async.__file__).resolve().parent.parent
+    if BENCH_ROOT.resolve() == first:
+        paths = [str(BENCH_ROOT)]
+    elif (BENCH_ROOT / "atlas_async").exists():
+        raise RuntimeError(
+            f"the harness at {BENCH_ROOT} has its own atlas_async, and this run measures the one "
+            f"at {first}: run the harness from a directory holding only a link to benchmarks/"
+        )
+    else:
+        paths = [str(BENCH_ROOT), str(first)]
     given = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    paths = [first, *[p for p in given if p != first]]
-    if str(BENCH_ROOT) not in paths:
-        paths.append(str(BENCH_ROOT))
+    paths += [p for p in given if p not in paths]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
