@@ -4,7 +4,7 @@ local server (``benchmarks._stub``, its own process). Is the cost per call flat 
 Contenders, interleaved (the order rotates every round), each on a fresh client per run:
 
 * ``sdk``: ``Atlas(...)``, N tasks each awaiting ``atlas.envelopes.status(id)``;
-* ``raw``: ``httpx.AsyncClient`` with the same pool limits, N tasks each
+* ``raw``: ``httpx.AsyncClient`` with the SDK's pool limits and timeouts, N tasks each
   ``(await client.get(path)).json()``;
 * ``raw+gate``: the same, each request behind one ``anyio.Semaphore(max_connections)`` (FIFO),
   so at most as many requests reach the pool as it has connections. This is the anchor: it
@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -64,28 +65,28 @@ def sizes(opts: Options) -> list[int]:
 class Outcome:
     __slots__ = ("elapsed", "errors", "finished")
 
-    def __init__(self, elapsed: float, errors: int, finished: bool) -> None:
+    def __init__(self, elapsed: float, errors: dict[str, int], finished: bool) -> None:
         self.elapsed = elapsed
         self.errors = errors
         self.finished = finished
 
 
 async def _all_at_once(call: Callable[[str], Awaitable[object]], ids: list[str]) -> Outcome:
-    """Start ``call(id)`` for every id at once; the wall time until all are done, and errors."""
-    errors = 0
+    """Start ``call(id)`` for every id at once; the wall time until all are done, and the
+    errors by type."""
+    errors: Counter[str] = Counter()
 
     async def one(eid: str) -> None:
-        nonlocal errors
         try:
             await call(eid)
-        except Exception:
-            errors += 1
+        except Exception as exc:
+            errors[type(exc).__name__] += 1
 
     started = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for eid in ids:
             tg.start_soon(one, eid)
-    return Outcome(time.perf_counter() - started, errors, True)
+    return Outcome(time.perf_counter() - started, dict(errors), True)
 
 
 async def _sdk(url: str, ids: list[str]) -> Outcome:
@@ -97,7 +98,12 @@ async def _raw(url: str, ids: list[str], gated: bool) -> Outcome:
     gate = anyio.Semaphore(MAX_CONNECTIONS)
     limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=20)
     headers = {"Authorization": f"Bearer {KEY}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
+    # The SDK's timeouts (60 s per phase, the wait for a pooled connection included): with
+    # httpx's default 5 s, requests queued behind a thousand others fail with PoolTimeout.
+    timeout = httpx.Timeout(60.0, connect=10.0)
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=timeout
+    ) as client:
 
         async def get(eid: str) -> None:
             response = await client.get(f"/api/envelope/{eid}/status")
@@ -140,7 +146,7 @@ def _report(outcome: Outcome) -> None:
 
 def _give_up(timeout: float) -> None:
     # Runs in a timer thread: report and leave at once, without cancelling anything.
-    _report(Outcome(timeout, 0, False))
+    _report(Outcome(timeout, {}, False))
     os._exit(0)
 
 
@@ -162,11 +168,11 @@ def _one_run(contender: str, url: str, n: int, timeout: float) -> Outcome:
             argv, capture_output=True, text=True, env=child_env(), timeout=timeout + 20
         )
     except subprocess.TimeoutExpired:
-        return Outcome(timeout, 0, False)
+        return Outcome(timeout, {}, False)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT="):
             got = json.loads(line[len("RESULT=") :])
-            return Outcome(float(got["elapsed"]), int(got["errors"]), bool(got["finished"]))
+            return Outcome(float(got["elapsed"]), dict(got["errors"]), bool(got["finished"]))
     raise RuntimeError(f"{contender} n={n} failed: {(proc.stderr or proc.stdout)[-1500:]}")
 
 
@@ -176,7 +182,7 @@ def run(opts: Options) -> Section:
     # per_call[contender][n]: ms per call of each finished run; dnf: the sizes that timed out.
     per_call: dict[str, dict[int, list[float]]] = {c: {n: [] for n in ns} for c in CONTENDERS}
     by_round: dict[tuple[str, int, int], float] = {}
-    errors: dict[str, dict[int, int]] = {c: dict.fromkeys(ns, 0) for c in CONTENDERS}
+    errors: dict[str, dict[int, Counter[str]]] = {c: {n: Counter() for n in ns} for c in CONTENDERS}
     dnf: dict[str, int] = {}
     loads: list[str] = []
     with stub() as server:
@@ -194,10 +200,10 @@ def run(opts: Options) -> Section:
                     ms = outcome.elapsed / n * 1000
                     per_call[contender][n].append(ms)
                     by_round[(contender, n, r)] = ms
-                    errors[contender][n] += outcome.errors
+                    errors[contender][n].update(outcome.errors)
                     print(
                         f"  {contender:<9} n={n:<6} round {r + 1}: {outcome.elapsed:7.2f} s, "
-                        f"{ms:7.3f} ms/call, {outcome.errors} errors ({load()})",
+                        f"{ms:7.3f} ms/call, errors {outcome.errors or 0} ({load()})",
                         flush=True,
                     )
             loads.append(load())
@@ -213,7 +219,11 @@ def run(opts: Options) -> Section:
         if c in dnf and n >= dnf[c]:
             return f"did not finish in {timeout:g} s"
         text = Stat.of(per_call[c][n]).text(".3f")
-        return text + (f", {errors[c][n]} errors" if errors[c][n] else "")
+        failed = errors[c][n]
+        if not failed:
+            return text
+        kinds = ", ".join(f"{k} {v:,}" for k, v in failed.most_common())
+        return f"{text}; errors over the rounds: {kinds}"
 
     lines = [
         f"Calls started together on a fresh client against `benchmarks._stub` (a raw asyncio "
@@ -231,28 +241,34 @@ def run(opts: Options) -> Section:
             f"| {ratio_text(ratios('sdk', n, 'raw', n)) if ratios('sdk', n, 'raw', n) else 'n/a'} |"
         )
     small, big = ns[0], ns[-1]
+
+    def scaling(c: str, n: int) -> str:
+        if c in dnf and n >= dnf[c]:
+            return "did not finish"
+        got = ratios(c, n, c, small)
+        return ratio_text(got) if got else "n/a"
+
     lines += [
         "",
-        f"Per-call cost at N = {big:,} over N = {small:,} (same round; goal for the SDK: at most "
-        "1.5x, no errors):",
+        f"Per-call cost at N over per-call cost at N = {small:,}, same round (goal for the SDK "
+        f"at {big:,}: at most 1.5x, no errors):",
         "",
+        "| contender | " + " | ".join(f"N = {n:,}" for n in ns[1:]) + " |",
+        "|---|" + "---|" * len(ns[1:]),
+        *(f"| {c} | " + " | ".join(scaling(c, n) for n in ns[1:]) + " |" for c in CONTENDERS),
+        "",
+        "Load after each round: " + "; ".join(loads),
     ]
-    scaling: dict[str, str] = {}
-    for c in CONTENDERS:
-        got = ratios(c, big, c, small)
-        if c in dnf and big >= dnf[c]:
-            scaling[c] = f"did not finish at N = {dnf[c]:,} in {timeout:g} s"
-        else:
-            scaling[c] = ratio_text(got) if got else "n/a"
-        lines.append(f"- {c}: {scaling[c]}")
-    lines.append("")
-    lines.append("Load after each round: " + "; ".join(loads))
-    headline = f"sdk per call at {big:,} vs {small:,}: {scaling['sdk']}"
-    sdk_gate = ratios("sdk", big, "raw+gate", big)
-    if sdk_gate:
-        headline += f"; sdk vs raw+gate at {big:,}: {ratio_text(sdk_gate)}"
-    if not (("sdk" in dnf) and big >= dnf["sdk"]) and per_call["sdk"][big]:
-        headline += f" ({Stat.of(per_call['sdk'][big]).median:.3f} ms/call)"
+    parts = []
+    for n in ns[1:]:
+        sdk_gate = ratios("sdk", n, "raw+gate", n)
+        parts.append(
+            f"N={n:,}: {scaling('sdk', n)} of N={small:,} per call"
+            + (f", {ratio_text(sdk_gate)} of raw+gate" if sdk_gate else "")
+        )
+    headline = "sdk " + "; ".join(parts) if parts else f"sdk at N={small:,} only"
+    if "sdk" in dnf:
+        headline += f" (capped at {timeout:g} s)"
     return Section(
         "concurrency", "1. Many calls at once", headline, lines, loads[-1] if loads else load()
     )

@@ -140,7 +140,9 @@ async def _child(run: _Run, ids: list[str]) -> None:
                 for i, eid in enumerate(ids):
                     body = _event(eid, i)
                     outcomes[(await dispatcher.handle(body, _signature(body))).outcome] += 1
+                    result["fed"] = i + 1
                 result["dispatch"] = dict(outcomes)
+                result["feed_s"] = time.perf_counter() - started - result["first_polls_s"]
             else:
                 await ctl.post("/_stub/sign")
             signalled = time.perf_counter()
@@ -187,6 +189,10 @@ def _row(r: dict[str, Any], timeout: float) -> str:
     others = {k: v for k, v in r["outcomes"].items() if not k.startswith("returned")}
     if others:
         returned += " " + ", ".join(f"{k}: {v}" for k, v in others.items())
+    if "fed" in r:
+        returned += f"; {r['fed']:,} webhooks fed" + (
+            f" in {r['feed_s']:.1f} s" if "feed_s" in r else ""
+        )
     first = f"{r['first_polls_s']:.1f}" if "first_polls_s" in r else "not all done"
     after = f"{r['after_signal_s']:.1f}" if r.get("after_signal_s") is not None else "n/a"
     rate = r["requests"] / r["elapsed_s"] if r["elapsed_s"] else 0.0
