@@ -24,6 +24,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -53,6 +54,8 @@ __all__ = [
 
 # Not resolved: run through a symlink (see child_env), the harness's root is the link's directory.
 BENCH_ROOT = Path(os.path.abspath(__file__)).parent.parent
+# Children's bytecode goes here (outside any checkout; keyed by each source's absolute path).
+PYCACHE = os.path.join(tempfile.gettempdir(), f"atlas-bench-pycache-{os.getuid()}")
 FIGURES = ("concurrency", "waiters", "bulk", "cheap", "startup", "port", "throughput")
 
 
@@ -184,7 +187,11 @@ def child_env() -> dict[str, str]:
         paths = [str(BENCH_ROOT), str(first)]
     given = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     paths += [p for p in given if p not in paths]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONPYCACHEPREFIX": PYCACHE}
+    # Children import from cached bytecode, as an installed package does: an environment that
+    # forbids writing it would have an editable checkout compiled from source at every start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def child_args(module: str, contenders: Sequence[str], argv: list[str]) -> argparse.Namespace:
