@@ -14,7 +14,7 @@ help:
 	@echo "make docs-serve  serve the documentation on 127.0.0.1:8000, rebuilt as you edit"
 	@echo "make generate  regenerate atlas_async/_generated from openapi.json + overrides/"
 	@echo "make pull      fetch the live spec, print the API change report, update openapi.json"
-	@echo "make bench     benchmarks; rewrites benchmarks/RESULTS.md"
+	@echo "make bench     benchmarks against raw httpx; rewrites benchmarks/RESULTS.md (BENCH_ARGS=--quick)"
 
 # The package with every extra, plus the PEP 735 `dev` group (pip >= 25.1, hence the upgrade first).
 $(STAMP): pyproject.toml
@@ -61,7 +61,8 @@ generate: $(STAMP)
 pull: $(STAMP)
 	$(PY) -m codegen pull
 
-# Bulk throughput at concurrency 1/8/32 and import cost; rewrites benchmarks/RESULTS.md.
+# The six figures of the performance work, each against its anchor, and bulk throughput;
+# rewrites benchmarks/RESULTS.md. BENCH_ARGS="--only cheap --quick" runs a part of it.
 .PHONY: bench
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)

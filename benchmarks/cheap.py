@@ -1,0 +1,173 @@
+"""Figure 4: client CPU per cheap call. ``atlas.envelopes.get(id)`` against raw httpx's
+``(await client.get(path)).json()``, both over the same in-process ``httpx.MockTransport``
+answering a realistic envelope (pre-encoded, so the server side costs next to nothing).
+
+The contenders alternate in blocks of K calls within one event loop (the order rotates every
+round); CPU time is ``time.process_time``. A cProfile of the SDK path follows, so the time can be
+traced to its callers.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import pstats
+import re
+import time
+import uuid
+
+import anyio
+import httpx
+
+from atlas_async import Atlas
+
+from ._common import Options, Section, Stat, load, ratio_text, rotated
+
+__all__ = ["ENVELOPE", "run"]
+
+BASE_URL = "https://api.atlas.test"
+KEY = "atlas_bench_key_0123456789"
+EID = str(uuid.uuid4())
+
+
+def _field(i: int, kind: str, order: int) -> dict[str, object]:
+    return {
+        "field_id": f"fld_{i:012x}",
+        "type": kind,
+        "page": 1,
+        "x_pct": 0.1,
+        "y_pct": 0.7,
+        "w_pct": 0.3,
+        "h_pct": 0.05,
+        "party_order": order,
+        "label": f"{kind.title()} {order}",
+        "required": True,
+        "value": None,
+    }
+
+
+#: An envelope as the emulator answers it: two parties, four fields, metadata, timestamps.
+ENVELOPE: dict[str, object] = {
+    "envelope_id": EID,
+    "status": "pending",
+    "fields_status": "ready",
+    "fields_version": 2,
+    "fields": [_field(i, k, o) for i, (k, o) in enumerate([("signature", 1), ("date", 1)] * 2)],
+    "parties": [
+        {
+            "email": f"signer{o}@example.com",
+            "name": f"Signer {o}",
+            "role": f"Role {o}",
+            "order": o,
+            "status": "pending" if o == 1 else "waiting",
+            "signed_at": None,
+            "sign_url": f"https://atlas.test/sign/{EID}?t=tok{o}" if o == 1 else None,
+        }
+        for o in (1, 2)
+    ],
+    "detected_parties": [{"name": "Party 1", "role": "Signer 1"}],
+    "review_url": f"https://atlas.test/review/{EID}?rt=token",
+    "webhook_url": None,
+    "metadata": {"external_id": "crm-42"},
+    "created_at": "2026-03-02T14:05:09.000Z",
+    "sent_at": "2026-03-02T14:06:00.000Z",
+    "completed_at": None,
+    "voided_at": None,
+    "declined_at": None,
+    "signed_pdf_url": None,
+}
+BODY = json.dumps(ENVELOPE).encode()
+
+
+def _handler(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=BODY, headers={"content-type": "application/json"})
+
+
+def _clients() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+    sdk_http = httpx.AsyncClient(transport=httpx.MockTransport(_handler))
+    raw = httpx.AsyncClient(
+        transport=httpx.MockTransport(_handler),
+        base_url=BASE_URL,
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
+    return sdk_http, raw
+
+
+async def _measure(k: int, rounds: int) -> dict[str, list[float]]:
+    """Microseconds of CPU per call, one sample per contender per round."""
+    sdk_http, raw = _clients()
+    per_call: dict[str, list[float]] = {"sdk": [], "raw": []}
+    async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
+        path = f"/api/envelope/{EID}"
+
+        async def sdk_block(n: int) -> None:
+            for _ in range(n):
+                await atlas.envelopes.get(EID)
+
+        async def raw_block(n: int) -> None:
+            for _ in range(n):
+                (await raw.get(path)).json()
+
+        blocks = {"sdk": sdk_block, "raw": raw_block}
+        for block in blocks.values():  # warm-up: imports on first use, caches
+            await block(max(10, k // 10))
+        for r in range(rounds):
+            for name in rotated(list(blocks), r):
+                started = time.process_time()
+                await blocks[name](k)
+                per_call[name].append((time.process_time() - started) / k * 1e6)
+    return per_call
+
+
+async def _profiled(k: int) -> str:
+    sdk_http, raw = _clients()
+    async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
+        for _ in range(20):
+            await atlas.envelopes.get(EID)
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(k):
+            await atlas.envelopes.get(EID)
+        profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    out.write(f"{k} calls of envelopes.get; top 15 by own time (tottime):\n")
+    stats.sort_stats("tottime").print_stats(15)
+    out.write("top 15 by cumulative time:\n")
+    stats.sort_stats("cumulative").print_stats(15)
+    text = out.getvalue()
+    # Paths relative to site-packages or the checkout: shorter, and the same on every machine.
+    text = re.sub(r"/\S*/site-packages/", "", text)
+    text = re.sub(r"/\S*/(atlas_async|benchmarks)/", r"\1/", text)
+    text = re.sub(r"/\S*/lib/python3\.\d+/", "", text)
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+
+
+def run(opts: Options) -> Section:
+    k = 100 if opts.quick else 2_000
+    rounds = opts.rounds if opts.quick else max(7, opts.rounds)
+    per_call = anyio.run(_measure, k, rounds)
+    ratios = [s / r for s, r in zip(per_call["sdk"], per_call["raw"], strict=True)]
+    profile = anyio.run(_profiled, k)
+    sdk, raw = Stat.of(per_call["sdk"]), Stat.of(per_call["raw"])
+    lines = [
+        f"Client CPU per call (`time.process_time`), blocks of {k:,} calls alternating in one "
+        f"event loop, {rounds} rounds; median [lowest-highest]. Over `httpx.MockTransport` "
+        f"answering a {len(BODY):,}-byte envelope. Goal: at most 1.10x.",
+        "",
+        "| contender | CPU us per call | vs raw |",
+        "|---|---|---|",
+        f"| `atlas.envelopes.get(id)` | {sdk.text('.1f')} | {ratio_text(ratios)} |",
+        f"| `(await client.get(path)).json()` | {raw.text('.1f')} | 1.00x |",
+        "",
+        f"SDK cost above raw: {sdk.median - raw.median:+.1f} us per call.",
+        "",
+        "cProfile of the SDK path:",
+        "",
+        *("    " + line for line in profile.splitlines()),
+    ]
+    headline = (
+        f"sdk {ratio_text(ratios)} of raw CPU per call ({sdk.median:.0f} vs {raw.median:.0f} us)"
+    )
+    return Section("cheap", "4. Cheap calls", headline, lines, load())

@@ -1,0 +1,109 @@
+"""Figure 5: import and construction. The SDK's own share of
+``import atlas_async; Atlas(api_key=...)`` over ``import httpx; httpx.AsyncClient()``.
+
+Each snippet runs in a fresh interpreter that times it itself (``time.perf_counter`` around the
+snippet, so interpreter start-up is left out); the snippets alternate, in a rotating order, for
+15 rounds. The share is the median over rounds of (SDK snippet - httpx snippet) of that round.
+``atlas-async --help`` (a whole process, wall time) is there for the command line's docs. Every
+module is imported from cached bytecode, as from an installed package (see ``child_env``), after
+one untimed run that writes it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ._common import Options, Section, Stat, child_env, child_python, load, rotated
+
+__all__ = ["run"]
+
+SDK = "import atlas_async; atlas_async.Atlas(api_key='atlas_bench_key_0123456789')"
+HTTPX = "import httpx; httpx.AsyncClient()"
+#: name -> (untimed set-up, timed code), each in a fresh interpreter.
+SNIPPETS = {
+    "sdk": ("", SDK),
+    "httpx": ("", HTTPX),
+    "sdk after httpx": (HTTPX, SDK),
+    "httpx after httpx": (HTTPX, "httpx.AsyncClient()"),
+    "import atlas_async": ("", "import atlas_async"),
+    "import atlas_async.bulk": ("", "import atlas_async.bulk"),
+}
+CLI = "atlas-async --help"
+TIMER = (
+    "{setup}\nimport time as _t\n_s = _t.perf_counter()\n{code}\n"
+    "print('ELAPSED=%r' % (_t.perf_counter() - _s), flush=True)\n"
+)
+
+
+def _time_snippet(setup: str, code: str) -> float:
+    """Milliseconds ``code`` took in a fresh interpreter, after ``setup``."""
+    proc = subprocess.run(
+        child_python("-W", "ignore", "-c", TIMER.format(setup=setup, code=code)),
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=120,
+        check=True,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("ELAPSED="):
+            return float(line[len("ELAPSED=") :]) * 1000
+    raise RuntimeError(f"no timing from {code!r}: {proc.stderr[-500:]}")
+
+
+def _time_cli() -> float:
+    """Milliseconds of ``atlas-async --help``, the whole process (wall time)."""
+    exe = Path(sys.executable).with_name("atlas-async")
+    started = time.perf_counter()
+    subprocess.run(
+        [str(exe), "--help"], capture_output=True, env=child_env(), timeout=120, check=True
+    )
+    return (time.perf_counter() - started) * 1000
+
+
+def _label(name: str) -> str:
+    if name not in SNIPPETS:
+        return f"`{name}`"
+    setup, code = SNIPPETS[name]
+    return f"`{code}`" + (f" after `{setup}` (untimed)" if setup else "")
+
+
+def run(opts: Options) -> Section:
+    rounds = 3 if opts.quick else max(15, opts.rounds)
+    samples: dict[str, list[float]] = {name: [] for name in [*SNIPPETS, CLI]}
+    _time_snippet("", SDK + "; import atlas_async.bulk")  # bytecode cached first
+    _time_cli()
+    for r in range(rounds):
+        for name in rotated([*SNIPPETS, CLI], r):
+            samples[name].append(_time_cli() if name == CLI else _time_snippet(*SNIPPETS[name]))
+
+    def difference(a: str, b: str) -> Stat:
+        return Stat.of([x - y for x, y in zip(samples[a], samples[b], strict=True)])
+
+    share = difference("sdk", "httpx")
+    alone = difference("sdk after httpx", "httpx after httpx")
+    lines = [
+        f"Milliseconds, timed inside fresh interpreters (start-up excluded, bytecode cached); "
+        f"median of {rounds} interleaved rounds [lowest-highest]. Goal: the SDK's share at "
+        "most 10 ms.",
+        "",
+        "| snippet | ms |",
+        "|---|---|",
+        *(f"| {_label(name)} | {Stat.of(v).text('.1f')} |" for name, v in samples.items()),
+        "",
+        f"SDK's share, `{SDK}` minus `{HTTPX}` (per round): {share.text('.1f')} ms.",
+        "",
+        "The same share measured with httpx already imported and one client built (less noise: "
+        "the import of httpx and its first client are left out of both sides), `sdk after "
+        f"httpx` minus `httpx after httpx`: {alone.text('.1f')} ms.",
+        "",
+        f"`{CLI}` is the whole process's wall time, interpreter start-up included.",
+    ]
+    headline = (
+        f"SDK's share {share.text('.1f')} ms over httpx ({alone.text('.1f')} ms with httpx "
+        "already imported)"
+    )
+    return Section("startup", "5. Import and construction", headline, lines, load())

@@ -1,0 +1,41 @@
+"""Each benchmark still runs (``python -m benchmarks --quick``): tiny sizes, one round.
+
+Benchmarks are not timed tests: nothing here checks a number, only that every figure runs to
+the end against the current code and produces its section of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import _runner, main
+from benchmarks._common import FIGURES, Options, Section
+
+QUICK = Options(quick=True, rounds=1, max_n=50, timeout=60.0)
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_each_figure_runs_and_reports(figure: str) -> None:
+    section = _runner(figure)(QUICK)
+    assert isinstance(section, Section)
+    assert section.key == figure
+    assert section.headline
+    assert any(line.startswith("|") for line in section.lines)
+
+
+def test_the_command_line_writes_the_results_file(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    argv = ["--quick", "--rounds", "1", "--only", "startup", "--only", "port", "--output", str(out)]
+    assert main(argv) == 0
+    text = out.read_text()
+    assert "## Machine" in text
+    assert "## 5. Import and construction" in text
+    assert "## 6. The emulator on a port" in text
+    assert "load" in text
+
+
+def test_bad_options_are_refused() -> None:
+    with pytest.raises(SystemExit):
+        main(["--rounds", "0", "--no-write"])
