@@ -98,8 +98,9 @@ class Atlas:
 
     ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=2,
     retry=None, middleware=None, auth=None, http_client=None, waiter_bus=None, app_info=None,
-    max_response_bytes=None, allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``,
-    ``ATLAS_ACCOUNT`` and ``ATLAS_ALLOW_INSECURE_HTTP``.
+    max_response_bytes=None, max_connections=None, allow_insecure_http=None)``. Unset values
+    come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``, ``ATLAS_ACCOUNT`` and
+    ``ATLAS_ALLOW_INSECURE_HTTP``.
 
     * ``timeout``: seconds each attempt may take, status line, headers and body included (a
       server trickling bytes cannot stretch it), and per network read; connect is capped at
@@ -116,6 +117,10 @@ class Atlas:
     * ``app_info``: your integration's ``name/version``, put in front of the User-Agent.
     * ``max_response_bytes``: the largest answer body read into memory (16 MiB by default);
       a larger one is refused with ResponseTooLargeError as soon as it passes the cap.
+    * ``max_connections``: requests in flight at once (100 by default), the size of the SDK's
+      own connection pool, all kept alive. More calls than that wait their turn in arrival
+      order, so 10,000 started together cost about what 100 do, per call. With your own
+      ``http_client``, set it to that client's ``max_connections``.
 
     A plain ``http://`` base URL is refused (ValueError) unless its host is loopback,
     ``localhost``/``*.localhost`` or a ``*.test`` name, or ``allow_insecure_http=True`` is given:
@@ -145,6 +150,7 @@ class Atlas:
         waiter_bus: WaiterBus | None = None,
         app_info: str | None = None,
         max_response_bytes: int | None = None,
+        max_connections: int | None = None,
         allow_insecure_http: bool | None = None,
     ) -> None:
         from . import _http
@@ -178,6 +184,7 @@ class Atlas:
             max_response_bytes=_check_max_bytes(
                 max_response_bytes, _http.DEFAULT_MAX_RESPONSE_BYTES
             ),
+            max_connections=max_connections,
         )
         account = validate_account(account) if account is not None else account_from_env()
         self._init(

@@ -27,6 +27,7 @@ from typing import Any
 import anyio
 
 from . import _http
+from ._admission import Admission, ReleasingStream
 from ._auth import TokenProvider
 from ._body import ACCEPT_ENCODING
 from ._error_mapping import error_from_response
@@ -45,13 +46,20 @@ from ._retry import (
 from ._secrets import register
 from ._version import __version__
 
-__all__ = ["DEFAULT_LIMITS", "USER_AGENT", "Call", "Transport", "replayed", "user_agent"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "USER_AGENT", "Call", "Transport", "replayed", "user_agent"]
 
 logger = get_logger("atlas_async")
 
 USER_AGENT = f"atlas-async/{__version__} python/{platform.python_version()} {_http.LIBRARY}"
 #: Connections in the pool, and how many of them are kept alive between requests.
-DEFAULT_LIMITS = (100, 20)
+#: Requests in flight on one client's connection pool at once (``Atlas(max_connections=...)``);
+#: more wait their turn at the admission gate (see _admission).
+DEFAULT_MAX_CONNECTIONS = 100
+#: Idle connections kept open (httpx's default). More would save reconnecting, but httpcore 1.x
+#: scans every pooled connection for each idle one on every request event, so a pool of 100
+#: live connections costs several ms of CPU per request against a fast server; httpcore2's pool
+#: does not (see docs/guide/client.md, "Connections").
+DEFAULT_MAX_KEEPALIVE = 20
 
 # The one place a retry pause sleeps; tests swap it to record delays instead of waiting them out.
 _sleep = anyio.sleep
@@ -110,6 +118,10 @@ class _Progress:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+def _kept() -> None:
+    """The gate place went along with a streamed body, which gives it back when closed."""
+
+
 def replayed(response: _http.Response) -> bool:
     """Whether ``response`` replays work done before this call (see ``was_replayed``).
 
@@ -133,8 +145,12 @@ class Transport:
         allow_insecure_http: bool = False,
         app_info: str | None = None,
         max_response_bytes: int = _http.DEFAULT_MAX_RESPONSE_BYTES,
+        max_connections: int | None = None,
     ) -> None:
         self.base_url = base_url
+        self.admission = Admission(
+            DEFAULT_MAX_CONNECTIONS if max_connections is None else max_connections
+        )
         self.max_response_bytes = max_response_bytes
         self.allow_insecure_http = allow_insecure_http
         self.user_agent = user_agent(app_info)
@@ -144,8 +160,8 @@ class Transport:
         if http_client is None:
             self.http = _http.new_client(
                 seconds=timeout,
-                max_connections=DEFAULT_LIMITS[0],
-                max_keepalive=DEFAULT_LIMITS[1],
+                max_connections=self.admission.capacity,
+                max_keepalive=min(self.admission.capacity, DEFAULT_MAX_KEEPALIVE),
                 headers={"User-Agent": self.user_agent},
             )
             self.owns_http = True
@@ -177,7 +193,10 @@ class Transport:
         if files is not None:
             request = self._with_multipart(request, files, kwargs)
         headers = request.headers
-        # A User-Agent the caller set on their own client is kept, with ours after it.
+        if call.extra_headers:
+            headers.update(call.extra_headers)
+        # A User-Agent the caller set (on their own client, or for this call) is kept, with
+        # ours after it.
         given = headers.get("User-Agent")
         if given and not given.startswith(("atlas-async/", *_http.LIBRARY_USER_AGENTS)):
             if self.user_agent not in given:
@@ -190,8 +209,6 @@ class Transport:
         # hand-built ones. The account lives on the call, never on the shared client.
         if call.account and "Atlas-Account" not in headers:
             headers["Atlas-Account"] = call.account
-        if call.extra_headers:
-            headers.update(call.extra_headers)
         return request
 
     @staticmethod
@@ -309,6 +326,7 @@ class Transport:
         middleware ran, so none of them ever sees a token."""
         if progress.token is not None:
             request.headers["Authorization"] = f"Bearer {progress.token}"
+        release = await self.admission.enter()
         started = time.monotonic()
         try:
             response = await _http.exchange(
@@ -318,7 +336,12 @@ class Transport:
                 deadline=call.timeout,
                 max_bytes=self.max_response_bytes,
             )
+            if not response.is_closed:  # a streamed body keeps its connection, and its place
+                wrapper: Any = _http.streaming(request, ReleasingStream)
+                response.stream = wrapper(response.stream, release)
+                release = _kept
         finally:
+            release()
             # A document refused while it streamed (over the size limit) is the caller's error,
             # whatever the server made of the cut body, or the HTTP library of the abort.
             if isinstance(request.stream, MultipartBody) and request.stream.failure is not None:

@@ -78,6 +78,14 @@ def current() -> Applied | None:
     return _CURRENT.get()
 
 
+# Headers the SDK owns, and what to use instead: one way to set each, so no precedence to learn.
+_OWNED_HEADERS = {
+    "authorization": "the client's credentials always go (Atlas(api_key=...) or auth=)",
+    "idempotency-key": "pass idempotency_key= to the call",
+    "atlas-account": "use atlas.for_account(...)",
+}
+
+
 def _check(options: Mapping[str, Any]) -> Applied:
     unknown = set(options) - {"timeout", "max_retries", "extra_headers", "extra_query"}
     if unknown:
@@ -106,6 +114,9 @@ def _check(options: Mapping[str, Any]) -> Applied:
                 raise ValueError(f"invalid header name in extra_headers: {name!r}")
             if any(ch in value for ch in "\r\n\x00"):
                 raise ValueError(f"the value of extra header {name!r} contains a line break")
+            owner = _OWNED_HEADERS.get(name.lower())
+            if owner is not None:
+                raise ValueError(f"{name} cannot be an extra header: {owner}")
     query = options.get("extra_query")
     if query is not None:
         if not isinstance(query, Mapping):

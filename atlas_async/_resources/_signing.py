@@ -9,6 +9,7 @@ These are the SDK's own logic on top of single requests: they poll, retry a send
 from __future__ import annotations
 
 import inspect
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -282,15 +283,28 @@ class SigningFlows(EnvelopeCalls):
         limit = check_timeout(timeout)
         intervals = PollIntervals(poll_interval, max(poll_interval, max_poll_interval))
         last: EnvelopeProgress | None = None
-        async with self._client._shared.bus.subscribe(eid) as sub:
+        shared = self._client._shared
+        async with shared.bus.subscribe(eid) as sub:
             with anyio.move_on_after(limit):
+                if shared.transport.admission.waiting:
+                    # Requests already queue for the pool: thousands of waits started together
+                    # would all poll at once. Spread their first polls over one interval (a
+                    # webhook still ends the wait at once).
+                    outcome = await _until_next_poll(eid, sub, random.uniform(0, poll_interval))
+                    if outcome is not None:
+                        return outcome
                 while True:
+                    asked = anyio.current_time()
                     progress = await self.status(eid)
                     last = progress
                     outcome = _terminal(eid, progress.status, "poll", progress)
                     if outcome is not None:
                         return outcome
-                    outcome = await _until_next_poll(eid, sub, intervals.next())
+                    # A poll that took long waited behind thousands of others (or on a slow
+                    # server): polling again sooner than answers come back only lengthens the
+                    # queue, so the next poll waits at least as long as this one took.
+                    took = anyio.current_time() - asked
+                    outcome = await _until_next_poll(eid, sub, max(intervals.next(), took))
                     if outcome is not None:
                         return outcome
         seen = ""

@@ -42,6 +42,7 @@ __all__ = [
     "BulkSummary",
     "OutcomeStatus",
     "create_key",
+    "lookup_wanted",
     "send_all",
     "send_key",
     "send_many",
@@ -348,6 +349,19 @@ async def _send_document(
     return draft_id, _text(sent.status), was_replayed(sent)
 
 
+def lookup_wanted(lookup_existing: bool | None, skip_keys: Iterable[str]) -> bool:
+    """Whether a batch looks its items up before creating them: as asked, else (``None``) only
+    when it resumes an earlier run (``skip_keys`` from that run's results are given).
+
+    The look-up exists for one case: an item an earlier run created or sent more than 24 h ago,
+    when the server has forgotten its idempotency keys. A first run pays one GET per item for
+    nothing; a re-run of a batch that left no results behind must say ``True`` itself.
+    """
+    if lookup_existing is not None:
+        return bool(lookup_existing)
+    return any(True for _ in skip_keys)
+
+
 async def _find_existing(client: Atlas, key: str) -> tuple[str, str] | None:
     """The envelope an earlier run made for ``key``: a dispatched one first, else a draft."""
     draft: tuple[str, str] | None = None
@@ -368,16 +382,19 @@ async def send_many(
     concurrency: int = 8,
     retry: RetryPolicy | None = None,
     rate_gate: RateGate | None = None,
-    lookup_existing: bool = True,
+    lookup_existing: bool | None = None,
     skip_keys: Iterable[str] = (),
 ) -> AsyncIterator[BulkRun]:
     """Send many envelopes; iterate the yielded :class:`BulkRun` for outcomes as they complete.
 
-    ``atlas`` is an ``Atlas`` (or an ``atlas.for_account(...)`` copy). ``lookup_existing`` asks
-    the server, before creating, whether an earlier run already made this item's envelope
-    (``list(external_id=key)``): one GET per item that keeps re-runs exact beyond the server's 24 h
-    idempotency window. ``skip_keys`` are keys the caller already knows went out (from a results
-    file, say): they are reported ``already_sent`` without a request.
+    ``atlas`` is an ``Atlas`` (or an ``atlas.for_account(...)`` copy). ``skip_keys`` are keys the
+    caller already knows went out (from a results file, say): they are reported ``already_sent``
+    without a request. ``lookup_existing=True`` asks the server, before creating, whether an
+    earlier run already made an item's envelope (``list(external_id=key)``): one GET per item that
+    keeps a re-run exact beyond the server's 24 h idempotency window. The default (``None``) does
+    so only when resuming, that is when ``skip_keys`` is not empty: a first run has nothing to
+    find, and a re-run within 24 h is exact through its idempotency keys alone (see
+    :func:`lookup_wanted`).
 
     ``retry`` is the policy of every request of the batch (default :data:`BULK_RETRY`).
     ``rate_gate`` is the 429 gate every request passes (default: a new in-process
@@ -392,6 +409,7 @@ async def send_many(
             total = len(items)  # type: ignore[arg-type]
         except TypeError:
             total = None
+    skip = frozenset(skip_keys)
     policy = retry if retry is not None else BULK_RETRY
     gate = rate_gate if rate_gate is not None else LocalRateGate(policy)
     run = BulkRun(
@@ -400,8 +418,8 @@ async def send_many(
         _items=items,
         concurrency=concurrency,
         gate=gate,
-        lookup_existing=lookup_existing,
-        skip_keys=frozenset(skip_keys),
+        lookup_existing=lookup_wanted(lookup_existing, skip),
+        skip_keys=skip,
         total=total,
     )
     try:
@@ -423,7 +441,7 @@ async def send_all(
     concurrency: int = 8,
     retry: RetryPolicy | None = None,
     rate_gate: RateGate | None = None,
-    lookup_existing: bool = True,
+    lookup_existing: bool | None = None,
     skip_keys: Iterable[str] = (),
     on_outcome: Callable[[BulkOutcome], Awaitable[None] | None] | None = None,
 ) -> BulkSummary:

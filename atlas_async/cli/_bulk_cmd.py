@@ -68,10 +68,11 @@ _NEXT_STEP = {
     help="auto: a live bar on a terminal, plain lines otherwise, none with --json.",
 )
 @click.option(
-    "--no-lookup",
-    is_flag=True,
-    help="Skip the per-row external_id look-up (faster; re-runs then rely on idempotency keys, "
-    "which the server keeps 24 h).",
+    "--lookup/--no-lookup",
+    default=None,
+    help="Ask the server for each row's envelope (by external_id) before creating it: keeps a "
+    "re-run exact after the server's 24 h idempotency window. Default: only when resuming "
+    "(the results file has rows).",
 )
 @click.option(
     "--max-attempts",
@@ -97,7 +98,7 @@ def bulk_send(
     concurrency: int,
     results: Path | None,
     progress: str,
-    no_lookup: bool,
+    lookup: bool | None,
     max_attempts: int,
     retry_delay: float,
     queue: str | None,
@@ -131,7 +132,9 @@ def bulk_send(
     send_options: dict[str, Any] = {
         "concurrency": concurrency,
         "retry": BULK_RETRY.with_(max_retries=max_attempts - 1, initial_delay=retry_delay),
-        "lookup_existing": not no_lookup,
+        # Resuming (the results file has rows): rows that did not finish last time may have gone
+        # out more than 24 h ago, beyond the idempotency keys' reach.
+        "lookup_existing": bool(log.rows()) if lookup is None else lookup,
     }
 
     async def main() -> int:

@@ -17,6 +17,7 @@ from atlas_async.bulk import (
     BulkRun,
     BulkSummary,
     derive_key,
+    lookup_wanted,
     send_all,
     send_many,
 )
@@ -81,6 +82,29 @@ async def test_500_envelopes_through_20_percent_faults_exactly_once(
     assert any(o.attempts > 3 for o in outcomes)
 
 
+def test_the_lookup_is_wanted_when_asked_or_resuming() -> None:
+    assert lookup_wanted(None, ()) is False  # a first run: nothing to find
+    assert lookup_wanted(None, iter(["k1"])) is True  # resuming from earlier results
+    assert lookup_wanted(True, ()) is True
+    assert lookup_wanted(False, ["k1"]) is False
+
+
+async def test_a_first_run_makes_no_lookups_a_resume_looks_up_the_rest(
+    fake: FakeAtlas, atlas: Atlas
+) -> None:
+    batch = items(6)
+    first = await send_all(atlas, batch[:2], retry=FAST)
+    assert first.sent == 2
+    listed = [r for r in fake.requests if (r.method, r.path) == ("GET", "/api/envelopes")]
+    assert listed == []
+    done = {str(await derive_key(batch[0]))}
+    resumed = await send_all(atlas, batch, retry=FAST, skip_keys=done)
+    listed = [r for r in fake.requests if (r.method, r.path) == ("GET", "/api/envelopes")]
+    assert len(listed) == 5  # every item not skipped, the one sent but unrecorded included
+    assert (resumed.sent, resumed.already_sent) == (4, 2)
+    assert len(fake.envelopes()) == 6
+
+
 async def test_killed_half_way_then_rerun_sends_the_rest_once(
     fake: FakeAtlas, atlas: Atlas
 ) -> None:
@@ -92,7 +116,8 @@ async def test_killed_half_way_then_rerun_sends_the_rest_once(
     assert 250 <= len(first) < 500
     went_out = sum(1 for e in first if e["status"] == "pending")
 
-    async with send_many(atlas, batch, concurrency=16, retry=FAST) as rerun:
+    # A re-run with no results file to resume from says it is one: every item is looked up.
+    async with send_many(atlas, batch, concurrency=16, retry=FAST, lookup_existing=True) as rerun:
         statuses = Counter([o.status async for o in rerun])
 
     assert statuses == {"sent": 500 - went_out, "already_sent": went_out}

@@ -176,11 +176,42 @@ def test_template_rows(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
     first = cli("bulk-send", "nda.csv", "--json")
     assert first.code == 0, first.err
     assert json.loads(first.out)["sent"] == 6
-    again = cli("bulk-send", "nda.csv", "--json", "--results", "elsewhere.csv")
+    again = cli("bulk-send", "nda.csv", "--json", "--lookup", "--results", "elsewhere.csv")
     # A fresh results file knows nothing, but the external_id look-up does: nothing twice.
     assert json.loads(again.out)["already_sent"] == 6
     assert len(server_keys(emulator)) == 6
     assert {e["status"] for e in emulator.fake.envelopes()} == {"pending"}
+
+
+def lookups(emulator: Emulator) -> int:
+    return sum(1 for r in emulator.fake.requests if (r.method, r.path) == ("GET", "/api/envelopes"))
+
+
+def test_the_lookup_runs_only_when_resuming_or_asked(
+    cli: CLI, emulator: Emulator, tmp_path: Path
+) -> None:
+    manifest(tmp_path / "m.csv", 3, prefix="lk")
+    first = cli("bulk-send", "m.csv", "--json")
+    assert first.code == 0, first.err
+    assert lookups(emulator) == 0  # a first run has nothing to find
+    # Resuming (the results file has rows): the rows not recorded as sent are looked up.
+    rows = results(tmp_path / "m.results.csv")
+    (tmp_path / "m.results.csv").write_text(
+        (tmp_path / "m.results.csv").read_text().splitlines()[0]
+        + "\n"
+        + "\n".join(",".join(r.values()) for r in rows[:1])
+        + "\n"
+    )
+    again = cli("bulk-send", "m.csv", "--json")
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["already_sent"] == 3
+    assert lookups(emulator) == 2
+    forced = cli("bulk-send", "m.csv", "--json", "--lookup", "--results", "other.csv")
+    assert json.loads(forced.out)["already_sent"] == 3
+    assert lookups(emulator) == 5
+    skipped = cli("bulk-send", "m.csv", "--json", "--no-lookup", "--results", "third.csv")
+    assert json.loads(skipped.out)["already_sent"] == 3
+    assert lookups(emulator) == 5
 
 
 def test_rerun_without_lookup_reports_replays_as_already_sent(

@@ -86,11 +86,29 @@ async def test_a_listing_applies_them_to_every_page() -> None:
     assert [r.headers.get("X-Page") for r in server.requests] == ["p", "p"]
 
 
-async def test_extra_headers_cannot_replace_the_credentials() -> None:
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("Authorization", "credentials"),
+        ("idempotency-key", "idempotency_key="),
+        ("Atlas-Account", "for_account"),
+    ],
+)
+async def test_headers_the_sdk_owns_are_refused_as_extra_headers(name: str, hint: str) -> None:
+    # One way to set each: no precedence between extra_headers and the SDK's own setting.
     server = Server()
     async with client(server) as atlas:
-        await atlas.envelopes.get("e1", extra_headers={"Authorization": "Bearer stolen"})
-    assert server.requests[0].headers["Authorization"] == f"Bearer {KEY}"
+        with pytest.raises(ValueError, match=hint):
+            await atlas.envelopes.void("e1", extra_headers={name: "x"})
+    assert server.requests == []
+
+
+async def test_a_user_agent_for_one_call_keeps_the_sdks() -> None:
+    server = Server()
+    async with client(server) as atlas:
+        await atlas.envelopes.get("e1", extra_headers={"User-Agent": "my-job/1.0"})
+    agent = server.requests[0].headers["User-Agent"]
+    assert agent.startswith("my-job/1.0 atlas-async/")
 
 
 @pytest.mark.parametrize(

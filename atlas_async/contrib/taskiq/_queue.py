@@ -15,7 +15,7 @@ from taskiq.api import run_receiver_task
 from taskiq_redis import RedisStreamBroker
 
 from ..._log import logger as get_logger
-from ...bulk import BULK_RETRY, BulkItem, BulkOutcome, BulkSummary, RetryPolicy
+from ...bulk import BULK_RETRY, BulkItem, BulkOutcome, BulkSummary, RetryPolicy, lookup_wanted
 from .._asyncio import require_asyncio
 from ..redis import RedisRateGate, connect
 from ._producer import QueuedRun
@@ -160,7 +160,7 @@ class BulkQueue:
         items: Iterable[BulkItem] | AsyncIterable[BulkItem],
         *,
         retry: RetryPolicy | None = None,
-        lookup_existing: bool = True,
+        lookup_existing: bool | None = None,
         skip_keys: Iterable[str] = (),
         account: AccountFor = None,
     ) -> AsyncIterator[QueuedRun]:
@@ -177,6 +177,7 @@ class BulkQueue:
                 total = len(items)  # type: ignore[arg-type]
             except TypeError:
                 total = None
+        skip = frozenset(skip_keys)
         run_id = uuid.uuid4().hex
         results, _stop = self.keys(run_id)
         run = QueuedRun(
@@ -186,8 +187,8 @@ class BulkQueue:
             _results=results,
             _kick=self._kick,
             _retry=retry if retry is not None else BULK_RETRY,
-            _lookup_existing=lookup_existing,
-            _skip_keys=frozenset(skip_keys),
+            _lookup_existing=lookup_wanted(lookup_existing, skip),
+            _skip_keys=skip,
             _account=account if callable(account) else (lambda _item: account),
         )
         try:
@@ -205,7 +206,7 @@ class BulkQueue:
         items: Iterable[BulkItem] | AsyncIterable[BulkItem],
         *,
         retry: RetryPolicy | None = None,
-        lookup_existing: bool = True,
+        lookup_existing: bool | None = None,
         skip_keys: Iterable[str] = (),
         account: AccountFor = None,
         on_outcome: Callable[[BulkOutcome], Awaitable[None] | None] | None = None,
