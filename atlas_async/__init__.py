@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from ._errors import PermissionDeniedError as PermissionDeniedError
     from ._errors import RateLimitError as RateLimitError
     from ._errors import RedirectError as RedirectError
+    from ._errors import ResponseTooLargeError as ResponseTooLargeError
     from ._errors import UnprocessableEntityError as UnprocessableEntityError
     from ._errors import WaitTimeoutError as WaitTimeoutError
     from ._errors import WebhookPayloadError as WebhookPayloadError
@@ -121,6 +122,7 @@ _LAZY: dict[str, str] = {
             "PermissionDeniedError",
             "RateLimitError",
             "RedirectError",
+            "ResponseTooLargeError",
             "UnprocessableEntityError",
             "WaitTimeoutError",
             "WebhookPayloadError",

@@ -61,5 +61,5 @@ def cli() -> None:
 
     Credentials come from ATLAS_API_KEY, ATLAS_BASE_URL and ATLAS_ACCOUNT (or the matching
     options). Every command takes --json for scripts; errors are one line on stderr and the
-    exit code tells them apart (see the README's table).
+    exit code tells them apart (see "Exit codes" on the documentation's Command line page).
     """

@@ -1,6 +1,6 @@
 """Exit codes: one per error class, so scripts can branch without parsing text.
 
-The table is the contract (README "Command line"); never renumber an existing code.
+The table is the contract (docs/cli.md, "Exit codes"); never renumber an existing code.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 >>> fake = FakeAtlas()
 >>> client = httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url)  # doctest: +SKIP
 
-See :class:`FakeAtlas` and the README section "The emulator".
+See :class:`FakeAtlas` and the documentation page "The emulator in your tests" (docs/testing.md).
 """
 
 from __future__ import annotations

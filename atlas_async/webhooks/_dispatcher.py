@@ -1,6 +1,6 @@
 """Route verified events to async handlers, exactly once per ``event_id``, and wake waiters.
 
-Semantics (the README's "Delivery semantics" explains them to users):
+Semantics ("Delivery semantics" in docs/webhooks.md explains them to users):
 
 - Verify, then parse, then de-duplicate: nothing runs for a body whose signature fails.
 - Every handler registered for the event runs, concurrently; one raising does not stop the others.
