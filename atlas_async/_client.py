@@ -96,7 +96,7 @@ def _retry_policy(
 class Atlas:
     """The asynchronous Atlas client.
 
-    ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=2,
+    ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=None,
     retry=None, middleware=None, auth=None, http_client=None, waiter_bus=None, app_info=None,
     max_response_bytes=None, max_connections=None, allow_insecure_http=None)``. Unset values
     come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``, ``ATLAS_ACCOUNT`` and
@@ -317,6 +317,11 @@ class Atlas:
     @property
     def account(self) -> str | None:
         return self._options.account
+
+    @property
+    def max_connections(self) -> int:
+        """Requests in flight at once; more wait their turn (shared by every copy)."""
+        return self._shared.transport.admission.capacity
 
     @property
     def timeout(self) -> float:
