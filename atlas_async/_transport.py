@@ -162,7 +162,7 @@ class Transport:
                 seconds=timeout,
                 max_connections=self.admission.capacity,
                 max_keepalive=min(self.admission.capacity, DEFAULT_MAX_KEEPALIVE),
-                headers={"User-Agent": self.user_agent},
+                headers={"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             )
             self.owns_http = True
         else:
@@ -196,15 +196,17 @@ class Transport:
         if call.extra_headers:
             headers.update(call.extra_headers)
         # A User-Agent the caller set (on their own client, or for this call) is kept, with
-        # ours after it.
+        # ours after it. (The SDK's own client starts with ours: nothing to change then.)
         given = headers.get("User-Agent")
-        if given and not given.startswith(("atlas-async/", *_http.LIBRARY_USER_AGENTS)):
-            if self.user_agent not in given:
-                headers["User-Agent"] = f"{given} {self.user_agent}"
-        else:
-            headers["User-Agent"] = self.user_agent
+        if given != self.user_agent:
+            if given and not given.startswith(("atlas-async/", *_http.LIBRARY_USER_AGENTS)):
+                if self.user_agent not in given:
+                    headers["User-Agent"] = f"{given} {self.user_agent}"
+            else:
+                headers["User-Agent"] = self.user_agent
         # Only the encodings the SDK decodes itself (see _body): never br or zstd by accident.
-        headers["Accept-Encoding"] = ACCEPT_ENCODING
+        if headers.get("Accept-Encoding") != ACCEPT_ENCODING:
+            headers["Accept-Encoding"] = ACCEPT_ENCODING
         # The generated functions put Atlas-Account on the request when asked; this covers the
         # hand-built ones. The account lives on the call, never on the shared client.
         if call.account and "Atlas-Account" not in headers:
