@@ -31,26 +31,31 @@ class Admission:
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"max_connections must be a positive integer, got {capacity!r}")
         self.capacity = capacity
-        # fast_acquire: an uncontended call does not yield to the event loop here (the send
-        # right after it does), which keeps a cheap call cheap.
-        self._places = anyio.Semaphore(capacity, fast_acquire=True)
+        # Made on first use: building an anyio semaphore imports a good part of anyio, a cost
+        # an Atlas() that never sends (a CLI's --help, a web app's start-up) should not pay.
+        self._places: anyio.Semaphore | None = None
 
     @property
     def waiting(self) -> int:
         """Requests parked at the gate now (for tests and benchmarks)."""
-        return self._places.statistics().tasks_waiting
+        return 0 if self._places is None else self._places.statistics().tasks_waiting
 
     async def enter(self) -> Callable[[], None]:
         """Wait for a place; return the function that gives it back (once; later calls do
         nothing, so a ``finally`` and a stream's close may both call it)."""
-        await self._places.acquire()
+        places = self._places
+        if places is None:
+            # fast_acquire: an uncontended call does not yield to the event loop here (the send
+            # right after it does), which keeps a cheap call cheap.
+            places = self._places = anyio.Semaphore(self.capacity, fast_acquire=True)
+        await places.acquire()
         released = False
 
         def release() -> None:
             nonlocal released
             if not released:
                 released = True
-                self._places.release()
+                places.release()
 
         return release
 

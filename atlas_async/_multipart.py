@@ -32,8 +32,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import anyio.to_thread
-
 from ._errors import InvalidDocumentError
 
 __all__ = ["CHUNK_SIZE", "MultipartBody"]
@@ -224,7 +222,12 @@ class _Reader:
                 raise TypeError("multipart files must be opened in binary mode")
             return bytes(data)
 
-        chunk = read() if part.in_memory else await anyio.to_thread.run_sync(read)
+        if part.in_memory:
+            chunk = read()
+        else:
+            import anyio.to_thread  # here, not at import: only file uploads need a worker thread
+
+            chunk = await anyio.to_thread.run_sync(read)
         if self._remaining is not None:
             if not chunk:
                 raise OSError(

@@ -11,44 +11,21 @@ context variable, so concurrent calls never see each other's).
 
 from __future__ import annotations
 
-import contextvars
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
 
 from ._errors import redact_headers
+from ._recording import RECORDER, Recorder
 
 if TYPE_CHECKING:
-    from ._http import Response
+    pass
 
-__all__ = ["RawResponse", "record", "with_raw_response"]
+__all__ = ["RawResponse", "with_raw_response"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-@dataclass
-class _Recorder:
-    last: Response | None = None
-    retries: int = 0
-    requests: int = 0
-    replayed: bool = False
-
-
-_RECORDER: contextvars.ContextVar[_Recorder | None] = contextvars.ContextVar(
-    "atlas_async_raw", default=None
-)
-
-
-def record(response: Response, *, retries: int, replayed: bool) -> None:
-    """Called by the transport for each final answer (cheap when no raw call is in flight)."""
-    recorder = _RECORDER.get()
-    if recorder is not None:
-        recorder.last = response
-        recorder.retries = retries
-        recorder.requests += 1
-        recorder.replayed = replayed
 
 
 @dataclass(frozen=True)
@@ -78,13 +55,13 @@ class RawResponse(Generic[T]):
 async def with_raw_response(
     fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
 ) -> RawResponse[T]:
-    recorder = _Recorder()
-    token = _RECORDER.set(recorder)
+    recorder = Recorder()
+    token = RECORDER.set(recorder)
     started = time.monotonic()
     try:
         result = await fn(*args, **kwargs)
     finally:
-        _RECORDER.reset(token)
+        RECORDER.reset(token)
     elapsed = time.monotonic() - started
     response = recorder.last
     if response is None:

@@ -17,6 +17,7 @@ with ``[REDACTED]``, whatever the text came from. Standard library only: ``_erro
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import OrderedDict
 from typing import Any
@@ -44,12 +45,17 @@ _PARAM_NAMES = (
     f"{_JSON_NAMES}|code|t|rt|sig|signature|x-amz-signature|x-amz-credential|"
     "x-amz-security-token|x-goog-signature|x-goog-credential|awsaccesskeyid"
 )
-_SHAPES = re.compile(
-    r"(?i)(?P<bearer>\bBearer\s+)[^\s\"',;]+"
-    rf"|(?P<param>(?<![\w-])(?:{_PARAM_NAMES})=)[^&\s\"'<>]+"
-    rf"|(?P<json>\"(?:{_JSON_NAMES})\"\s*:\s*\")[^\"]+"
-    r"|\batlas_(?:live|test)_[A-Za-z0-9_-]{6,}"
-)
+
+
+@functools.cache
+def _shapes() -> re.Pattern[str]:
+    # Compiled on the first scrub, not at import: it is the costliest part of importing the SDK.
+    return re.compile(
+        r"(?i)(?P<bearer>\bBearer\s+)[^\s\"',;]+"
+        rf"|(?P<param>(?<![\w-])(?:{_PARAM_NAMES})=)[^&\s\"'<>]+"
+        rf"|(?P<json>\"(?:{_JSON_NAMES})\"\s*:\s*\")[^\"]+"
+        r"|\batlas_(?:live|test)_[A-Za-z0-9_-]{6,}"
+    )
 
 
 def register(secret: str | None) -> None:
@@ -87,7 +93,7 @@ def scrub(text: str) -> str:
     known = _known_pattern()
     if known is not None:
         text = known.sub(REDACTED, text)
-    return _SHAPES.sub(_shape, text)
+    return _shapes().sub(_shape, text)
 
 
 def scrub_value(value: Any) -> Any:

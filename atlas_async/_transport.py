@@ -35,7 +35,7 @@ from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, Middleware, chain
 from ._multipart import MultipartBody
-from ._raw import record
+from ._recording import record
 from ._retry import (
     DEFAULT_RETRY,
     RetryPolicy,
