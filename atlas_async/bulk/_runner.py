@@ -40,6 +40,7 @@ __all__ = [
     "BulkOutcome",
     "BulkRun",
     "BulkSummary",
+    "BulkTally",
     "OutcomeStatus",
     "create_key",
     "lookup_wanted",
@@ -112,11 +113,43 @@ class BulkSummary:
 
 
 @dataclass
-class _Counts:
+class BulkTally:
+    """The outcome counts of one batch, and its :class:`BulkSummary`: one definition for a batch
+    run in this process and one run through workers (``atlas_async.contrib.taskiq``)."""
+
     sent: int = 0
     already_sent: int = 0
     failed: int = 0
     not_attempted: int = 0
+
+    def add(self, outcome: BulkOutcome) -> None:
+        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+
+    def summary(
+        self,
+        *,
+        total: int | None,
+        started: float,
+        finished: float | None,
+        rate_limited: int,
+        stopped_reason: str | None,
+    ) -> BulkSummary:
+        """The summary so far (``finished`` None: the clock is still running)."""
+        end = finished if finished is not None else anyio.current_time()
+        elapsed = max(end - started, 0.0)
+        done = self.sent + self.already_sent + self.failed + self.not_attempted
+        return BulkSummary(
+            total=max(total or 0, done),
+            sent=self.sent,
+            already_sent=self.already_sent,
+            failed=self.failed,
+            not_attempted=self.not_attempted,
+            credits_spent=self.sent,
+            elapsed=elapsed,
+            rate=self.sent / elapsed if elapsed > 0 else 0.0,
+            rate_limited=rate_limited,
+            stopped_reason=stopped_reason,
+        )
 
 
 _STOPPING_ERRORS: tuple[tuple[type[APIStatusError], str], ...] = (
@@ -142,7 +175,7 @@ class BulkRun:
     skip_keys: frozenset[str]
     #: Number of items when the input has a length (for progress and ETA), else None.
     total: int | None = None
-    _counts: _Counts = field(default_factory=_Counts)
+    _counts: BulkTally = field(default_factory=BulkTally)
     _stopped_reason: str | None = None
     _started: float = 0.0
     _finished: float | None = None
@@ -169,19 +202,10 @@ class BulkRun:
     @property
     def summary(self) -> BulkSummary:
         """Counts so far; final once iteration has ended."""
-        c = self._counts
-        end = self._finished if self._finished is not None else anyio.current_time()
-        elapsed = max(end - self._started, 0.0)
-        done = c.sent + c.already_sent + c.failed + c.not_attempted
-        return BulkSummary(
-            total=max(self.total or 0, done),
-            sent=c.sent,
-            already_sent=c.already_sent,
-            failed=c.failed,
-            not_attempted=c.not_attempted,
-            credits_spent=c.sent,
-            elapsed=elapsed,
-            rate=c.sent / elapsed if elapsed > 0 else 0.0,
+        return self._counts.summary(
+            total=self.total,
+            started=self._started,
+            finished=self._finished,
             rate_limited=self.gate.pauses,
             stopped_reason=self._stopped_reason,
         )
@@ -242,7 +266,7 @@ class BulkRun:
                 await self._emit(await self._process(index, item))
 
     async def _emit(self, outcome: BulkOutcome) -> None:
-        setattr(self._counts, outcome.status, getattr(self._counts, outcome.status) + 1)
+        self._counts.add(outcome)
         await self._out_send.send(outcome)
 
     async def _process(self, index: int, item: BulkItem) -> BulkOutcome:

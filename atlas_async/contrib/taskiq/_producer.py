@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ...bulk import BulkItem, BulkOutcome, BulkSummary, RetryPolicy, derive_key
+from ...bulk import BulkItem, BulkOutcome, BulkSummary, BulkTally, RetryPolicy, derive_key
 from ._codec import outcome_from_result, payload_for
 
 if TYPE_CHECKING:
@@ -25,14 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["QueuedRun"]
 
 Kick = Callable[[dict[str, Any]], Awaitable[object]]
-
-
-@dataclass
-class _Counts:
-    sent: int = 0
-    already_sent: int = 0
-    failed: int = 0
-    not_attempted: int = 0
 
 
 @dataclass
@@ -53,7 +45,7 @@ class QueuedRun:
     _skip_keys: frozenset[str]
     _account: Callable[[BulkItem], str | None]
     _block_ms: int = 1000
-    _counts: _Counts = field(default_factory=_Counts)
+    _counts: BulkTally = field(default_factory=BulkTally)
     _rate_limited: int = 0
     _stopped_reason: str | None = None
     _started: float = 0.0
@@ -78,19 +70,10 @@ class QueuedRun:
     @property
     def summary(self) -> BulkSummary:
         """Counts so far; final once iteration has ended."""
-        c = self._counts
-        end = self._finished if self._finished is not None else anyio.current_time()
-        elapsed = max(end - self._started, 0.0)
-        done = c.sent + c.already_sent + c.failed + c.not_attempted
-        return BulkSummary(
-            total=max(self.total or 0, done),
-            sent=c.sent,
-            already_sent=c.already_sent,
-            failed=c.failed,
-            not_attempted=c.not_attempted,
-            credits_spent=c.sent,
-            elapsed=elapsed,
-            rate=c.sent / elapsed if elapsed > 0 else 0.0,
+        return self._counts.summary(
+            total=self.total,
+            started=self._started,
+            finished=self._finished,
             rate_limited=self._rate_limited,
             stopped_reason=self._stopped_reason,
         )
@@ -182,7 +165,7 @@ class QueuedRun:
         await self._emit(outcome_from_result(fields, item))
 
     async def _emit(self, outcome: BulkOutcome) -> None:
-        setattr(self._counts, outcome.status, getattr(self._counts, outcome.status) + 1)
+        self._counts.add(outcome)
         await self._out_send.send(outcome)
 
 
