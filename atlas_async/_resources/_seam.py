@@ -148,7 +148,9 @@ class GeneratedSeam:
             parsed = ParserFailed(exc)
         finally:
             _CURRENT.reset(token)
-        response = invocation.response
+        response, invocation.response = invocation.response, None
+        # (Cleared: a context copied while the call ran, by a timer the event loop keeps until
+        # it is due, would otherwise keep the answer and its request alive for that long.)
         assert response is not None, "the generated function returned without a request"
         return parsed, response
 
