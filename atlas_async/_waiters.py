@@ -12,13 +12,15 @@ another) implements the same protocol and uses a :class:`LocalWaiterBus` for its
 
 from __future__ import annotations
 
+import math
+import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import anyio
 
-__all__ = ["LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
+__all__ = ["Heard", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +39,18 @@ class Subscription:
     waiters are the point (each byte here is ten kilobytes there).
     """
 
-    __slots__ = ("_pending", "_scope", "envelope_id")
+    __slots__ = ("_heard", "_pending", "_scope", "envelope_id")
 
-    def __init__(self, envelope_id: str) -> None:
+    def __init__(self, envelope_id: str, heard: Heard | None = None) -> None:
         self.envelope_id = envelope_id
         self._pending: Notice | None = None
         self._scope: anyio.CancelScope | None = None
+        self._heard = heard
+
+    def webhooks_flowing(self, within: float) -> bool:
+        """Did this bus deliver any notice (about any envelope) in the last ``within`` seconds?
+        Then webhooks reach this process, and polling is only the safety net."""
+        return self._heard is not None and time.monotonic() - self._heard.last < within
 
     def deliver(self, notice: Notice) -> None:
         """Hand a notice to this waiter (a newer one replaces one it has not read yet)."""
@@ -76,17 +84,28 @@ class WaiterBus(Protocol):
         ...
 
 
+class Heard:
+    """When a bus last delivered a notice (``time.monotonic()``), shared with its subscriptions."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = -math.inf
+
+
 class LocalWaiterBus:
     """The in-process bus: subscriptions by envelope id, shared by every copy of one client."""
 
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = {}
+        self._heard = Heard()
 
     def subscribe(self, envelope_id: str) -> AbstractAsyncContextManager[Subscription]:
-        return _Subscribed(self._subs, envelope_id)
+        return _Subscribed(self._subs, Subscription(envelope_id, self._heard))
 
     def deliver(self, envelope_id: str, status: str | None = None) -> int:
         """Wake the waiters of this process on ``envelope_id``; how many were woken."""
+        self._heard.last = time.monotonic()
         subs = self._subs.get(envelope_id)
         if not subs:
             return 0
@@ -109,10 +128,10 @@ class _Subscribed(AbstractAsyncContextManager[Subscription]):
 
     __slots__ = ("_envelope_id", "_sub", "_subs")
 
-    def __init__(self, subs: dict[str, set[Subscription]], envelope_id: str) -> None:
+    def __init__(self, subs: dict[str, set[Subscription]], sub: Subscription) -> None:
         self._subs = subs
-        self._envelope_id = envelope_id
-        self._sub = Subscription(envelope_id)
+        self._envelope_id = sub.envelope_id
+        self._sub = sub
 
     async def __aenter__(self) -> Subscription:
         self._subs.setdefault(self._envelope_id, set()).add(self._sub)

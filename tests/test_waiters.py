@@ -67,3 +67,12 @@ async def test_leaving_the_block_unsubscribes() -> None:
         assert bus.waiting("env") == 1
     assert bus.waiting("env") == 0
     assert bus.deliver("env") == 0
+
+
+async def test_a_notice_about_any_envelope_says_webhooks_are_flowing() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as sub:
+        assert not sub.webhooks_flowing(60)  # nothing heard yet: polling is all there is
+        bus.deliver("another-envelope", "pending")  # nobody waits on it, but webhooks arrive
+        assert sub.webhooks_flowing(60)
+        assert not sub.webhooks_flowing(0)

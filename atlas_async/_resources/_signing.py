@@ -278,10 +278,14 @@ class SigningFlows(EnvelopeCalls):
         Polls the lightweight ``/status`` with backoff and jitter, and wakes early when a
         verified webhook for this envelope arrives (``atlas_async.webhooks`` notifies the
         client); a webhook reporting a terminal state ends the wait with no further request.
+        While webhooks reach this process (any in the last ``10 * poll_interval`` seconds), the
+        poll is only a safety net and comes that much less often (at most
+        ``max_poll_interval``); it never comes sooner than the last poll took to answer.
         """
         eid = path_id(envelope_id, "envelope_id")
         limit = check_timeout(timeout)
         intervals = PollIntervals(poll_interval, max(poll_interval, max_poll_interval))
+        quiet = min(10 * poll_interval, max(poll_interval, max_poll_interval))
         last: EnvelopeProgress | None = None
         shared = self._client._shared
         async with shared.bus.subscribe(eid) as sub:
@@ -304,7 +308,12 @@ class SigningFlows(EnvelopeCalls):
                     # server): polling again sooner than answers come back only lengthens the
                     # queue, so the next poll waits at least as long as this one took.
                     took = anyio.current_time() - asked
-                    outcome = await _until_next_poll(eid, sub, max(intervals.next(), took))
+                    interval = max(intervals.next(), took)
+                    if sub.webhooks_flowing(quiet):
+                        # Webhooks reach this process: the poll is only the safety net for a
+                        # lost one, so it comes ten times less often (at most max_poll_interval).
+                        interval = max(interval, quiet)
+                    outcome = await _until_next_poll(eid, sub, interval)
                     if outcome is not None:
                         return outcome
         seen = ""

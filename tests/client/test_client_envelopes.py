@@ -488,6 +488,30 @@ async def test_a_webhook_without_a_known_status_makes_the_waiter_poll(
     assert _status_polls(fake, eid) == 3 + 1
 
 
+async def test_while_webhooks_flow_the_safety_net_polls_ten_times_less_often(
+    atlas: Atlas, fake: FakeAtlas
+) -> None:
+    eid = await _sent(atlas)
+    await atlas.notify_envelope("another-envelope", "pending")  # webhooks reach this process
+    polled, _ = _event_after(atlas, "GET", "/status")
+    result: list[Any] = []
+
+    async def waiter() -> None:
+        result.append(await atlas.envelopes.wait_until_signed(eid, timeout=30, poll_interval=0.2))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiter)
+        with anyio.fail_after(5):
+            await polled.wait()
+        first_poll = anyio.current_time()
+        await fake.sign(eid)  # its webhook is lost: only the safety-net poll can see it
+        await fake.sign(eid)
+    # The next poll came 10 x poll_interval later, not 0.2 s (a lower bound: load cannot break it).
+    assert anyio.current_time() - first_poll >= 10 * 0.2 * 0.95
+    assert result[0].source == "poll"
+    assert _status_polls(fake, eid) == 2
+
+
 # The whole flow -------------------------------------------------------------------------------------
 
 
