@@ -18,7 +18,11 @@ import anyio
 from ._errors import WaitTimeoutError
 from ._retry import backoff
 
-__all__ = ["PollIntervals", "check_timeout", "poll_until"]
+__all__ = ["POLLS_PER_SECOND", "PollIntervals", "check_timeout", "poll_until"]
+
+#: How often, at most, all the ``wait_until_signed`` of one client poll together (about): each
+#: wait's interval is at least its share of that, up to its ``max_poll_interval``.
+POLLS_PER_SECOND = 50
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import anyio
 
-__all__ = ["Heard", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
+__all__ = ["BusActivity", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +39,23 @@ class Subscription:
     waiters are the point (each byte here is ten kilobytes there).
     """
 
-    __slots__ = ("_heard", "_pending", "_scope", "envelope_id")
+    __slots__ = ("_activity", "_pending", "_scope", "envelope_id")
 
-    def __init__(self, envelope_id: str, heard: Heard | None = None) -> None:
+    def __init__(self, envelope_id: str, activity: BusActivity | None = None) -> None:
         self.envelope_id = envelope_id
         self._pending: Notice | None = None
         self._scope: anyio.CancelScope | None = None
-        self._heard = heard
+        self._activity = activity
 
     def webhooks_flowing(self, within: float) -> bool:
         """Did this bus deliver any notice (about any envelope) in the last ``within`` seconds?
         Then webhooks reach this process, and polling is only the safety net."""
-        return self._heard is not None and time.monotonic() - self._heard.last < within
+        return self._activity is not None and time.monotonic() - self._activity.last < within
+
+    @property
+    def waits(self) -> int:
+        """Waits in progress on this bus, this one included (1 when the bus does not say)."""
+        return max(self._activity.waiting, 1) if self._activity is not None else 1
 
     def deliver(self, notice: Notice) -> None:
         """Hand a notice to this waiter (a newer one replaces one it has not read yet)."""
@@ -84,13 +89,15 @@ class WaiterBus(Protocol):
         ...
 
 
-class Heard:
-    """When a bus last delivered a notice (``time.monotonic()``), shared with its subscriptions."""
+class BusActivity:
+    """What a bus's subscriptions may know of the whole bus: when it last delivered a notice
+    (``time.monotonic()``) and how many subscriptions it holds (waits in progress)."""
 
-    __slots__ = ("last",)
+    __slots__ = ("last", "waiting")
 
     def __init__(self) -> None:
         self.last = -math.inf
+        self.waiting = 0
 
 
 class LocalWaiterBus:
@@ -98,14 +105,14 @@ class LocalWaiterBus:
 
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = {}
-        self._heard = Heard()
+        self._activity = BusActivity()
 
     def subscribe(self, envelope_id: str) -> AbstractAsyncContextManager[Subscription]:
-        return _Subscribed(self._subs, Subscription(envelope_id, self._heard))
+        return _Subscribed(self._subs, self._activity, Subscription(envelope_id, self._activity))
 
     def deliver(self, envelope_id: str, status: str | None = None) -> int:
         """Wake the waiters of this process on ``envelope_id``; how many were woken."""
-        self._heard.last = time.monotonic()
+        self._activity.last = time.monotonic()
         subs = self._subs.get(envelope_id)
         if not subs:
             return 0
@@ -126,18 +133,23 @@ class _Subscribed(AbstractAsyncContextManager[Subscription]):
     """``async with bus.subscribe(id)``: a class rather than a generator, which would keep a
     suspended frame alive per parked waiter."""
 
-    __slots__ = ("_envelope_id", "_sub", "_subs")
+    __slots__ = ("_activity", "_envelope_id", "_sub", "_subs")
 
-    def __init__(self, subs: dict[str, set[Subscription]], sub: Subscription) -> None:
+    def __init__(
+        self, subs: dict[str, set[Subscription]], activity: BusActivity, sub: Subscription
+    ) -> None:
         self._subs = subs
+        self._activity = activity
         self._envelope_id = sub.envelope_id
         self._sub = sub
 
     async def __aenter__(self) -> Subscription:
         self._subs.setdefault(self._envelope_id, set()).add(self._sub)
+        self._activity.waiting += 1
         return self._sub
 
     async def __aexit__(self, *exc: object) -> None:
+        self._activity.waiting -= 1
         subs = self._subs.get(self._envelope_id)
         if subs is not None:
             subs.discard(self._sub)

@@ -43,7 +43,7 @@ from .._models import (
     to_field_inputs,
     to_parties,
 )
-from .._polling import PollIntervals, check_timeout, poll_until
+from .._polling import POLLS_PER_SECOND, PollIntervals, check_timeout, poll_until
 from ._base import path_id
 from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
@@ -280,12 +280,14 @@ class SigningFlows(EnvelopeCalls):
         client); a webhook reporting a terminal state ends the wait with no further request.
         While webhooks reach this process (any in the last ``10 * poll_interval`` seconds), the
         poll is only a safety net and comes that much less often (at most
-        ``max_poll_interval``); it never comes sooner than the last poll took to answer.
+        ``max_poll_interval``); it never comes sooner than the last poll took to answer, and
+        all the client's waits together poll about 50 times a second at most.
         """
         eid = path_id(envelope_id, "envelope_id")
         limit = check_timeout(timeout)
         intervals = PollIntervals(poll_interval, max(poll_interval, max_poll_interval))
-        quiet = min(10 * poll_interval, max(poll_interval, max_poll_interval))
+        longest = max(poll_interval, max_poll_interval)
+        quiet = min(10 * poll_interval, longest)
         last: EnvelopeProgress | None = None
         shared = self._client._shared
         async with shared.bus.subscribe(eid) as sub:
@@ -308,7 +310,10 @@ class SigningFlows(EnvelopeCalls):
                     # server): polling again sooner than answers come back only lengthens the
                     # queue, so the next poll waits at least as long as this one took.
                     took = anyio.current_time() - asked
-                    interval = max(intervals.next(), took)
+                    # All the client's waits together poll about POLLS_PER_SECOND times a
+                    # second at most: 10,000 of them every 2 s would be 5,000 requests a second.
+                    share = min(sub.waits / POLLS_PER_SECOND, longest)
+                    interval = max(intervals.next(), took, share)
                     if sub.webhooks_flowing(quiet):
                         # Webhooks reach this process: the poll is only the safety net for a
                         # lost one, so it comes ten times less often (at most max_poll_interval).
