@@ -132,3 +132,18 @@ class StalledUpload(httpx.AsyncBaseTransport):
         self.started.set()
         await anyio.sleep_forever()
         raise AssertionError("unreachable")
+
+
+class GatedPDF(httpx.AsyncByteStream):
+    """A PDF body sent in two halves; the second waits until ``gate`` opens."""
+
+    def __init__(self, body: bytes, halfway: Callable[[], None], gate: anyio.Event) -> None:
+        self.body = body
+        self.halfway = halfway
+        self.gate = gate
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body[:10]
+        self.halfway()
+        await self.gate.wait()
+        yield self.body[10:]

@@ -7,7 +7,6 @@ import inspect
 from typing import Any
 
 import atlas_async
-import atlas_async._error_mapping
 
 
 def _public_callables() -> list[tuple[str, Any]]:

@@ -3,18 +3,16 @@ concurrent downloads to one path never mix, a cancelled one leaves no temporary 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
-import anyio.lowlevel
 import pytest
 
 import atlas_async
-import atlas_async._error_mapping
 
 from .._support.http import httpx
-from .._support.mock_api import BODY_CUTS, ENV_ID, BrokenBody, Handler, Recorder, make
+from .._support.mock_api import BODY_CUTS, ENV_ID, BrokenBody, GatedPDF, Handler, Recorder, make
 
 pytestmark = pytest.mark.anyio
 
@@ -50,21 +48,6 @@ async def test_signed_pdf_cut_mid_download_raises_our_errors(
         await read_stream()
     assert chunks  # what arrived before the cut was handed over
     assert b"%PDF-1.7 the first part".startswith(b"".join(chunks))
-
-
-class GatedPDF(httpx.AsyncByteStream):
-    """A PDF body sent in two halves; the second waits until ``gate`` opens."""
-
-    def __init__(self, body: bytes, halfway: Callable[[], None], gate: anyio.Event) -> None:
-        self.body = body
-        self.halfway = halfway
-        self.gate = gate
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield self.body[:10]
-        self.halfway()
-        await self.gate.wait()
-        yield self.body[10:]
 
 
 async def test_concurrent_downloads_to_one_path_never_mix(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ import json
 import pytest
 
 import atlas_async
-import atlas_async._error_mapping
 
 from .._support.http import httpx
 from .._support.mock_api import ENV_ID, Recorder, envelope_json, make

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 import atlas_async
-import atlas_async._error_mapping
 from atlas_async import Atlas, AuthenticationError
 
 from .._support.http import httpx

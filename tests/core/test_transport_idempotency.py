@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 import atlas_async
-import atlas_async._error_mapping
 
 from .._support.http import httpx
 from .._support.mock_api import ENV_ID, Recorder, api_error, envelope_json, make
