@@ -4,11 +4,12 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: help demo test check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
+.PHONY: help demo test test-fast check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
 
 help:
 	@echo "make demo      run the full signing flow (embedded emulator, or ATLAS_API_KEY + ATLAS_BASE_URL)"
 	@echo "make test      everything CI runs: generated code in sync, lint, types, docs build, tests"
+	@echo "make test-fast the static checks and the tests not marked slow (a quick loop, not what CI runs)"
 	@echo "make check     the static checks only (codegen check, ruff, mypy --strict)"
 	@echo "make docs      build the documentation site into site/ (mkdocs build --strict)"
 	@echo "make docs-serve  serve the documentation on 127.0.0.1:8000, rebuilt as you edit"
@@ -28,6 +29,10 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 test: check docs pytest pytest-httpx2
+
+# The slow tests (subprocesses, several processes, long hypothesis runs) are left out: CI runs them.
+test-fast: check
+	$(PY) -m pytest -m "not slow"
 
 check: $(STAMP)
 	$(PY) -m codegen check
