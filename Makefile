@@ -3,6 +3,11 @@ PY_BOOT ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+# pytest-xdist workers: CI has 2 cores; PYTEST_WORKERS=auto (one per core) on a bigger machine.
+# worksteal: an idle worker takes tests queued on the other, so a few long tests do not leave
+# one worker idle at the end.
+PYTEST_WORKERS ?= 2
+PYTEST  := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: help demo test test-fast check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
 
@@ -32,7 +37,7 @@ test: check docs pytest pytest-httpx2
 
 # The slow tests (subprocesses, several processes, long hypothesis runs) are left out: CI runs them.
 test-fast: check
-	$(PY) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 check: $(STAMP)
 	$(PY) -m codegen check
@@ -49,12 +54,12 @@ docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
 pytest: $(STAMP)
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The client suite and the core's HTTP tests once more on httpx2, the maintained fork of httpx
 # (tests/_support/http.py): the SDK runs on either. The rest of the suite does not touch the library.
 pytest-httpx2: $(STAMP)
-	ATLAS_HTTP_LIBRARY=httpx2 $(PY) -m pytest -q tests/client tests/core
+	ATLAS_HTTP_LIBRARY=httpx2 $(PYTEST) -q tests/client tests/core
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .
