@@ -3,12 +3,18 @@ PY_BOOT ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+# pytest-xdist workers: CI has 2 cores; PYTEST_WORKERS=auto (one per core) on a bigger machine.
+# worksteal: an idle worker takes tests queued on the other, so a few long tests do not leave
+# one worker idle at the end.
+PYTEST_WORKERS ?= 2
+PYTEST  := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: help demo test check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
+.PHONY: help demo test test-fast check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
 
 help:
 	@echo "make demo      run the full signing flow (embedded emulator, or ATLAS_API_KEY + ATLAS_BASE_URL)"
 	@echo "make test      everything CI runs: generated code in sync, lint, types, docs build, tests"
+	@echo "make test-fast the static checks and the tests not marked slow (a quick loop, not what CI runs)"
 	@echo "make check     the static checks only (codegen check, ruff, mypy --strict)"
 	@echo "make docs      build the documentation site into site/ (mkdocs build --strict)"
 	@echo "make docs-serve  serve the documentation on 127.0.0.1:8000, rebuilt as you edit"
@@ -29,6 +35,10 @@ demo: $(STAMP)
 
 test: check docs pytest pytest-httpx2
 
+# The slow tests (subprocesses, several processes, long hypothesis runs) are left out: CI runs them.
+test-fast: check
+	$(PYTEST) -m "not slow"
+
 check: $(STAMP)
 	$(PY) -m codegen check
 	$(PY) -m ruff check .
@@ -44,12 +54,12 @@ docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
 pytest: $(STAMP)
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The client suite and the core's HTTP tests once more on httpx2, the maintained fork of httpx
 # (tests/_support/http.py): the SDK runs on either. The rest of the suite does not touch the library.
 pytest-httpx2: $(STAMP)
-	ATLAS_HTTP_LIBRARY=httpx2 $(PY) -m pytest -q tests/client tests/core
+	ATLAS_HTTP_LIBRARY=httpx2 $(PYTEST) -q tests/client tests/core
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .

@@ -16,6 +16,7 @@ from benchmarks._common import FIGURES, Options, Section
 QUICK = Options(quick=True, rounds=1, max_n=50, timeout=60.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("figure", FIGURES)
 def test_each_figure_runs_and_reports(figure: str) -> None:
     section = _runner(figure)(QUICK)
@@ -25,6 +26,7 @@ def test_each_figure_runs_and_reports(figure: str) -> None:
     assert any(line.startswith("|") for line in section.lines)
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_the_results_file(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     argv = ["--quick", "--rounds", "1", "--only", "startup", "--only", "port", "--output", str(out)]

@@ -72,6 +72,7 @@ class LoopbackServer:
                 await stream.send(_RESPONSE)
 
 
+@pytest.mark.slow
 async def test_ten_thousand_copies_share_one_pool_and_do_not_grow_memory() -> None:
     server = LoopbackServer()
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)

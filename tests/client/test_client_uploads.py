@@ -22,6 +22,7 @@ from atlas_async import _documents as documents_module
 from atlas_async.testing import FakeAtlas
 
 from .._support.http import httpx
+from .._support.mock_api import StalledUpload
 from .conftest import hooks_of
 
 pytestmark = pytest.mark.anyio
@@ -34,20 +35,6 @@ CREATED = {
     "fields_status": "pending",
     "review_url": "https://atlas.test/review/1?rt=t",
 }
-
-
-class Stall(httpx.AsyncBaseTransport):
-    """Takes the first chunk of the upload, then never answers (a server gone quiet)."""
-
-    def __init__(self) -> None:
-        self.started = anyio.Event()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        chunks = request.stream.__aiter__()  # type: ignore[union-attr]
-        await chunks.__anext__()
-        self.started.set()
-        await anyio.sleep_forever()
-        raise AssertionError("unreachable")
 
 
 class Sink(httpx.AsyncBaseTransport):
@@ -81,7 +68,7 @@ async def test_cancelled_upload_leaves_nothing_to_finalise(
         return prepared
 
     monkeypatch.setattr(documents_module, "_open_path", spy)
-    stall = Stall()
+    stall = StalledUpload()
     path = _pdf(tmp_path, 1024 * 1024)
     async with Atlas(KEY, base_url=BASE, http_client=httpx.AsyncClient(transport=stall)) as atlas:
         async with anyio.create_task_group() as tg:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import openapi_python_client
+import pytest
 
 from codegen._generate import PINS, compare_trees, generate_into
 from codegen._paths import DEFAULT_ROOT, Layout
@@ -64,6 +65,7 @@ def test_check_names_hand_edited_added_and_deleted_files(project: Path, run: Run
     assert f"missing: {GENERATED}/models/remind_response.py" in result.err
 
 
+@pytest.mark.slow  # three generator runs
 def test_check_fails_on_a_stale_spec_and_generate_repairs_it(project: Path, run: Run) -> None:
     def add_property(doc: dict[str, object]) -> None:
         schemas = doc["components"]["schemas"]  # type: ignore[index]

@@ -89,6 +89,7 @@ async def queued(
     return sorted(got, key=lambda o: o.index), summary, fake
 
 
+@pytest.mark.slow
 async def test_the_same_outcomes_and_summary_as_one_process(redis_url: str) -> None:
     batch = items(6)
     alone, alone_summary = await one_process(batch)

@@ -114,6 +114,7 @@ def plans(draw: st.DrawFn) -> list[Step]:
 CALLS = st.sampled_from(["get", "status", "create", "void", "download", "list", "template"])
 
 
+@pytest.mark.slow  # hypothesis over a real socket: about 40 s a backend
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @settings(
     max_examples=60,

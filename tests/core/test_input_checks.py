@@ -22,6 +22,7 @@ from atlas_async.samples import SAMPLE_PDF
 from atlas_async.testing import FakeAtlas
 
 from .._support.http import httpx
+from .._support.mock_api import Recorder, make
 
 pytestmark = pytest.mark.anyio
 
@@ -130,3 +131,28 @@ async def test_what_the_sdk_accepts_the_emulator_accepts() -> None:
     async with client(fake) as atlas:
         created = await atlas.envelopes.create(PDF, parties=parties)
     assert created.envelope_id
+
+
+async def test_bad_input_fails_before_any_request() -> None:
+    rec = Recorder(httpx.Response(500))
+    atlas = make(rec)
+    pdf = b"%PDF-1.4\n"
+    with pytest.raises(ValueError, match="template_id"):
+        await atlas.envelopes.create(pdf, template_id="tmpl_1")
+    with pytest.raises(ValueError, match="party"):
+        await atlas.envelopes.create(pdf, parties=[{"email": "a@x.io", "name": "", "role": "r"}])
+    with pytest.raises(ValueError, match="at least one party"):
+        await atlas.envelopes.create_and_send(pdf, parties=[])
+    with pytest.raises(ValueError, match="at least one party"):
+        await atlas.templates.send("tmpl_1", parties=[])
+    with pytest.raises(ValueError, match="at least one party"):
+        await atlas.envelopes.create(pdf, parties=[])
+    with pytest.raises(ValueError, match="each party needs its own email"):
+        await atlas.envelopes.create(
+            pdf, parties=[{"email": "a@x.io", "name": "A", "role": "r"}] * 2
+        )
+    with pytest.raises(ValueError, match="limit"):
+        atlas.envelopes.list(limit=500)
+    with pytest.raises(ValueError, match="envelope_id"):
+        await atlas.envelopes.get("..")  # would leave its path segment
+    assert rec.requests == []

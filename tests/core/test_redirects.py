@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+import atlas_async
 from atlas_async import Atlas, RedirectError
 
 from .._support.http import NAME, httpx
+from .._support.mock_api import ENV_ID, KEY, Handler, Recorder, make
 
 pytestmark = pytest.mark.anyio
 
-KEY = "atlas_live_redirect_tests"
 API = "https://api.atlas.test"
 
 
@@ -94,3 +95,90 @@ async def test_credentials_never_leave_the_api_origin() -> None:
     for hop in (storage, back):  # once the origin was left, no hop gets them back
         assert "Authorization" not in hop.headers
         assert "Atlas-Account" not in hop.headers
+
+
+async def test_redirect_to_another_host_drops_credentials() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.atlas.test":
+            return httpx.Response(
+                302, headers={"Location": "https://storage.example.net/signed.pdf?sig=abc"}
+            )
+        return httpx.Response(
+            200, content=b"%PDF-1.7 signed", headers={"Content-Type": "application/pdf"}
+        )
+
+    rec = Recorder(answer)
+    pdf = await make(rec).for_account("ext_acme").envelopes.download_signed_pdf(ENV_ID)
+    assert pdf == b"%PDF-1.7 signed"
+    api, storage = rec.requests
+    assert api.headers["Authorization"] == f"Bearer {KEY}"
+    assert api.headers["Atlas-Account"] == "ext_acme"
+    assert storage.url.host == "storage.example.net"
+    assert "Authorization" not in storage.headers
+    assert "Atlas-Account" not in storage.headers
+
+
+async def test_same_host_redirect_keeps_credentials() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/pdf"):
+            return httpx.Response(302, headers={"Location": "/files/signed.pdf"})
+        return httpx.Response(200, content=b"%PDF-1.7 signed")
+
+    rec = Recorder(answer)
+    assert await make(rec).envelopes.download_signed_pdf(ENV_ID) == b"%PDF-1.7 signed"
+    assert rec.requests[1].headers["Authorization"] == f"Bearer {KEY}"
+
+
+def _redirect_to(location: str, api_host: str) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == api_host and request.url.path.endswith("/pdf"):
+            return httpx.Response(302, headers={"Location": location, "X-Request-Id": "req_r"})
+        return httpx.Response(200, content=b"%PDF-1.7 signed")
+
+    return answer
+
+
+async def test_redirect_to_plain_http_on_a_public_host_is_refused() -> None:
+    location = "http://storage.example.net/signed.pdf?sig=presigned-secret"
+    rec = Recorder(_redirect_to(location, "api.atlas.test"))
+    atlas = make(rec, base_url="http://api.atlas.test")  # plain http allowed: a *.test host
+    with pytest.raises(atlas_async.RedirectError, match="plain http") as info:
+        await atlas.envelopes.download_signed_pdf(ENV_ID)
+    assert [r.url.host for r in rec.requests] == ["api.atlas.test"]  # storage never contacted
+    err = info.value
+    assert (err.reason, err.status_code, err.request_id) == ("insecure", 302, "req_r")
+    assert "presigned-secret" not in str(err) + repr(err.__dict__)
+
+    # From https down to http is refused whatever the host, the API's own included.
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(
+            Recorder(_redirect_to("http://api.example.com/f.pdf", "api.example.com"))
+        )
+    )
+    atlas = Atlas(api_key=KEY, base_url="https://api.example.com", http_client=http)
+    with pytest.raises(atlas_async.RedirectError, match="down to http") as info:
+        await atlas.envelopes.download_signed_pdf(ENV_ID)
+    assert info.value.reason == "downgrade"
+    rec = Recorder(_redirect_to("ftp://storage.example.net/f.pdf", "api.atlas.test"))
+    with pytest.raises(atlas_async.RedirectError, match="'ftp'"):
+        await make(rec).envelopes.download_signed_pdf(ENV_ID)
+
+
+@pytest.mark.parametrize(
+    ("location", "opt_in"),
+    [
+        ("http://127.0.0.1:9000/signed.pdf?sig=s", False),  # a local storage emulator
+        ("http://storage.atlas.test/signed.pdf?sig=s", False),
+        ("http://storage.example.net/signed.pdf?sig=s", True),
+    ],
+)
+async def test_redirect_to_local_or_opted_in_plain_http_is_followed(
+    location: str, opt_in: bool
+) -> None:
+    rec = Recorder(_redirect_to(location, "api.atlas.test"))
+    atlas = make(rec, base_url="http://api.atlas.test", allow_insecure_http=opt_in)
+    assert await atlas.envelopes.download_signed_pdf(ENV_ID) == b"%PDF-1.7 signed"
+    api, storage = rec.requests
+    assert api.headers["Authorization"] == f"Bearer {KEY}"
+    assert str(storage.url) == location
+    assert "Authorization" not in storage.headers

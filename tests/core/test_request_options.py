@@ -165,6 +165,7 @@ async def test_the_users_user_agent_is_kept_and_app_info_leads() -> None:
         Atlas(KEY, app_info="bad value\n")
 
 
+@pytest.mark.slow  # three interpreters, real backoff
 def test_atlas_log_turns_logging_on_with_secrets_redacted() -> None:
     code = (
         "import anyio, httpx\n"
