@@ -285,8 +285,8 @@ class SigningFlows(EnvelopeCalls):
         """
         eid = path_id(envelope_id, "envelope_id")
         limit = check_timeout(timeout)
-        intervals = PollIntervals(poll_interval, max(poll_interval, max_poll_interval))
         longest = max(poll_interval, max_poll_interval)
+        intervals = PollIntervals(poll_interval, longest)
         quiet = min(10 * poll_interval, longest)
         last: EnvelopeProgress | None = None
         shared = self._client._shared
@@ -312,8 +312,9 @@ class SigningFlows(EnvelopeCalls):
                     took = anyio.current_time() - asked
                     # All the client's waits together poll about POLLS_PER_SECOND times a
                     # second at most: 10,000 of them every 2 s would be 5,000 requests a second.
-                    share = min(sub.waits / POLLS_PER_SECOND, longest)
-                    interval = max(intervals.next(), took, share)
+                    share = sub.waits / POLLS_PER_SECOND
+                    # (max_poll_interval stays the longest a wait ever goes without asking.)
+                    interval = max(intervals.next(), min(max(took, share), longest))
                     if sub.webhooks_flowing(quiet):
                         # Webhooks reach this process: the poll is only the safety net for a
                         # lost one, so it comes ten times less often (at most max_poll_interval).
