@@ -80,8 +80,8 @@ def queued_runner(url: str, *, account: str | None, **send_options: Any) -> Runn
     type=click.FloatRange(0.1, None),
     default=900.0,
     show_default=True,
-    help="Seconds after which a row another worker took and never finished (it died) is run "
-    "again here; keep it above the longest a row can take.",
+    help="Seconds a worker may stay silent before the rows it took are run again by another "
+    "(it died, or was stopped mid-row); not a limit on how long a row may take.",
 )
 @click.option(
     "--gate",

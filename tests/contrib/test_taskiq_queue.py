@@ -1,21 +1,25 @@
 """BulkQueue in one process (a producer and workers as tasks) against a real redis-server and the
 emulator: the outcomes and summary are those of a one-process run; a batch that runs out of
-credits stops the same way; a task a worker took and never acknowledged is run by another."""
+credits stops the same way; a task a worker took and never acknowledged is run by another; a task
+a live worker runs for longer than idle_timeout is run once; a worker stopped mid-item leaves the
+task pending for another worker."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 
-from atlas_async import Atlas
+from atlas_async import Atlas, Attempt, AttemptResponse, CallNext
 from atlas_async.bulk import BulkItem, BulkOutcome, BulkSummary, derive_key, send_all
 from atlas_async.contrib.redis import connect
 from atlas_async.contrib.taskiq import BulkQueue, RemoteItemError
+from atlas_async.contrib.taskiq._reaper import HEARTBEATS, Reaper
 from atlas_async.contrib.taskiq._worker import ItemWorker
 from atlas_async.testing import FakeAtlas
 
@@ -40,23 +44,46 @@ def items(count: int) -> list[BulkItem]:
 
 
 @asynccontextmanager
-async def atlas_on(fake: FakeAtlas) -> AsyncIterator[Atlas]:
+async def atlas_on(fake: FakeAtlas, middleware: Sequence[Any] = ()) -> AsyncIterator[Atlas]:
     http = httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url)
-    async with http, Atlas(api_key=fake.api_key, base_url=fake.base_url, http_client=http) as a:
+    async with (
+        http,
+        Atlas(
+            api_key=fake.api_key,
+            base_url=fake.base_url,
+            http_client=http,
+            middleware=list(middleware),
+        ) as a,
+    ):
         yield a
 
 
 @asynccontextmanager
-async def workers(
-    url: str, fake: FakeAtlas, count: int, concurrency: int = 2, **queue: Any
-) -> AsyncIterator[None]:
-    async with atlas_on(fake) as atlas, AsyncExitStack() as stack:
-        tg = await stack.enter_async_context(anyio.create_task_group())
-        for _ in range(count):
-            worker = await stack.enter_async_context(BulkQueue(url, **queue))
-            tg.start_soon(lambda w=worker: w.work(atlas, concurrency=concurrency))
-        yield
+async def worker(
+    url: str, atlas: Atlas, concurrency: int = 2, **queue: Any
+) -> AsyncIterator[BulkQueue]:
+    """One worker, as a worker process runs it: leaving the block stops its work(), and only
+    then does its queue close."""
+    async with BulkQueue(url, **queue) as q, anyio.create_task_group() as tg:
+        tg.start_soon(partial(q.work, atlas, concurrency=concurrency))
+        yield q
         tg.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def workers(
+    url: str,
+    fake: FakeAtlas,
+    count: int,
+    concurrency: int = 2,
+    middleware: Sequence[Any] = (),
+    **queue: Any,
+) -> AsyncIterator[list[BulkQueue]]:
+    async with atlas_on(fake, middleware) as atlas, AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(worker(url, atlas, concurrency, **queue))
+            for _ in range(count)
+        ]
 
 
 def shape(outcome: BulkOutcome) -> tuple[Any, ...]:
@@ -157,6 +184,125 @@ async def test_a_task_taken_and_never_acknowledged_is_run_again(redis_url: str) 
                     got.append(outcome)
     assert [o.status for o in got] == ["sent"]
     assert len(fake.envelopes()) == 1
+
+
+class HeldLookups:
+    """Middleware counting an item's runs (each starts with the external_id look-up) and
+    holding each look-up until ``release()`` returns."""
+
+    def __init__(self, release: Callable[[], Awaitable[object]]) -> None:
+        self.release = release
+        self.runs = 0
+        self.ended = 0  # look-ups released or cancelled
+        self.holding = anyio.Event()
+
+    async def __call__(self, attempt: Attempt, call_next: CallNext) -> AttemptResponse:
+        if attempt.method == "GET" and attempt.path == "/api/envelopes":
+            self.runs += 1
+            self.holding.set()
+            try:
+                await self.release()
+            finally:
+                self.ended += 1
+        return await call_next(attempt)
+
+
+def reapers(queues: Sequence[BulkQueue]) -> list[Reaper]:
+    found = [q.reaper for q in queues]
+    assert all(r is not None for r in found)
+    return [r for r in found if r is not None]
+
+
+async def test_a_task_a_live_worker_runs_longer_than_idle_timeout_is_run_once(
+    redis_url: str,
+) -> None:
+    """idle_timeout is how long a worker may stay silent, not how long a task may run: the
+    worker running an item keeps its task alive, and no reaper (its own, another worker's)
+    gives the task to anyone else, however long the item takes."""
+    idle = 0.6  # heartbeats every 0.15 s: one may come 0.45 s late on a loaded machine
+    fake = FakeAtlas(initial_credits=10)
+    queues: list[BulkQueue] = []
+
+    async def three_idle_timeouts() -> None:
+        start = [r.sweeps for r in reapers(queues)]
+        await until(
+            lambda: all(
+                r.sweeps > s + 3 * HEARTBEATS for r, s in zip(reapers(queues), start, strict=True)
+            ),
+            "every reaper swept for three idle_timeouts",
+        )
+
+    hold = HeldLookups(three_idle_timeouts)
+    async with (
+        workers(redis_url, fake, 2, middleware=[hold], idle_timeout=idle) as started,
+        BulkQueue(redis_url, idle_timeout=idle) as queue,
+    ):
+        queues.extend(started)
+        with anyio.fail_after(30):
+            summary = await queue.send_all(items(1))
+    assert summary.sent == 1
+    assert hold.runs == 1
+    assert len(fake.envelopes()) == 1
+    assert [r.requeued for r in reapers(queues)] == [0, 0]
+    assert sum(r.refreshed for r in reapers(queues)) >= 3 * HEARTBEATS  # the heartbeat did it
+
+
+async def test_a_worker_stopped_mid_item_leaves_its_task_to_another(redis_url: str) -> None:
+    """A worker stopped (cancelled) while an item runs does not acknowledge its task: the task
+    stays pending, another worker runs it after idle_timeout, and the producer hears of the item
+    once. Nothing runs on the stopped worker's closed connections (a background task raising
+    would fail this test)."""
+    idle = 0.6
+    fake = FakeAtlas(initial_credits=10)
+    stopped = HeldLookups(anyio.sleep_forever)  # the first worker's item never gets past it
+    got: list[BulkOutcome] = []
+    redis = connect(redis_url)
+    async with (
+        redis,
+        BulkQueue(redis_url, idle_timeout=idle) as queue,
+        queue.send_many(items(1)) as run,
+    ):
+        async with atlas_on(fake, [stopped]) as atlas, worker(redis_url, atlas, idle_timeout=idle):
+            with anyio.fail_after(30):
+                await stopped.holding.wait()
+        # The first worker has stopped, its item with it, and its queue has closed.
+        assert stopped.ended == 1
+        pending = await redis.xpending(queue.stream, queue.group)
+        assert pending["pending"] == 1  # not acknowledged
+        assert run.queued == 1
+        assert not fake.envelopes()
+        async with workers(redis_url, fake, 1, idle_timeout=idle) as (second,):
+            with anyio.fail_after(30):
+                async for outcome in run:
+                    got.append(outcome)
+        results, _stop = queue.keys(run.run_id)
+        reports = await redis.xlen(results)
+    assert [o.status for o in got] == ["sent"]
+    assert reports == 1  # one outcome reported, by the second worker
+    assert stopped.runs == 1
+    assert second.reaper is not None
+    assert second.reaper.requeued == 1
+    assert len(fake.envelopes()) == 1
+
+
+async def test_leaving_the_queue_stops_its_work_in_another_task(redis_url: str) -> None:
+    """The queue's ``async with`` ending stops a work() another task runs, and waits for it,
+    before its connections close; a second work() on one queue is refused."""
+    returned: list[bool] = []
+
+    async def work(queue: BulkQueue, atlas: Atlas) -> None:
+        await queue.work(atlas, concurrency=1)
+        returned.append(True)
+
+    async with atlas_on(FakeAtlas()) as atlas:
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                async with BulkQueue(redis_url, idle_timeout=0.3) as queue:
+                    tg.start_soon(work, queue, atlas)
+                    await until(lambda: queue.reaper is not None, "the worker started")
+                    with pytest.raises(RuntimeError, match="already working"):
+                        await queue.work(atlas)
+                assert returned == [True]  # before the task group waits for anything
 
 
 async def test_using_the_queue_outside_async_with_is_an_error(redis_url: str) -> None:

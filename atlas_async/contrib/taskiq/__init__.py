@@ -12,8 +12,10 @@
 
 The command line does the same: ``atlas-async bulk-send manifest.csv --queue redis://...`` and
 ``atlas-async worker --queue redis://...``. Tasks travel on taskiq-redis's stream broker (Redis
-consumer groups), acknowledged after they ran; each runs the one-process path with the same
-idempotency keys, so at-least-once delivery sends every envelope exactly once. asyncio only.
+consumer groups), acknowledged after they ran to their end; each runs the one-process path with
+the same idempotency keys, so at-least-once delivery sends every envelope exactly once. A worker
+keeps the tasks it runs alive with a heartbeat: ``idle_timeout`` is how long a worker may stay
+silent before its tasks go to another, not how long a task may run. asyncio only.
 """
 
 from __future__ import annotations

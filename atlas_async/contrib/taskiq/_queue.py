@@ -12,14 +12,14 @@ import anyio
 from taskiq import AsyncTaskiqDecoratedTask
 from taskiq.acks import AcknowledgeType
 from taskiq.api import run_receiver_task
-from taskiq_redis import RedisStreamBroker
 
 from ..._log import logger as get_logger
 from ...bulk import BULK_RETRY, BulkItem, BulkOutcome, BulkSummary, RetryPolicy, lookup_wanted
 from .._asyncio import require_asyncio
 from ..redis import RedisRateGate, connect
 from ._producer import QueuedRun
-from ._reaper import Reaper
+from ._reaper import HEARTBEATS, Reaper
+from ._receiver import Deliveries, ItemReceiver, StreamBroker
 from ._worker import ItemWorker
 
 if TYPE_CHECKING:
@@ -51,13 +51,14 @@ class BulkQueue:
             await queue.work(atlas, concurrency=8)
 
     Each item is one taskiq task on a Redis stream (a consumer group: each task goes to one
-    worker), acknowledged only after it ran. A worker runs it exactly as
+    worker), acknowledged only after it ran to its end. A worker runs it exactly as
     :func:`atlas_async.bulk.send_all` would in one process, with the same deterministic
-    idempotency keys, so a task run twice (its worker died before acknowledging) sends nothing
-    twice. A task pending for ``idle_timeout`` seconds is given to another worker: keep it above
-    the longest an item can take (several requests, each with up to 5 minutes of retries).
-    Workers share one :class:`~atlas_async.contrib.redis.RedisRateGate` (named ``gate``), so a
-    429 in one pauses all. ``name`` prefixes every key. asyncio only.
+    idempotency keys, so a task run twice (its worker died, or was stopped, before
+    acknowledging) sends nothing twice. ``idle_timeout`` is how long a worker may stay silent,
+    not how long an item may run: every worker sends a heartbeat for the tasks it holds four
+    times per ``idle_timeout``, and the tasks of a worker silent for ``idle_timeout`` seconds go
+    to another worker. Workers share one :class:`~atlas_async.contrib.redis.RedisRateGate`
+    (named ``gate``), so a 429 in one pauses all. ``name`` prefixes every key. asyncio only.
     """
 
     def __init__(
@@ -82,12 +83,13 @@ class BulkQueue:
         self._max_connections = max_connections
         self.stream = f"{self.name}:tasks"
         self.group = f"{self.name}:workers"
-        self._broker: RedisStreamBroker | None = None
+        self._broker: StreamBroker | None = None
         self._task: AsyncTaskiqDecoratedTask[[dict[str, Any]], None] | None = None
         self._redis: Redis | None = None
         self._worker: ItemWorker | None = None
         #: The reaper of this process, once :meth:`work` runs.
         self.reaper: Reaper | None = None
+        self._working: tuple[anyio.CancelScope, anyio.Event] | None = None
 
     def __repr__(self) -> str:  # never the URL: it may hold a password
         return f"<BulkQueue stream={self.stream!r}>"
@@ -98,15 +100,12 @@ class BulkQueue:
 
     # -- lifecycle --------------------------------------------------------------------------------
 
-    def _make_broker(self, prefetch: int) -> RedisStreamBroker:
-        broker = RedisStreamBroker(
+    def _make_broker(self) -> StreamBroker:
+        broker = StreamBroker(
             self._url,
             queue_name=self.stream,
             consumer_group_name=self.group,
             consumer_id="0",  # a group made after tasks were queued still gets them
-            idle_timeout=int(self.idle_timeout * 1000),
-            unacknowledged_lock_timeout=self.idle_timeout,
-            xread_count=prefetch,
             xread_block=1000,
             max_connection_pool_size=self._max_connections,
         )
@@ -132,6 +131,10 @@ class BulkQueue:
         tb: TracebackType | None,
     ) -> None:
         with anyio.CancelScope(shield=True):
+            if self._working is not None:  # a work() in another task: stop it first
+                scope, stopped = self._working
+                scope.cancel()
+                await stopped.wait()
             if self._broker is not None:
                 await self._broker.shutdown()
                 self._broker = None
@@ -144,9 +147,9 @@ class BulkQueue:
             raise RuntimeError("use the queue as `async with BulkQueue(url) as queue:`")
         return self._redis
 
-    async def _started_broker(self, *, worker: bool, prefetch: int) -> RedisStreamBroker:
+    async def _started_broker(self, *, worker: bool) -> StreamBroker:
         if self._broker is None:
-            broker = self._make_broker(prefetch)
+            broker = self._make_broker()
             broker.is_worker_process = worker
             await broker.startup()  # creates the stream and the consumer group
             self._broker = broker
@@ -170,7 +173,7 @@ class BulkQueue:
         connected account: one for all, or a function of the item."""
         require_asyncio("BulkQueue")
         redis = self._client()
-        await self._started_broker(worker=False, prefetch=1)
+        await self._started_broker(worker=False)
         total: int | None = None
         if not isinstance(items, AsyncIterable):
             try:
@@ -234,33 +237,56 @@ class BulkQueue:
 
     async def work(self, atlas: Atlas, *, concurrency: int = 8) -> None:
         """Run queued items with ``atlas`` (this worker's credentials), ``concurrency`` at a time,
-        until cancelled. Every request waits at the shared 429 gate."""
+        until cancelled or the queue's ``async with`` block ends.
+
+        Every request waits at the shared 429 gate. Stopping abandons the items still running:
+        their tasks stay unacknowledged and another worker runs them after ``idle_timeout``
+        (the same idempotency keys make that safe); items that already ran are acknowledged
+        first. When this returns, nothing of the worker is left running."""
         require_asyncio("BulkQueue")
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         redis = self._client()
-        gate = RedisRateGate(redis, name=self.gate_name, policy=BULK_RETRY)
-        self._worker = ItemWorker(atlas, gate, redis, keys=self.keys, ttl=self.results_ttl)
-        broker = await self._started_broker(worker=True, prefetch=concurrency)
-        self.reaper = Reaper(redis, self.stream, self.group, self.idle_timeout)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._reap, self.reaper)
-            await run_receiver_task(
-                broker,
-                max_async_tasks=concurrency,
-                ack_time=AcknowledgeType.WHEN_EXECUTED,
-                propagate_exceptions=True,
-            )
+        if self._working is not None:
+            raise RuntimeError("this queue is already working: one work() per BulkQueue")
+        self._working = scope, stopped = anyio.CancelScope(), anyio.Event()
+        deliveries = Deliveries()
+        try:
+            with scope:
+                gate = RedisRateGate(redis, name=self.gate_name, policy=BULK_RETRY)
+                self._worker = ItemWorker(atlas, gate, redis, keys=self.keys, ttl=self.results_ttl)
+                broker = await self._started_broker(worker=True)
+                broker.deliveries = deliveries
+                self.reaper = Reaper(redis, self.stream, self.group, self.idle_timeout)
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._keep_alive, self.reaper, broker)
+                    await run_receiver_task(
+                        broker,
+                        receiver_cls=ItemReceiver,
+                        max_async_tasks=concurrency,
+                        ack_time=AcknowledgeType.WHEN_EXECUTED,
+                        propagate_exceptions=True,
+                    )
+        finally:
+            # taskiq's runner leaves its running items behind when cancelled: end them here,
+            # before the queue's connections close.
+            with anyio.CancelScope(shield=True):
+                await deliveries.stop()
+            self._working = None
+            stopped.set()
 
     async def _run_item(self, payload: dict[str, Any]) -> None:
         if self._worker is None:
             raise RuntimeError("this process is not a worker: run BulkQueue.work() first")
         await self._worker(payload)
 
-    async def _reap(self, reaper: Reaper) -> None:
-        interval = max(self.idle_timeout / 4, 0.25)
+    async def _keep_alive(self, reaper: Reaper, broker: StreamBroker) -> None:
+        """The heartbeat for the tasks this worker holds, then a sweep, several times per
+        ``idle_timeout``."""
+        interval = self.idle_timeout / HEARTBEATS
         while True:
             try:
+                await reaper.heartbeat(broker.consumer_name, broker.deliveries.held())
                 if back := await reaper.sweep():
                     logger.warning("requeued %d task(s) a worker took and never finished", back)
             except Exception as exc:  # Redis away: try again at the next sweep

@@ -4,8 +4,8 @@ Each task runs :func:`atlas_async.bulk.send_all` on a batch of one item whose ke
 the worker's shared 429 gate, so the requests, their idempotency keys, the external_id look-up
 and the retries are exactly those of a one-process run. The outcome goes to the run's results
 stream before the task returns, and taskiq acknowledges the task only after it returned: a worker
-killed before that leaves the task pending, and another worker runs it again (the same keys make
-the second run send nothing twice).
+killed or stopped before that leaves the task pending, and another worker runs it again (the same
+keys make the second run send nothing twice).
 """
 
 from __future__ import annotations
