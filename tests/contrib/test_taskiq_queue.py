@@ -186,18 +186,18 @@ async def test_a_task_taken_and_never_acknowledged_is_run_again(redis_url: str) 
     assert len(fake.envelopes()) == 1
 
 
-class HeldLookups:
-    """Middleware counting an item's runs (each starts with the external_id look-up) and
-    holding each look-up until ``release()`` returns."""
+class HeldCreates:
+    """Middleware counting an item's runs (a first run starts with its create) and holding
+    each create until ``release()`` returns."""
 
     def __init__(self, release: Callable[[], Awaitable[object]]) -> None:
         self.release = release
         self.runs = 0
-        self.ended = 0  # look-ups released or cancelled
+        self.ended = 0  # creates released or cancelled
         self.holding = anyio.Event()
 
     async def __call__(self, attempt: Attempt, call_next: CallNext) -> AttemptResponse:
-        if attempt.method == "GET" and attempt.path == "/api/envelopes":
+        if attempt.method == "POST" and attempt.path == "/api/envelope":
             self.runs += 1
             self.holding.set()
             try:
@@ -232,7 +232,7 @@ async def test_a_task_a_live_worker_runs_longer_than_idle_timeout_is_run_once(
             "every reaper swept for three idle_timeouts",
         )
 
-    hold = HeldLookups(three_idle_timeouts)
+    hold = HeldCreates(three_idle_timeouts)
     async with (
         workers(redis_url, fake, 2, middleware=[hold], idle_timeout=idle) as started,
         BulkQueue(redis_url, idle_timeout=idle) as queue,
@@ -254,7 +254,7 @@ async def test_a_worker_stopped_mid_item_leaves_its_task_to_another(redis_url: s
     would fail this test)."""
     idle = 0.6
     fake = FakeAtlas(initial_credits=10)
-    stopped = HeldLookups(anyio.sleep_forever)  # the first worker's item never gets past it
+    stopped = HeldCreates(anyio.sleep_forever)  # the first worker's item never gets past it
     got: list[BulkOutcome] = []
     redis = connect(redis_url)
     async with (
