@@ -90,7 +90,19 @@ def _check(options: Mapping[str, Any]) -> Applied:
     unknown = set(options) - {"timeout", "max_retries", "extra_headers", "extra_query"}
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    timeout = options.get("timeout")
+    timeout = _check_timeout(options.get("timeout"))
+    retries = _check_retries(options.get("max_retries"))
+    headers = _check_headers(options.get("extra_headers"))
+    query = _check_query(options.get("extra_query"))
+    return Applied(
+        float(timeout) if timeout is not None else None,
+        retries,
+        dict(headers) if headers else None,
+        dict(query) if query else None,
+    )
+
+
+def _check_timeout(timeout: Any) -> float | None:
     if timeout is not None and (
         isinstance(timeout, bool)
         or not isinstance(timeout, int | float)
@@ -98,38 +110,44 @@ def _check(options: Mapping[str, Any]) -> Applied:
         or timeout <= 0
     ):
         raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
-    retries = options.get("max_retries")
+    return timeout
+
+
+def _check_retries(retries: Any) -> int | None:
     if retries is not None and (
         isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
     ):
         raise ValueError(f"max_retries must be an int >= 0, got {retries!r}")
-    headers = options.get("extra_headers")
-    if headers is not None:
-        if not isinstance(headers, Mapping):
-            raise TypeError("extra_headers must be a mapping of header names to values")
-        for name, value in headers.items():
-            if not isinstance(name, str) or not isinstance(value, str):
-                raise TypeError("extra_headers names and values must be strings")
-            if not name.isascii() or not name.isprintable() or not name.strip() or ":" in name:
-                raise ValueError(f"invalid header name in extra_headers: {name!r}")
-            if any(ch in value for ch in "\r\n\x00"):
-                raise ValueError(f"the value of extra header {name!r} contains a line break")
-            owner = _OWNED_HEADERS.get(name.lower())
-            if owner is not None:
-                raise ValueError(f"{name} cannot be an extra header: {owner}")
-    query = options.get("extra_query")
-    if query is not None:
-        if not isinstance(query, Mapping):
-            raise TypeError("extra_query must be a mapping of parameter names to values")
-        for name, value in query.items():
-            if not isinstance(name, str) or not isinstance(value, str | int | float | bool):
-                raise TypeError("extra_query names must be strings, values str/int/float/bool")
-    return Applied(
-        float(timeout) if timeout is not None else None,
-        retries,
-        dict(headers) if headers else None,
-        dict(query) if query else None,
-    )
+    return retries
+
+
+def _check_headers(headers: Any) -> Mapping[str, str] | None:
+    if headers is None:
+        return None
+    if not isinstance(headers, Mapping):
+        raise TypeError("extra_headers must be a mapping of header names to values")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("extra_headers names and values must be strings")
+        if not name.isascii() or not name.isprintable() or not name.strip() or ":" in name:
+            raise ValueError(f"invalid header name in extra_headers: {name!r}")
+        if any(ch in value for ch in "\r\n\x00"):
+            raise ValueError(f"the value of extra header {name!r} contains a line break")
+        owner = _OWNED_HEADERS.get(name.lower())
+        if owner is not None:
+            raise ValueError(f"{name} cannot be an extra header: {owner}")
+    return headers
+
+
+def _check_query(query: Any) -> Mapping[str, str | int | float | bool] | None:
+    if query is None:
+        return None
+    if not isinstance(query, Mapping):
+        raise TypeError("extra_query must be a mapping of parameter names to values")
+    for name, value in query.items():
+        if not isinstance(name, str) or not isinstance(value, str | int | float | bool):
+            raise TypeError("extra_query names must be strings, values str/int/float/bool")
+    return query
 
 
 def request_options(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
