@@ -72,7 +72,7 @@ def _label(name: str) -> str:
 
 
 def run(opts: Options) -> Section:
-    rounds = 3 if opts.quick else max(15, opts.rounds)
+    rounds = opts.rounds if opts.quick else max(15, opts.rounds)
     samples: dict[str, list[float]] = {name: [] for name in [*SNIPPETS, CLI]}
     _time_snippet("", SDK + "; import atlas_async.bulk")  # bytecode cached first
     _time_cli()

@@ -125,7 +125,8 @@ def serve(answer: Answer) -> Iterator[Served]:
 
     server = Server(("127.0.0.1", 0), Handler)
     served.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    # A short poll: shutdown() waits for the loop to notice, and some tests start hundreds of servers.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005})
     thread.start()
     try:
         yield served

@@ -173,7 +173,9 @@ def test_atlas_log_turns_logging_on_with_secrets_redacted() -> None:
         "def answer(r): return httpx.Response(500, text='echo ' + r.headers['Authorization'])\n"
         "async def main():\n"
         "    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))\n"
-        f"    async with Atlas({KEY!r}, base_url='https://a.test', http_client=http) as a:\n"
+        # One retry: enough for the INFO line, and one backoff sleep per run instead of two.
+        f"    async with Atlas({KEY!r}, base_url='https://a.test', http_client=http,"
+        " max_retries=1) as a:\n"
         "        try: await a.envelopes.get('e1')\n"
         "        except Exception: pass\n"
         "anyio.run(main)\n"
