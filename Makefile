@@ -3,10 +3,12 @@ PY_BOOT ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-# pytest-xdist workers: CI has 2 cores; PYTEST_WORKERS=auto (one per core) on a bigger machine.
-# worksteal: an idle worker takes tests queued on the other, so a few long tests do not leave
-# one worker idle at the end.
-PYTEST_WORKERS ?= 2
+# pytest-xdist workers: two per core. The suite waits more than it computes (servers, child
+# processes, poll intervals): on CI's 2 cores, 2 workers kept the CPUs 63 % busy, 4 keep them
+# about 85 % busy and finish in 104 s instead of 141 s. PYTEST_WORKERS=N to choose.
+# worksteal: an idle worker takes tests queued on another, so a few long tests do not leave
+# workers idle at the end.
+PYTEST_WORKERS ?= $(shell $(PY_BOOT) -c "import os; print(2 * (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1))")
 PYTEST  := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: help demo test test-fast check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
