@@ -97,6 +97,9 @@ class Call:
     middleware: tuple[Middleware, ...] = ()
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, Any] | None = None
+    # atlas.call's Idempotency-Key for an operation whose method only the generated function
+    # knows: sent when the request it builds is a POST that carries no key of its own.
+    post_key: str | None = None
 
     def with_(self, **changes: Any) -> Call:
         return replace(self, **changes)
@@ -211,6 +214,8 @@ class Transport:
         # hand-built ones. The account lives on the call, never on the shared client.
         if call.account and "Atlas-Account" not in headers:
             headers["Atlas-Account"] = call.account
+        if call.post_key and method.upper() == "POST" and "Idempotency-Key" not in headers:
+            headers["Idempotency-Key"] = call.post_key
         return request
 
     @staticmethod

@@ -31,8 +31,10 @@ def endpoint_module(endpoint: object) -> ModuleType:
     module = endpoint if isinstance(endpoint, ModuleType) else None
     if module is None and callable(endpoint):
         module = sys.modules.get(getattr(endpoint, "__module__", "") or "")
+    # Only the generated modules' public functions are relied on (a regeneration may rename
+    # a private helper such as _get_kwargs).
     if module is None or not all(
-        callable(getattr(module, name, None)) for name in ("asyncio_detailed", "_get_kwargs")
+        callable(getattr(module, name, None)) for name in ("asyncio_detailed", "sync_detailed")
     ):
         raise TypeError(
             "atlas.call() takes a generated endpoint module (or one of its functions), e.g. "
@@ -62,19 +64,17 @@ class Operations(Resource):
         args = tuple(path_id(a, "path parameter") if isinstance(a, str) else a for a in args)
         name = module.__name__.rpartition(".")[2]
         key = check_key(idempotency_key)
-        # The request description is pure (no I/O): it says the method, and whether the
-        # operation declares an Idempotency-Key of its own. A bad argument raises here, before
-        # any request, as the generated function would.
-        method = str(module._get_kwargs(*args, **kwargs)["method"]).upper()
-        if method == "POST" and key is None:
-            key = new_idempotency_key()
         extra: dict[str, str] | None = None
-        if key is not None:
-            if "idempotency_key" in inspect.signature(detailed).parameters:
-                kwargs = {**kwargs, "idempotency_key": key}
-            else:
-                extra = {"Idempotency-Key": key}
-        call = self._call(name, extra_headers=extra)
+        post_key: str | None = None
+        if key is None:
+            # Only the request the generated function builds says its method: the transport
+            # adds this key if it is a POST (fixed for the call, so retries are replays).
+            post_key = new_idempotency_key()
+        elif "idempotency_key" in inspect.signature(detailed).parameters:
+            kwargs = {**kwargs, "idempotency_key": key}
+        else:
+            extra = {"Idempotency-Key": key}
+        call = self._call(name, extra_headers=extra, post_key=post_key)
         parsed, response = await self._client._shared.seam.invoke(detailed, call, args, kwargs)
         if cast_to is not None:
             return parse_as(cast_to, parsed, response)

@@ -191,3 +191,23 @@ async def test_only_a_generated_endpoint_is_accepted(server_and_atlas: Any) -> N
         await atlas.call(json.dumps)
     with pytest.raises(TypeError, match="generated endpoint"):
         await atlas.call(Path)
+
+
+async def test_a_made_key_goes_on_posts_only_and_through_the_operations_own_parameter(
+    server_and_atlas: Any,
+) -> None:
+    from atlas_async._generated.api.envelopes import get_envelope_status, send_envelope
+    from atlas_async._generated.models import SendEnvelopeRequest
+
+    server, atlas = server_and_atlas
+    server.fail_first = False
+    server.answer = (200, {"status": "sent", "signed_count": 0, "total": 1})
+    await atlas.call(get_envelope_status, "env_1")
+    server.answer = (200, {"envelope_id": "env_1", "status": "sent"})
+    await atlas.call(send_envelope, "env_1", body=SendEnvelopeRequest(fields_version=1))
+    got, sent = server.requests
+    assert got.method == "GET"
+    assert "idempotency-key" not in got.headers  # a GET is safe to repeat: no key
+    assert sent.method == "POST"
+    assert sent.headers["idempotency-key"].startswith("atlas-async-")
+    assert sent.headers.get_list("idempotency-key") == [sent.headers["idempotency-key"]]
