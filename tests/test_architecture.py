@@ -12,7 +12,8 @@ since a lazy import is still a dependency) and checked against the layers:
   import ``bulk._manifest``), while every package may use the core's modules;
 * httpx (or httpx2) is imported only by ``_http`` (the client layer's one HTTP module), the
   emulator's own ``testing/_http`` and ``_generated``;
-* ``atlas_async.__all__`` equals the names re-exported under ``TYPE_CHECKING``.
+* ``atlas_async.__all__`` equals the names re-exported under ``TYPE_CHECKING``;
+* hand-written code uses no private function of the generated endpoint modules.
 
 The last tests plant a violation of each rule in a copy of the package and check that the
 checker reports it, so the rules cannot silently stop being checked.
@@ -21,6 +22,7 @@ checker reports it, so the rules cannot silently stop being checked.
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +65,13 @@ def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str
     return ".".join([*base, name] if name else base)
 
 
+@functools.cache
+def _tree(source: str) -> ast.Module:
+    """The parsed source, once per distinct text: the planted-violation tests check copies of
+    the package whose files are, but for one, the same as the package's."""
+    return ast.parse(source)
+
+
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
@@ -94,7 +103,7 @@ def imports_of(path: Path, root: Path) -> list[Import]:
             else:
                 visit(child, top)
 
-    visit(ast.parse(path.read_text(encoding="utf-8")), True)
+    visit(_tree(path.read_text(encoding="utf-8")), True)
     return found
 
 
@@ -125,7 +134,43 @@ def violations(root: Path) -> list[str]:
             where = f"{path.relative_to(root.parent)}:{imp.line}"
             problems.extend(f"{where}: {p}" for p in _check(imp))
     problems.extend(_check_exports(root))
+    problems.extend(_check_generated_privates(root))
     return problems
+
+
+def _check_generated_privates(root: Path) -> list[str]:
+    """Hand-written code uses only the generated endpoints' public functions: a regeneration
+    may rename a private helper (``_get_kwargs``, ``_parse_response``) without notice."""
+    private: set[str] = set()
+    for path in (root / "_generated" / "api").rglob("*.py"):
+        for node in _tree(path.read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and node.name.startswith("_")
+                and not node.name.startswith("__")
+            ):
+                private.add(node.name)
+    found: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        if "_generated" in path.relative_to(root).parts:
+            continue
+        for name, line in _names_used(path.read_text(encoding="utf-8")):
+            if name in private:
+                where = f"{path.relative_to(root.parent)}:{line}"
+                found.append(f"{where}: uses the generated endpoints' private {name}")
+    return found
+
+
+@functools.cache
+def _names_used(source: str) -> tuple[tuple[str, int], ...]:
+    """Every attribute name and string constant in ``source`` (``getattr(m, "_x")`` counts)."""
+    used = []
+    for node in ast.walk(_tree(source)):
+        if isinstance(node, ast.Attribute):
+            used.append((node.attr, node.lineno))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            used.append((node.value, node.lineno))
+    return tuple(used)
 
 
 def _check(imp: Import) -> list[str]:
@@ -169,7 +214,7 @@ def _check(imp: Import) -> list[str]:
 def _check_exports(root: Path) -> list[str]:
     """``__all__`` (built from the lazy table) must equal the TYPE_CHECKING re-exports."""
     init = root / "__init__.py"
-    tree = ast.parse(init.read_text(encoding="utf-8"))
+    tree = _tree(init.read_text(encoding="utf-8"))
     typed: set[str] = set()
     lazy: set[str] = set()
     for node in ast.walk(tree):
@@ -247,6 +292,8 @@ def _plant(root: Path, relative: str, line: str) -> None:
         ("_retry.py", "import httpx", "imports httpx"),
         ("bulk/_runner.py", "def f():\n    import httpx2", "imports httpx2"),
         ("__init__.py", "if TYPE_CHECKING:\n    from ._client import Extra as Extra", "differ"),
+        ("_resources/_call.py", "def f(m):\n    return m._get_kwargs()", "private _get_kwargs"),
+        ("_resources/_seam.py", "X = getattr(object, '_parse_response', None)", "private _parse"),
     ],
 )
 def test_a_planted_violation_is_reported(
