@@ -150,7 +150,7 @@ def test_whatever_the_server_sends_every_call_returns_or_raises_an_atlas_error(
     # Anything the call left for the garbage collector (an async generator abandoned half-way,
     # which trio reports) fails this example, so hypothesis can shrink to the server behind it.
     # gc.freeze() first: the collections then scan only what this example made, not the whole
-    # worker's heap (a full collection of a busy pytest worker costs about 40 ms, four a run).
+    # worker's heap (a full collection of a busy pytest worker costs about 40 ms, two an example).
     leaked: list[str] = []
     previous = sys.unraisablehook
     sys.unraisablehook = lambda u: leaked.append(f"{u.exc_value!r} in {u.object!r}")
