@@ -193,7 +193,7 @@ async def test_only_a_generated_endpoint_is_accepted(server_and_atlas: Any) -> N
         await atlas.call(Path)
 
 
-async def test_a_made_key_goes_on_posts_only_and_through_the_operations_own_parameter(
+async def test_a_made_key_goes_on_posts_only_and_once(
     server_and_atlas: Any,
 ) -> None:
     from atlas_async._generated.api.envelopes import get_envelope_status, send_envelope
