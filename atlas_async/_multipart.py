@@ -7,6 +7,8 @@ garbage collector finalises it. :class:`MultipartBody` replaces it for every mul
 generated endpoints make (``Transport.build`` swaps it in for their ``files=``):
 
 * iteration is a plain object with ``__anext__``: dropping it mid-body leaves nothing to finalise;
+* small pieces (part headers, fields, delimiters) go out together in chunks of about 64 KiB, not
+  one socket write each;
 * file chunks (64 KiB) are read in a worker thread (``anyio.to_thread.run_sync``); in-memory
   buffers are read inline, as that cannot block;
 * a seekable file is rewound to where it started for each send (a retry re-sends the same
@@ -175,7 +177,15 @@ class MultipartBody:
 
 
 class _Reader:
-    """One pass over a body's segments. A plain iterator: nothing to finalise if dropped."""
+    """One pass over a body's segments. A plain iterator: nothing to finalise if dropped.
+
+    Pieces are coalesced into chunks of about :data:`CHUNK_SIZE`: a part's headers, a small
+    field and a delimiter are a few dozen bytes each, and written one by one each costs a socket
+    send here and, as its own TCP segment, a receive and a parser step on the server (the
+    emulator spent 40 % more CPU on a 13-write create than on the same bytes in one write).
+    A chunk ends once it reaches ``CHUNK_SIZE``, so it exceeds it by one piece at most (a file
+    read is at most ``CHUNK_SIZE``; a field given as bytes is whatever size it is).
+    """
 
     __slots__ = ("_body", "_index", "_remaining", "_segments", "_started")
 
@@ -190,6 +200,20 @@ class _Reader:
         return self
 
     async def __anext__(self) -> bytes:
+        pieces: list[bytes] = []
+        size = 0
+        while size < CHUNK_SIZE:
+            piece = await self._next_piece()
+            if piece is None:
+                break
+            pieces.append(piece)
+            size += len(piece)
+        if not pieces:
+            raise StopAsyncIteration
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    async def _next_piece(self) -> bytes | None:
+        """The next bytes of the body (a segment, or one read of a file), None at its end."""
         while self._index < len(self._segments):
             segment = self._segments[self._index]
             if isinstance(segment, bytes):
@@ -209,7 +233,7 @@ class _Reader:
                     return chunk
             self._index += 1
             self._started = False
-        raise StopAsyncIteration
+        return None
 
     async def _read(self, part: _FilePart, first: bool) -> bytes:
         size = CHUNK_SIZE if self._remaining is None else min(CHUNK_SIZE, self._remaining)

@@ -105,6 +105,39 @@ async def test_file_chunks_are_read_off_the_event_loop(tmp_path: Path) -> None:
     assert loop_thread not in readers  # ...none of them read on the event loop
 
 
+class ChunkSink(httpx.AsyncBaseTransport):
+    """Records the chunks an upload is written in, and answers 201."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.chunks = [chunk async for chunk in request.stream]  # type: ignore[union-attr]
+        return httpx.Response(201, json=CREATED)
+
+
+# Reads each body the way the SDK writes it; the suite's wire validator would read it again.
+@pytest.mark.no_wire
+async def test_small_pieces_go_out_together_and_files_in_bounded_chunks(tmp_path: Path) -> None:
+    # Part headers, fields and delimiters are a few dozen bytes each: one socket write (and one
+    # TCP segment for the server to receive and parse) per piece is what made the emulator
+    # spend 40 % more CPU on the SDK's creates than on the same bytes in one write.
+    sink = ChunkSink()
+    pdf = b"%PDF-1.7\n" + b"x" * 1400
+    parties = [{"email": "jane@example.com", "name": "Jane", "role": "Signer"}]
+    async with Atlas(KEY, base_url=BASE, http_client=httpx.AsyncClient(transport=sink)) as atlas:
+        await atlas.envelopes.create(pdf, parties=parties, metadata={"external_id": "crm-1"})
+        assert len(sink.chunks) == 1
+        body = sink.chunks[0]
+        assert all(part in body for part in (pdf, b"crm-1", b"jane@example.com"))
+        size = 1024 * 1024
+        await atlas.envelopes.create(_pdf(tmp_path, size), parties=parties)
+    chunk = 64 * 1024
+    assert len(b"".join(sink.chunks)) > size
+    assert len(sink.chunks) <= size // chunk + 2  # a file goes out in chunks of about 64 KiB...
+    assert max(len(c) for c in sink.chunks) < 2 * chunk  # ...never much more at once
+
+
 async def test_boundary_is_random_and_no_document_can_break_it(
     make_client: Any, fake: FakeAtlas
 ) -> None:
