@@ -12,7 +12,10 @@ Contenders, interleaved (the order rotates every round):
 * ``sdk default``: ``send_all(..., concurrency=64)``: a first run, so no look-up (the default
   looks items up only when resuming);
 * ``sdk lookup on``: ``send_all(..., concurrency=64, lookup_existing=True)``, one look-up GET per
-  item as a resumed run makes, against ``raw+lookup``.
+  item as a resumed run makes, against ``raw+lookup``;
+* ``sdk on httpx2`` and ``raw on httpx2``: ``sdk lookup off`` with ``ATLAS_HTTP_LIBRARY=httpx2``,
+  and the raw script on httpx2's client (skipped when httpx2 is not installed). Both clients
+  spend most of their CPU in httpcore 1.x's connection pool, which httpx2's pool does not.
 
 For each run: wall time, the emulator's CPU time (``/proc/<pid>/stat``), and this process's.
 Then, untimed: what each client's requests look like (a recording transport), and how many
@@ -21,7 +24,10 @@ connections each opens at the server (a counting relay in front of the emulator)
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -40,6 +46,32 @@ __all__ = ["raw_bulk", "raw_item", "run", "sdk_bulk"]
 
 CONCURRENCY = 64
 CONTENDERS = ("raw", "sdk lookup off", "sdk default", "sdk lookup on", "raw+lookup")
+#: The same runs on httpx2 (when installed): the SDK by ATLAS_HTTP_LIBRARY, the script by import.
+ON_HTTPX2 = ("sdk on httpx2", "raw on httpx2")
+
+
+def _contenders() -> tuple[str, ...]:
+    try:
+        importlib.import_module("httpx2")
+    except ImportError:
+        return CONTENDERS
+    return CONTENDERS + ON_HTTPX2
+
+
+@contextlib.contextmanager
+def _library(name: str) -> Iterator[None]:
+    """``ATLAS_HTTP_LIBRARY=name`` while a block runs (the SDK reads it when a client is made)."""
+    before = os.environ.get("ATLAS_HTTP_LIBRARY")
+    os.environ["ATLAS_HTTP_LIBRARY"] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["ATLAS_HTTP_LIBRARY"]
+        else:
+            os.environ["ATLAS_HTTP_LIBRARY"] = before
+
+
 DOCUMENT = SAMPLE_PDF.read_bytes()
 PARTIES = [{"email": "jane@example.com", "name": "Jane Doe", "role": "Signer"}]
 
@@ -93,14 +125,18 @@ async def raw_bulk(
     concurrency: int = CONCURRENCY,
     limits: httpx.Limits | None = None,
     one_write: bool = False,
+    library: Any = httpx,
 ) -> int:
     """The anchor: ``concurrency`` workers taking keys from one iterator, on one client with
-    httpx's default pool (100 connections, 20 kept alive) unless ``limits`` says otherwise."""
+    httpx's default pool (100 connections, 20 kept alive) unless ``limits`` says otherwise;
+    ``library`` is the httpx module or httpx2's."""
     sent = 0
     todo: Iterator[str] = iter(keys)
     headers = {"Authorization": f"Bearer {api_key}"}
-    pool = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=pool) as client:
+    pool = limits or library.Limits(max_connections=100, max_keepalive_connections=20)
+    async with library.AsyncClient(
+        base_url=url, headers=headers, timeout=60, limits=pool
+    ) as client:
 
         async def worker() -> None:
             nonlocal sent
@@ -131,8 +167,16 @@ async def sdk_bulk(
 
 async def _contender(name: str, url: str, api_key: str, tag: str, n: int, cap: float) -> int:
     with anyio.fail_after(cap):
+        if name == "raw on httpx2":
+            keys = [f"{tag}-{i}" for i in range(n)]
+            return await raw_bulk(
+                url, api_key, keys, False, library=importlib.import_module("httpx2")
+            )
         if name.startswith("raw"):
             return await raw_bulk(url, api_key, [f"{tag}-{i}" for i in range(n)], "lookup" in name)
+        if name == "sdk on httpx2":
+            with _library("httpx2"):
+                return await sdk_bulk(url, api_key, _items(tag, n), False, None)
         lookup = {"sdk lookup off": False, "sdk default": None, "sdk lookup on": True}[name]
         return await sdk_bulk(url, api_key, _items(tag, n), lookup, None)
 
@@ -220,13 +264,14 @@ def _request_table(captured: dict[str, dict[str, Captured]]) -> list[str]:
 def run(opts: Options) -> Section:
     n = 40 if opts.quick else 1_000
     timeout = 120.0 if opts.quick else max(opts.timeout, 300.0)
+    contenders = _contenders()
     samples: dict[str, dict[str, list[float]]] = {
-        c: {"wall": [], "server_cpu": [], "client_cpu": []} for c in CONTENDERS
+        c: {"wall": [], "server_cpu": [], "client_cpu": []} for c in contenders
     }
     by_round: dict[tuple[str, int], dict[str, float]] = {}
     loads: list[str] = []
     for r in range(opts.rounds):
-        for name in rotated(CONTENDERS, r):
+        for name in rotated(contenders, r):
             got = _timed_run(name, n, f"r{r}", timeout)
             if got is None:
                 print(f"  {name:<15} round {r + 1}: did not finish in {timeout:g} s", flush=True)
@@ -260,12 +305,13 @@ def run(opts: Options) -> Section:
         f"fresh one per run. Median of {opts.rounds} interleaved rounds [lowest-highest]; ratios "
         "against `raw` of the same round. Goals: at most 1.10x with look-up off, 1.20x with the "
         "default (which since makes no look-up on a first run; `sdk lookup on` is a resumed run, "
-        "to compare with `raw+lookup`).",
+        "to compare with `raw+lookup`). The two `on httpx2` rows, when present, run the SDK "
+        "(`ATLAS_HTTP_LIBRARY=httpx2`, look-up off) and the raw script on httpx2.",
         "",
         "| run | wall s | wall vs raw | emulator CPU s | emulator CPU vs raw | client CPU s |",
         "|---|---|---|---|---|---|",
     ]
-    for name in CONTENDERS:
+    for name in contenders:
         s = samples[name]
         lines.append(
             f"| {name} | {Stat.of(s['wall']).text()} | {ratio_text(ratios(name, 'raw', 'wall'))} "
@@ -298,6 +344,12 @@ def run(opts: Options) -> Section:
         f"{ratio_text(ratios('sdk lookup on', 'raw+lookup', 'wall'))} of raw+lookup's; emulator CPU "
         f"{ratio_text(ratios('sdk lookup off', 'raw', 'server_cpu'))} of raw's (lookup off)"
     )
+    if "sdk on httpx2" in contenders:
+        headline += (
+            f"; on httpx2: sdk {ratio_text(ratios('sdk on httpx2', 'raw', 'wall'))} of raw httpx's "
+            f"wall time, {ratio_text(ratios('sdk on httpx2', 'raw on httpx2', 'wall'))} of raw "
+            "httpx2's"
+        )
     return Section(
         "bulk", "3. Bulk at raw-httpx speed", headline, lines, loads[-1] if loads else load()
     )
