@@ -8,7 +8,10 @@ Contenders, interleaved (the order rotates every round), each on a fresh client 
   ``(await client.get(path)).json()``;
 * ``raw+gate``: the same, each request behind one ``anyio.Semaphore(max_connections)`` (FIFO),
   so at most as many requests reach the pool as it has connections. This is the anchor: it
-  shows what the pool costs without its quadratic queue.
+  shows what the pool costs without its quadratic queue;
+* ``sdk on httpx2`` and ``raw+gate on httpx2``: the same two on httpx2 (the SDK by
+  ``ATLAS_HTTP_LIBRARY=httpx2``), when it is installed. httpcore 1.x's pool checks every idle
+  connection (a ``poll`` and a ``getpeername`` each) on every request event; httpx2's does not.
 
 Every run is a fresh interpreter, killed when it exceeds its cap (``--timeout``): cancelling
 thousands of requests queued on an httpx pool costs as much as running them, so a cap enforced
@@ -18,6 +21,7 @@ such and not run again at that N or above.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -27,6 +31,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 import httpx
@@ -51,6 +56,16 @@ __all__ = ["run"]
 KEY = "atlas_bench_key_0123456789"
 MAX_CONNECTIONS = 100  # the SDK's pool size, and httpx's default
 CONTENDERS = ("sdk", "raw", "raw+gate")
+ON_HTTPX2 = ("sdk on httpx2", "raw+gate on httpx2")
+ALL = CONTENDERS + ON_HTTPX2
+
+
+def _contenders() -> tuple[str, ...]:
+    try:
+        importlib.import_module("httpx2")
+    except ImportError:
+        return CONTENDERS
+    return ALL
 
 
 def sizes(opts: Options) -> list[int]:
@@ -94,14 +109,15 @@ async def _sdk(url: str, ids: list[str]) -> Outcome:
         return await _all_at_once(atlas.envelopes.status, ids)
 
 
-async def _raw(url: str, ids: list[str], gated: bool) -> Outcome:
+async def _raw(url: str, ids: list[str], gated: bool, library: Any = httpx) -> Outcome:
+    """``library``: the httpx module, or httpx2's."""
     gate = anyio.Semaphore(MAX_CONNECTIONS)
-    limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=20)
+    limits = library.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=20)
     headers = {"Authorization": f"Bearer {KEY}"}
     # The SDK's timeouts (60 s per phase, the wait for a pooled connection included): with
     # httpx's default 5 s, requests queued behind a thousand others fail with PoolTimeout.
-    timeout = httpx.Timeout(60.0, connect=10.0)
-    async with httpx.AsyncClient(
+    timeout = library.Timeout(60.0, connect=10.0)
+    async with library.AsyncClient(
         base_url=url, headers=headers, limits=limits, timeout=timeout
     ) as client:
 
@@ -119,21 +135,26 @@ async def _raw(url: str, ids: list[str], gated: bool) -> Outcome:
 
 
 def child_main(argv: list[str]) -> int:
-    args = child_args("benchmarks.concurrency", CONTENDERS, argv)
+    args = child_args("benchmarks.concurrency", ALL, argv)
+    library: Any = httpx
+    if args.contender.endswith(" on httpx2"):
+        os.environ["ATLAS_HTTP_LIBRARY"] = "httpx2"  # the SDK's own client, made below
+        library = importlib.import_module("httpx2")
     # A throwaway call first, on a client of the same kind: what the first use imports (the
     # SDK's client layer, httpx's) is start-up cost (figure 5), not the cost of N calls.
-    if args.contender == "sdk":
+    sdk = args.contender.startswith("sdk")
+    if sdk:
         anyio.run(_sdk, args.url, [str(uuid.uuid4())])
     else:
-        anyio.run(_raw, args.url, [str(uuid.uuid4())], False)
+        anyio.run(_raw, args.url, [str(uuid.uuid4())], False, library)
     ids = [str(uuid.uuid4()) for _ in range(args.n)]
     watchdog = threading.Timer(args.timeout, _give_up, (args.timeout,))
     watchdog.daemon = True
     watchdog.start()
-    if args.contender == "sdk":
+    if sdk:
         outcome = anyio.run(_sdk, args.url, ids)
     else:
-        outcome = anyio.run(_raw, args.url, ids, args.contender == "raw+gate")
+        outcome = anyio.run(_raw, args.url, ids, args.contender != "raw", library)
     watchdog.cancel()
     _report(outcome)
     return 0
@@ -180,29 +201,30 @@ def run(opts: Options) -> Section:
     ns = sizes(opts)
     timeout = min(opts.timeout, 20.0) if opts.quick else opts.timeout
     # per_call[contender][n]: ms per call of each finished run; dnf: the sizes that timed out.
-    per_call: dict[str, dict[int, list[float]]] = {c: {n: [] for n in ns} for c in CONTENDERS}
+    contenders = _contenders()
+    per_call: dict[str, dict[int, list[float]]] = {c: {n: [] for n in ns} for c in contenders}
     by_round: dict[tuple[str, int, int], float] = {}
-    errors: dict[str, dict[int, Counter[str]]] = {c: {n: Counter() for n in ns} for c in CONTENDERS}
+    errors: dict[str, dict[int, Counter[str]]] = {c: {n: Counter() for n in ns} for c in contenders}
     dnf: dict[str, int] = {}
     loads: list[str] = []
     with stub() as server:
         url = server.fields["STUB_URL"]
         for r in range(opts.rounds):
             for n in ns:
-                for contender in rotated(CONTENDERS, r):
+                for contender in rotated(contenders, r):
                     if contender in dnf and n >= dnf[contender]:
                         continue
                     outcome = _one_run(contender, url, n, timeout)
                     if not outcome.finished:
                         dnf[contender] = n
-                        print(f"  {contender:<9} n={n:<6} did not finish in {timeout:g} s")
+                        print(f"  {contender:<18} n={n:<6} did not finish in {timeout:g} s")
                         continue
                     ms = outcome.elapsed / n * 1000
                     per_call[contender][n].append(ms)
                     by_round[(contender, n, r)] = ms
                     errors[contender][n].update(outcome.errors)
                     print(
-                        f"  {contender:<9} n={n:<6} round {r + 1}: {outcome.elapsed:7.2f} s, "
+                        f"  {contender:<18} n={n:<6} round {r + 1}: {outcome.elapsed:7.2f} s, "
                         f"{ms:7.3f} ms/call, errors {outcome.errors or 0} ({load()})",
                         flush=True,
                     )
@@ -240,6 +262,22 @@ def run(opts: Options) -> Section:
             f"| {ratio_text(ratios('sdk', n, 'raw+gate', n)) if ratios('sdk', n, 'raw+gate', n) else 'n/a'} "
             f"| {ratio_text(ratios('sdk', n, 'raw', n)) if ratios('sdk', n, 'raw', n) else 'n/a'} |"
         )
+    if "sdk on httpx2" in contenders:
+        lines += [
+            "",
+            "The same on httpx2 (the SDK with `ATLAS_HTTP_LIBRARY=httpx2`):",
+            "",
+            "| N | sdk on httpx2 ms/call | raw+gate on httpx2 ms/call | sdk on httpx2 vs its "
+            "raw+gate | sdk on httpx2 vs sdk |",
+            "|---|---|---|---|---|",
+        ]
+        for n in ns:
+            own = ratios("sdk on httpx2", n, "raw+gate on httpx2", n)
+            versus = ratios("sdk on httpx2", n, "sdk", n)
+            lines.append(
+                f"| {n:,} | {cell('sdk on httpx2', n)} | {cell('raw+gate on httpx2', n)} "
+                f"| {ratio_text(own) if own else 'n/a'} | {ratio_text(versus) if versus else 'n/a'} |"
+            )
     small, big = ns[0], ns[-1]
 
     def scaling(c: str, n: int) -> str:
@@ -255,7 +293,7 @@ def run(opts: Options) -> Section:
         "",
         "| contender | " + " | ".join(f"N = {n:,}" for n in ns[1:]) + " |",
         "|---|" + "---|" * len(ns[1:]),
-        *(f"| {c} | " + " | ".join(scaling(c, n) for n in ns[1:]) + " |" for c in CONTENDERS),
+        *(f"| {c} | " + " | ".join(scaling(c, n) for n in ns[1:]) + " |" for c in contenders),
         "",
         "Load after each round: " + "; ".join(loads),
     ]
@@ -269,6 +307,8 @@ def run(opts: Options) -> Section:
     headline = "sdk " + "; ".join(parts) if parts else f"sdk at N={small:,} only"
     if "sdk" in dnf:
         headline += f" (capped at {timeout:g} s)"
+    if "sdk on httpx2" in contenders and len(ns) > 1:
+        headline += f"; on httpx2: sdk N={big:,}: {scaling('sdk on httpx2', big)} of N={small:,}"
     return Section(
         "concurrency", "1. Many calls at once", headline, lines, loads[-1] if loads else load()
     )
