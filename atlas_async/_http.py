@@ -331,9 +331,8 @@ async def exchange(
     token = _SENDING.set(True)
     path = request.url.path
     try:
-        # A bare cancel scope rather than fail_after (a generator-based context manager around
-        # one): the same deadline for a third less CPU on every request. Leaving the block
-        # without returning means the scope caught its own deadline's cancellation.
+        # A bare scope (fail_after wraps one in a generator): leaving the block without
+        # returning means it caught its own deadline's cancellation.
         with anyio.CancelScope(deadline=anyio.current_time() + deadline):
             try:
                 response = await client.send(
@@ -352,11 +351,8 @@ async def exchange(
                 finally:
                     await response.aclose()
             return response
-        raise APITimeoutError(
-            f"request timed out: {request.method} {path} took longer than {deadline:g} s",
-            method=request.method,
-            url=path,
-        )
+        message = f"request timed out: {request.method} {path} took longer than {deadline:g} s"
+        raise APITimeoutError(message, method=request.method, url=path)
     # map_transport_errors, inlined: one context manager less on every request.
     except _TIMEOUTS as exc:
         raise _timed_out(request.method, path) from exc
