@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import platform
 import re
@@ -43,6 +44,7 @@ __all__ = [
     "child_args",
     "child_env",
     "child_python",
+    "has_httpx2",
     "load",
     "machine",
     "process_cpu",
@@ -106,6 +108,11 @@ class Stat:
 def ratio_text(samples: Sequence[float]) -> str:
     """``1.23x [1.10-1.40]``: median ratio of the rounds, lowest and highest round."""
     return Stat.of(samples).text(".2f", "x")
+
+
+def has_httpx2() -> bool:
+    """Is httpx2 installed? (The figures that compare the libraries add its contenders then.)"""
+    return importlib.util.find_spec("httpx2") is not None
 
 
 def rotated(items: Sequence[str], round_index: int) -> list[str]:

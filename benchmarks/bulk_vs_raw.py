@@ -14,8 +14,9 @@ Contenders, interleaved (the order rotates every round):
 * ``sdk lookup on``: ``send_all(..., concurrency=64, lookup_existing=True)``, one look-up GET per
   item as a resumed run makes, against ``raw+lookup``;
 * ``sdk on httpx2`` and ``raw on httpx2``: ``sdk lookup off`` with ``ATLAS_HTTP_LIBRARY=httpx2``,
-  and the raw script on httpx2's client (skipped when httpx2 is not installed). Both clients
-  spend most of their CPU in httpcore 1.x's connection pool, which httpx2's pool does not.
+  and the raw script on httpx2's client (skipped when httpx2 is not installed). At this
+  concurrency both clients spend most of their CPU in httpcore 1.x's connection pool; httpx2's
+  pool spends far less.
 
 For each run: wall time, the emulator's CPU time (``/proc/<pid>/stat``), and this process's.
 Then, untimed: what each client's requests look like (a recording transport), and how many
@@ -39,7 +40,7 @@ from atlas_async import Atlas, Party
 from atlas_async.bulk import BulkItem, send_all
 from atlas_async.samples import SAMPLE_PDF
 
-from ._common import Options, Section, Stat, emulator, load, ratio_text, rotated
+from ._common import Options, Section, Stat, emulator, has_httpx2, load, ratio_text, rotated
 from ._wire import Captured, Recorder, relay
 
 __all__ = ["raw_bulk", "raw_item", "run", "sdk_bulk"]
@@ -51,11 +52,7 @@ ON_HTTPX2 = ("sdk on httpx2", "raw on httpx2")
 
 
 def _contenders() -> tuple[str, ...]:
-    try:
-        importlib.import_module("httpx2")
-    except ImportError:
-        return CONTENDERS
-    return CONTENDERS + ON_HTTPX2
+    return CONTENDERS + ON_HTTPX2 if has_httpx2() else CONTENDERS
 
 
 @contextlib.contextmanager

@@ -11,7 +11,8 @@ Contenders, interleaved (the order rotates every round), each on a fresh client 
   shows what the pool costs without its quadratic queue;
 * ``sdk on httpx2`` and ``raw+gate on httpx2``: the same two on httpx2 (the SDK by
   ``ATLAS_HTTP_LIBRARY=httpx2``), when it is installed. httpcore 1.x's pool checks every idle
-  connection (a ``poll`` and a ``getpeername`` each) on every request event; httpx2's does not.
+  connection (a ``poll`` and a ``getpeername`` each) on every request event and hands one idle
+  connection to several waiting requests (the others try again); httpx2's pool spends far less.
 
 Every run is a fresh interpreter, killed when it exceeds its cap (``--timeout``): cancelling
 thousands of requests queued on an httpx pool costs as much as running them, so a cap enforced
@@ -45,6 +46,7 @@ from ._common import (
     child_args,
     child_env,
     child_python,
+    has_httpx2,
     load,
     ratio_text,
     rotated,
@@ -61,11 +63,7 @@ ALL = CONTENDERS + ON_HTTPX2
 
 
 def _contenders() -> tuple[str, ...]:
-    try:
-        importlib.import_module("httpx2")
-    except ImportError:
-        return CONTENDERS
-    return ALL
+    return ALL if has_httpx2() else CONTENDERS
 
 
 def sizes(opts: Options) -> list[int]:
