@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, overload
 
@@ -26,6 +25,7 @@ from ._config import (
     resolve_base_url,
     validate_account,
 )
+from ._frozen import Frozen, init
 from ._middleware import Middleware, check_middleware
 from ._retry import DEFAULT_RETRY, RetryPolicy
 from ._waiters import LocalWaiterBus, WaiterBus
@@ -55,14 +55,25 @@ class _NotGiven:
 NOT_GIVEN: Final = _NotGiven()
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(Frozen):
     """What differs between copies of one client. Small and immutable on purpose."""
+
+    __match_args__ = ("timeout", "retry", "account", "middleware")
+    __slots__ = __match_args__
 
     timeout: float
     retry: RetryPolicy
     account: str | None
-    middleware: tuple[Middleware, ...] = ()
+    middleware: tuple[Middleware, ...]
+
+    def __init__(
+        self,
+        timeout: float,
+        retry: RetryPolicy,
+        account: str | None,
+        middleware: tuple[Middleware, ...] = (),
+    ) -> None:
+        init(self, timeout=timeout, retry=retry, account=account, middleware=middleware)
 
 
 def _check_max_bytes(value: int | None, default: int) -> int:
@@ -229,7 +240,7 @@ class Atlas:
         if not isinstance(account, _NotGiven):
             changes["account"] = validate_account(account)
         copy = object.__new__(Atlas)
-        copy._init(self._shared, replace(self._options, **changes), owner=False)
+        copy._init(self._shared, self._options.with_(**changes), owner=False)
         return copy
 
     def for_account(self, account: str) -> Atlas:
@@ -395,25 +406,29 @@ class Atlas:
         await self.aclose()
 
 
-@dataclass(frozen=True, slots=True)
 class _Shared:
     """What all copies of one client share: the transport (pool, credentials), the waiter bus,
-    and the bridge the generated endpoints are called through."""
+    and the bridge the generated endpoints are called through. Set once, never changed."""
 
-    transport: Transport
-    bus: WaiterBus
-    seam: GeneratedSeam
+    __slots__ = ("bus", "seam", "transport")
+
+    def __init__(self, transport: Transport, bus: WaiterBus, seam: GeneratedSeam) -> None:
+        self.transport = transport
+        self.bus = bus
+        self.seam = seam
 
 
 # RFC 9110 product tokens (``name/version``), one or more separated by single spaces.
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_APP_INFO = re.compile(rf"{_TOKEN}(?:/{_TOKEN})?(?: {_TOKEN}(?:/{_TOKEN})?)*")
+# A pattern, not a compiled regex: `re` compiles (and caches) it the first time an app_info is
+# given, so clients without one never pay for it.
+_APP_INFO = rf"{_TOKEN}(?:/{_TOKEN})?(?: {_TOKEN}(?:/{_TOKEN})?)*"
 
 
 def _check_app_info(app_info: str | None) -> str | None:
     """An integration's ``name/version``, put in front of the SDK's User-Agent."""
     if app_info is None:
         return None
-    if not isinstance(app_info, str) or not _APP_INFO.fullmatch(app_info):
+    if not isinstance(app_info, str) or not re.fullmatch(_APP_INFO, app_info):
         raise ValueError(f"app_info must be a product token such as 'my-app/1.2', got {app_info!r}")
     return app_info

@@ -35,7 +35,8 @@ DEFAULT_TIMEOUT = 60.0
 
 # `ext_<external_id>`: the external id is the platform's own key for the tenant. Atlas does not
 # publish its alphabet, so accept what fits in a header and reject what would corrupt one.
-_EXT_ACCOUNT = re.compile(r"ext_[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}")
+# A pattern: `re` compiles and caches it on first use, not at import.
+_EXT_ACCOUNT = r"ext_[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}"
 
 
 class MissingAPIKeyError(AtlasError):
@@ -123,7 +124,7 @@ def validate_account(account: str | None) -> str | None:
         return None
     if not isinstance(account, str):
         raise TypeError(f"account must be a string, got {type(account).__name__}")
-    if _EXT_ACCOUNT.fullmatch(account):
+    if re.fullmatch(_EXT_ACCOUNT, account):
         return account
     try:
         parsed = uuid.UUID(account)

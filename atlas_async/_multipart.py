@@ -31,7 +31,6 @@ import os
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ._errors import InvalidDocumentError
@@ -42,21 +41,28 @@ CHUNK_SIZE = 64 * 1024
 
 # The HTML5 form encoding of names and filenames in Content-Disposition (as browsers and httpx).
 _ESCAPES = {'"': "%22", "\\": "\\\\"} | {chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}
-_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _ESCAPES))
+# A pattern: `re` compiles (and caches) it at the first upload, not when the client is built.
+_ESCAPE = "|".join(re.escape(c) for c in _ESCAPES)
 
 
 def _param(name: str, value: str) -> str:
-    return f'{name}="{_ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(0)], value)}"'
+    return f'{name}="{re.sub(_ESCAPE, lambda m: _ESCAPES[m.group(0)], value)}"'
 
 
-@dataclass(slots=True)
 class _FilePart:
     """A file's bytes inside the body: from ``start``, ``length`` bytes (None: to the end)."""
 
-    file: BinaryIO
-    start: int | None  # None: not seekable
-    length: int | None
-    in_memory: bool
+    # A plain class, not a dataclass: this module is imported when a client is built, where a
+    # dataclass costs most of a millisecond to define (see _frozen).
+    __slots__ = ("file", "in_memory", "length", "start")
+
+    def __init__(
+        self, file: BinaryIO, start: int | None, length: int | None, in_memory: bool
+    ) -> None:
+        self.file = file
+        self.start = start  # None: not seekable
+        self.length = length
+        self.in_memory = in_memory
 
 
 _Segment = bytes | _FilePart

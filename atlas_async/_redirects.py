@@ -23,11 +23,12 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from . import _http
+from ._call import Call
 from ._config import allows_plain_http
 from ._errors import RedirectError
 from ._log import logger as get_logger
 from ._middleware import operation_scope
-from ._transport import Call, Transport
+from ._transport import Transport
 
 __all__ = ["MAX_REDIRECTS", "check_redirect", "follow_redirects"]
 

@@ -16,8 +16,8 @@ import math
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+
+from ._frozen import Frozen, init
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -100,8 +100,7 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(Frozen):
     """How a request is retried. Immutable; ``Atlas(retry=...)`` and ``with_options`` take one.
 
     ``max_retries``: retries after the first attempt (0 disables retrying).
@@ -113,23 +112,37 @@ class RetryPolicy:
     ``budget``: seconds from the first attempt after which no retry starts, whatever
     ``max_retries`` says: a server that keeps failing (or keeps answering 429) cannot hold a call
     longer than this plus one attempt. Past it, the last error is raised.
+
+    ``with_(**changes)`` makes a changed copy (validated like the original). Policies compare
+    equal when their fields are equal, and hash accordingly.
     """
 
-    max_retries: int = 2
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0
-    budget: float = 120.0
+    __match_args__ = ("max_retries", "initial_delay", "max_delay", "max_retry_after", "budget")
+    __slots__ = __match_args__
 
-    def __post_init__(self) -> None:
-        if (
-            isinstance(self.max_retries, bool)
-            or not isinstance(self.max_retries, int)
-            or self.max_retries < 0
-        ):
-            raise ValueError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
-        for name in ("initial_delay", "max_delay", "max_retry_after", "budget"):
-            value: Any = getattr(self, name)
+    max_retries: int
+    initial_delay: float
+    max_delay: float
+    max_retry_after: float
+    budget: float
+
+    def __init__(
+        self,
+        max_retries: int = 2,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_retry_after: float = 60.0,
+        budget: float = 120.0,
+    ) -> None:
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        seconds = {
+            "initial_delay": initial_delay,
+            "max_delay": max_delay,
+            "max_retry_after": max_retry_after,
+            "budget": budget,
+        }
+        for name, value in seconds.items():
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
@@ -137,10 +150,7 @@ class RetryPolicy:
                 or value < 0
             ):
                 raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
-
-    def with_(self, **changes: Any) -> RetryPolicy:
-        """A copy with some fields changed (validated like the original)."""
-        return replace(self, **changes)
+        init(self, max_retries=max_retries, **seconds)
 
     def backoff(self, attempt: int) -> float:
         """The pause before retry number ``attempt + 1`` when the server named none."""

@@ -21,7 +21,6 @@ import logging
 import platform
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio
@@ -30,15 +29,14 @@ from . import _http
 from ._admission import Admission, ReleasingStream
 from ._auth import TokenProvider
 from ._body import ACCEPT_ENCODING
+from ._call import Call
 from ._error_mapping import error_from_response
 from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
-from ._middleware import Attempt, AttemptResponse, Middleware, chain
+from ._middleware import Attempt, AttemptResponse, chain
 from ._multipart import MultipartBody
 from ._recording import record
 from ._retry import (
-    DEFAULT_RETRY,
-    RetryPolicy,
     may_have_committed,
     parse_retry_after,
     retryable_status,
@@ -46,7 +44,7 @@ from ._retry import (
 from ._secrets import register
 from ._version import __version__
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "USER_AGENT", "Call", "Transport", "replayed", "user_agent"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "USER_AGENT", "Transport", "replayed", "user_agent"]
 
 logger = get_logger("atlas_async")
 
@@ -77,48 +75,33 @@ def user_agent(app_info: str | None = None) -> str:
     return f"{app_info} {USER_AGENT}" if app_info else USER_AGENT
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """Everything one logical call needs on the wire; built per call, never stored on a client.
-
-    ``rewindable`` is False when the body is a stream that cannot be re-read (a non-seekable file
-    object): such a request is sent exactly once, whatever the retry policy says.
-    """
-
-    timeout: float
-    retry: RetryPolicy = DEFAULT_RETRY
-    account: str | None = None
-    envelope_id: str | None = None
-    operation: str | None = None
-    rewindable: bool = True
-    stream: bool = False
-    bearer: str | None = None  # a token used instead of the client's credentials (signer decline)
-    credentials: bool = True  # False for a cross-host redirect target: send no secrets at all
-    middleware: tuple[Middleware, ...] = ()
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, Any] | None = None
-    # atlas.call's Idempotency-Key for an operation whose method only the generated function
-    # knows: sent when the request it builds is a POST that carries no key of its own.
-    post_key: str | None = None
-
-    def with_(self, **changes: Any) -> Call:
-        return replace(self, **changes)
-
-
-@dataclass(slots=True)
 class _Progress:
     """What one call has learnt across its attempts."""
 
-    token: str | None
-    deadline: float
-    repeatable: bool
-    rewindable: bool
-    attempt: int = 0
-    refreshed: bool = False
-    # Set once an attempt may have reached the server and done the work (a connection lost,
-    # a 5xx, a 408): a replay answering a later retry may then be this call's own work.
-    uncertain: bool = False
-    state: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "attempt",
+        "deadline",
+        "refreshed",
+        "repeatable",
+        "rewindable",
+        "state",
+        "token",
+        "uncertain",
+    )
+
+    def __init__(
+        self, *, token: str | None, deadline: float, repeatable: bool, rewindable: bool
+    ) -> None:
+        self.token = token
+        self.deadline = deadline
+        self.repeatable = repeatable
+        self.rewindable = rewindable
+        self.attempt = 0
+        self.refreshed = False
+        # Set once an attempt may have reached the server and done the work (a connection
+        # lost, a 5xx, a 408): a replay answering a later retry may then be this call's own work.
+        self.uncertain = False
+        self.state: dict[str, Any] = {}
 
 
 def _kept() -> None:

@@ -15,20 +15,28 @@ from __future__ import annotations
 import math
 import time
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import anyio
 
+from ._frozen import Frozen, init
+
 __all__ = ["BusActivity", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """News about an envelope: the status the event reported (None: something happened)."""
+class Notice(Frozen):
+    """News about an envelope: the status the event reported (None: something happened).
+
+    Immutable; equal to another notice with the same fields."""
+
+    __match_args__ = ("envelope_id", "status")
+    __slots__ = __match_args__
 
     envelope_id: str
-    status: str | None = None
+    status: str | None
+
+    def __init__(self, envelope_id: str, status: str | None = None) -> None:
+        init(self, envelope_id=envelope_id, status=status)
 
 
 class Subscription:

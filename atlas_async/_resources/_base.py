@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from .._call import Call
 from .._generated.types import UNSET, Unset
 from .._pagination import AsyncPager, Page
 from .._responses import get_request_id
-from .._transport import Call
 from ._options import applying, capture, current, restore
 from ._seam import parse_as
 

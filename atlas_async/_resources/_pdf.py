@@ -24,7 +24,7 @@ from ._base import Resource, path_id
 from ._options import RequestOptions, request_options
 
 if TYPE_CHECKING:
-    from .._transport import Call
+    from .._call import Call
 
 __all__ = ["PDFDownloads", "SignedPDFStream"]
 

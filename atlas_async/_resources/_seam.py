@@ -19,11 +19,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .. import _http
+from .._call import Call
 from .._errors import APIResponseValidationError
 from .._middleware import operation_scope
 from .._multipart import MultipartBody
 from .._responses import attach_response_info
-from .._transport import Call, Transport, replayed
+from .._transport import Transport, replayed
 
 if TYPE_CHECKING:
     from .._generated.client import AuthenticatedClient, Client
