@@ -8,9 +8,8 @@ Built per call from the client's options and the call's own (``_resources._base`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from ._frozen import Frozen, init
 from ._retry import DEFAULT_RETRY, RetryPolicy
 
 if TYPE_CHECKING:
@@ -18,46 +17,35 @@ if TYPE_CHECKING:
 
 __all__ = ["Call"]
 
+_FIELDS = (
+    "account",
+    "bearer",
+    "credentials",
+    "envelope_id",
+    "extra_headers",
+    "extra_query",
+    "middleware",
+    "operation",
+    "post_key",
+    "retry",
+    "rewindable",
+    "stream",
+    "timeout",
+)
 
-class Call(Frozen):
+
+class Call:
     """Everything one logical call needs on the wire; built per call, never stored on a client.
 
     ``rewindable`` is False when the body is a stream that cannot be re-read (a non-seekable file
     object): such a request is sent exactly once, whatever the retry policy says.
+
+    Immutable for the type checker (every field is ``Final``); changed only by copying,
+    with :meth:`with_`. Not frozen at run time like the public values (``_frozen``): one is
+    built per call, and plain assignments build it in a third of the time.
     """
 
-    __match_args__ = (
-        "timeout",
-        "retry",
-        "account",
-        "envelope_id",
-        "operation",
-        "rewindable",
-        "stream",
-        "bearer",
-        "credentials",
-        "middleware",
-        "extra_headers",
-        "extra_query",
-        "post_key",
-    )
-    __slots__ = __match_args__
-
-    timeout: float
-    retry: RetryPolicy
-    account: str | None
-    envelope_id: str | None
-    operation: str | None
-    rewindable: bool
-    stream: bool
-    bearer: str | None  # a token used instead of the client's credentials (signer decline)
-    credentials: bool  # False for a cross-host redirect target: send no secrets at all
-    middleware: tuple[Middleware, ...]
-    extra_headers: Mapping[str, str] | None
-    extra_query: Mapping[str, Any] | None
-    # atlas.call's Idempotency-Key for an operation whose method only the generated function
-    # knows: sent when the request it builds is a POST that carries no key of its own.
-    post_key: str | None
+    __slots__ = _FIELDS
 
     def __init__(
         self,
@@ -75,19 +63,28 @@ class Call(Frozen):
         extra_query: Mapping[str, Any] | None = None,
         post_key: str | None = None,
     ) -> None:
-        init(
-            self,
-            timeout=timeout,
-            retry=retry,
-            account=account,
-            envelope_id=envelope_id,
-            operation=operation,
-            rewindable=rewindable,
-            stream=stream,
-            bearer=bearer,
-            credentials=credentials,
-            middleware=middleware,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            post_key=post_key,
-        )
+        self.timeout: Final = timeout
+        self.retry: Final = retry
+        self.account: Final = account
+        self.envelope_id: Final = envelope_id
+        self.operation: Final = operation
+        self.rewindable: Final = rewindable
+        self.stream: Final = stream
+        # A token used instead of the client's credentials (a signer's decline).
+        self.bearer: Final = bearer
+        # False for a cross-host redirect target: send no secrets at all.
+        self.credentials: Final = credentials
+        self.middleware: Final = middleware
+        self.extra_headers: Final = extra_headers
+        self.extra_query: Final = extra_query
+        # atlas.call's Idempotency-Key for an operation whose method only the generated
+        # function knows: sent when the request it builds is a POST that carries no key of its
+        # own.
+        self.post_key: Final = post_key
+
+    def with_(self, **changes: Any) -> Call:
+        """A copy with some fields changed."""
+        return Call(**({name: getattr(self, name) for name in _FIELDS} | changes))
+
+    def __repr__(self) -> str:
+        return f"<Call {self.operation or 'request'} timeout={self.timeout:g}>"

@@ -1,9 +1,8 @@
 """Immutable value classes that cost nothing to define.
 
 ``@dataclass(frozen=True, slots=True)`` writes each class's methods as source and compiles them
-when the class is defined: about 0.8 ms a class on a 2-core machine, and ``Atlas()`` needs five
-of them before it can make its first request (half the SDK's start-up budget, see
-``benchmarks/startup.py``). :class:`Frozen` gives the same behaviour from one base class whose
+when the class is defined: about 0.8 ms a class on a 2-core machine, and the seven that
+``Atlas()`` used to define took half the SDK's start-up budget (``benchmarks/startup.py``). :class:`Frozen` gives the same behaviour from one base class whose
 methods are written once: equality, hash and repr over the fields (the subclass's
 ``__slots__``, in order), no assignment after ``__init__``, ``with_`` for a changed copy, and
 pickling and ``copy`` that go around the frozen ``__setattr__``.
