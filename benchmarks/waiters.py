@@ -8,6 +8,8 @@ Two variants, each in a fresh interpreter (so its RSS is its own):
   should return without a further request.
 * ``polling``: no webhooks; once the first polls are done the stub answers ``signed``, and the
   waiters find out at their next poll.
+* ``tasks``: the reference for the memory: the same N tasks started by a task group, each
+  parked in ``anyio.sleep`` instead of a wait. What the waiters hold above it is the SDK's.
 
 Reported: how many returned, the time to the first polls and to the end, requests per envelope
 counted at the stub, the request rate, and RSS above the baseline taken right after the imports
@@ -46,7 +48,7 @@ from ._common import (
 __all__ = ["run"]
 
 KEY = "atlas_bench_key_0123456789"
-VARIANTS = ("webhooks", "polling")
+VARIANTS = ("webhooks", "polling", "tasks")
 
 
 def _event(eid: str, i: int) -> bytes:
@@ -142,6 +144,17 @@ async def _child(run: _Run, ids: list[str]) -> None:
                 run.done[type(exc).__name__] += 1
 
         started = time.perf_counter()
+        if result["variant"] == "tasks":
+            async with anyio.create_task_group() as tg:
+                for _ in ids:
+                    tg.start_soon(anyio.sleep, run.cap)
+                await anyio.sleep(1.0)  # every task started and parked
+                result["parked_mb"] = rss_mb() - run.baseline
+                tg.cancel_scope.cancel()
+            timer.cancel()
+            run.done["parked"] = len(ids)
+            run.report(True, time.perf_counter() - started, run.base_requests)
+            return
         async with anyio.create_task_group() as tg:
             for eid in ids:
                 tg.start_soon(waiter, eid)
@@ -197,6 +210,11 @@ def _row(r: dict[str, Any], timeout: float) -> str:
     n = r["n"]
     if "error" in r:
         return f"| {r['variant']} | {n:,} | failed: {r['error'].strip().splitlines()[-1]} ||||||||"
+    if r["variant"] == "tasks":
+        return (
+            f"| tasks | {n:,} | (no waits: the caller's tasks, parked) | | | | "
+            f"| {r.get('warm_mb', float('nan')):.1f} | {r['parked_mb']:.1f} | {r['peak_mb']:.1f} |"
+        )
     returned = f"{r['returned']:,}/{n:,}"
     if not r["finished"]:
         returned += f" (did not finish in {timeout:g} s)"
@@ -238,7 +256,9 @@ def run(opts: Options) -> Section:
         "`signed`), and `after` is the time until every waiter returned. RSS is above the "
         "baseline taken after `import atlas_async, atlas_async.webhooks`; `after 1 call` is "
         "after one warm-up `status` call (the client layer is imported on first use; that "
-        "request is not counted). Goals at 10,000 with "
+        "request is not counted). `tasks` is the memory's reference: the same N tasks "
+        "started by a task group, each parked in `anyio.sleep` (no SDK call): the waiters' RSS "
+        "above it is the SDK's. Goals at 10,000 with "
         "webhooks: all return, at most 50 MB, at most 1.2 requests per envelope. "
         f"Each run capped at {timeout:g} s.",
         "",
@@ -252,9 +272,18 @@ def run(opts: Options) -> Section:
     ]
     big = [r for r in results if r["n"] == ns[-1]]
     parts = []
+    parked = {r["variant"]: r.get("parked_mb") for r in big}
     for r in big:
         if "error" in r:
             parts.append(f"{r['variant']}: failed")
+            continue
+        if r["variant"] == "tasks":
+            if parked.get("webhooks") is not None and parked["tasks"] is not None:
+                own = parked["tasks"] - r["warm_mb"]
+                parts.append(
+                    f"the caller's {r['n']:,} tasks alone +{own:.0f} MB, "
+                    f"so the SDK's share +{parked['webhooks'] - parked['tasks']:.0f} MB"
+                )
             continue
         rate = r["requests"] / r["elapsed_s"] if r["elapsed_s"] else 0.0
         parts.append(

@@ -294,9 +294,12 @@ class SigningFlows(EnvelopeCalls):
             with anyio.move_on_after(limit):
                 if shared.transport.admission.waiting:
                     # Requests already queue for the pool: thousands of waits started together
-                    # would all poll at once. Spread their first polls over one interval (a
-                    # webhook still ends the wait at once).
-                    outcome = await _until_next_poll(eid, sub, random.uniform(0, poll_interval))
+                    # would all poll at once, each parked at the gate with its request built
+                    # (a third of their memory, at 10,000). Spread their first polls over the
+                    # waits' share of the poll budget, as their later polls are (between one
+                    # interval and max_poll_interval); a webhook still ends the wait at once.
+                    spread = max(poll_interval, min(sub.waits / POLLS_PER_SECOND, longest))
+                    outcome = await _until_next_poll(eid, sub, random.uniform(0, spread))
                     if outcome is not None:
                         return outcome
                 while True:

@@ -42,3 +42,50 @@ async def test_many_waits_share_one_poll_budget() -> None:
     assert waits / POLLS_PER_SECOND > 1.0
     assert len(set(polls)) == waits
     assert len(polls) < 1.5 * waits
+
+
+async def test_waits_started_together_spread_their_first_polls() -> None:
+    # A hundred waits on a client of one connection: once requests queue at the gate, the
+    # first polls spread over the waits' share of the poll budget (100 / 50 = 2 s, capped at
+    # max_poll_interval) instead of all joining the queue, each holding a built request.
+    polled: list[float] = []
+
+    async def answer(request: Any) -> Any:
+        polled.append(anyio.current_time())
+        await anyio.sleep(0.002)
+        return httpx.Response(200, json={"envelope_id": "e", "status": "signed"})
+
+    waits, longest = 100, 1.0
+    deepest = 0
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with (
+        http,
+        Atlas(
+            "atlas_live_pacing_tests",
+            base_url="https://a.test",
+            http_client=http,
+            max_connections=1,
+        ) as atlas,
+    ):
+        gate = atlas._shared.transport.admission
+
+        async def one(i: int) -> None:
+            await atlas.envelopes.wait_until_signed(
+                f"e{i}", timeout=30, poll_interval=0.01, max_poll_interval=longest
+            )
+
+        started = anyio.current_time()
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                for i in range(waits):
+                    tg.start_soon(one, i)
+                for _ in range(2_000):  # watch the queue at the gate until every wait returned
+                    await anyio.sleep(0.005)
+                    deepest = max(deepest, gate.waiting)
+                    if len(polled) == waits:
+                        break
+    assert len(polled) == waits  # each returned on its first poll
+    # Spread over up to max_poll_interval, not over poll_interval (10 ms): the last first poll
+    # comes well after the first, and the queue never holds most of the waits.
+    assert polled[-1] - started > 0.3 * longest
+    assert deepest < waits // 2
