@@ -392,6 +392,25 @@ async def test_wait_until_signed_deadline(atlas: Atlas) -> None:
     assert info.value.last.status == "pending"
 
 
+async def test_the_wait_deadline_cuts_a_poll_in_flight(atlas: Atlas, fake: FakeAtlas) -> None:
+    eid = await _sent(atlas)
+    fake.faults.add("latency", "GET /api/envelope/{id}/status", seconds=30, count=None)
+    started = anyio.current_time()
+    with anyio.fail_after(10), pytest.raises(WaitTimeoutError) as info:
+        await atlas.envelopes.wait_until_signed(eid, timeout=0.3)
+    assert anyio.current_time() - started < 5  # not the server's 30 s
+    assert info.value.last is None  # no poll ever answered
+
+
+async def test_the_wait_deadline_cuts_the_sleep_between_polls(atlas: Atlas) -> None:
+    eid = await _sent(atlas)
+    started = anyio.current_time()
+    with anyio.fail_after(10), pytest.raises(WaitTimeoutError) as info:
+        await atlas.envelopes.wait_until_signed(eid, timeout=0.3, poll_interval=20)
+    assert anyio.current_time() - started < 5  # not the 20 s to the next poll
+    assert info.value.last.status == "pending"
+
+
 async def test_webhook_wakes_the_waiter_without_another_request(atlas: Atlas, wire: Any) -> None:
     eid = await _sent(atlas)
     polled, _ = _event_after(atlas, "GET", "/status")
