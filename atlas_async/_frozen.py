@@ -2,10 +2,11 @@
 
 ``@dataclass(frozen=True, slots=True)`` writes each class's methods as source and compiles them
 when the class is defined: about 0.8 ms a class on a 2-core machine, and the seven that
-``Atlas()`` used to define took half the SDK's start-up budget (``benchmarks/startup.py``). :class:`Frozen` gives the same behaviour from one base class whose
-methods are written once: equality, hash and repr over the fields (the subclass's
-``__slots__``, in order), no assignment after ``__init__``, ``with_`` for a changed copy, and
-pickling and ``copy`` that go around the frozen ``__setattr__``.
+``Atlas()`` used to define took half the SDK's start-up budget (``benchmarks/startup.py``).
+:class:`Frozen` gives the same behaviour from one base class whose methods are written once:
+equality, hash and repr over the fields (``__match_args__``, in order), no assignment after
+``__init__``, ``with_`` for a changed copy, and pickling and ``copy`` that go around the frozen
+``__setattr__``.
 
 A subclass lists its fields, in ``__init__``'s order, in ``__match_args__`` (so that ``match``
 works as on a dataclass) and sets ``__slots__ = __match_args__``; it annotates the fields for the
