@@ -145,10 +145,20 @@ async def _child(run: _Run, ids: list[str]) -> None:
 
         started = time.perf_counter()
         if result["variant"] == "tasks":
+            parked = 0
+
+            async def park(eid: str) -> None:  # shaped like `waiter`: one wrapper coroutine
+                nonlocal parked
+                parked += 1
+                await anyio.sleep(run.cap)
+
             async with anyio.create_task_group() as tg:
-                for _ in ids:
-                    tg.start_soon(anyio.sleep, run.cap)
-                await anyio.sleep(1.0)  # every task started and parked
+                for eid in ids:
+                    tg.start_soon(park, eid)
+                for _ in range(int(run.cap * 100)):  # until every task is parked (or the cap)
+                    if parked == len(ids):
+                        break
+                    await anyio.sleep(0.01)
                 result["parked_mb"] = rss_mb() - run.baseline
                 tg.cancel_scope.cancel()
             timer.cancel()
