@@ -83,6 +83,7 @@ if TYPE_CHECKING:
     from ._resources._options import RetryOptions as RetryOptions
     from ._resources.envelopes import SignedPDFStream as SignedPDFStream
     from ._resources.envelopes import SigningStatus as SigningStatus
+    from ._resources.envelopes import WaitManyResult as WaitManyResult
     from ._responses import get_request_id as get_request_id
     from ._responses import was_replayed as was_replayed
     from ._retry import RetryPolicy as RetryPolicy
@@ -139,6 +140,7 @@ _LAZY: dict[str, str] = {
     "Page": "._pagination",
     "SignedPDFStream": "._resources.envelopes",
     "SigningStatus": "._resources.envelopes",
+    "WaitManyResult": "._resources.envelopes",
     "get_request_id": "._responses",
     "was_replayed": "._responses",
     # The seams: retries, per-attempt middleware, the 429 gate, the waiter bus.

@@ -21,7 +21,7 @@ import anyio
 
 from ._frozen import Frozen, init
 
-__all__ = ["BusActivity", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
+__all__ = ["BusActivity", "Inbox", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
 
 
 class Notice(Frozen):
@@ -44,16 +44,19 @@ class Subscription:
 
     A waiter parks in :meth:`next` inside one cancel scope whose deadline is its next poll, and
     a notice cancels that scope: no event object per waiter, because ten thousand parked
-    waiters are the point (each byte here is ten kilobytes there).
+    waiters are the point (each byte here is ten kilobytes there). A subscription may instead
+    forward its notices to an :class:`Inbox` shared by many (:meth:`forward_to`), where one
+    waiter listens for all of them.
     """
 
-    __slots__ = ("_activity", "_pending", "_scope", "envelope_id")
+    __slots__ = ("_activity", "_inbox", "_pending", "_scope", "envelope_id")
 
     def __init__(self, envelope_id: str, activity: BusActivity | None = None) -> None:
         self.envelope_id = envelope_id
         self._pending: Notice | None = None
         self._scope: anyio.CancelScope | None = None
         self._activity = activity
+        self._inbox: Inbox | None = None
 
     def webhooks_flowing(self, within: float) -> bool:
         """Did this bus deliver any notice (about any envelope) in the last ``within`` seconds?
@@ -68,8 +71,22 @@ class Subscription:
     def deliver(self, notice: Notice) -> None:
         """Hand a notice to this waiter (a newer one replaces one it has not read yet)."""
         self._pending = notice
-        if self._scope is not None:
+        if self._inbox is not None:
+            self._inbox.arrived(self)
+        elif self._scope is not None:
             self._scope.cancel()
+
+    def forward_to(self, inbox: Inbox) -> None:
+        """Send this subscription's notices to ``inbox`` from now on (one already delivered and
+        not yet read goes there at once); read them with :meth:`take`."""
+        self._inbox = inbox
+        if self._pending is not None:
+            inbox.arrived(self)
+
+    def take(self) -> Notice | None:
+        """The notice delivered and not yet read, if any (without waiting)."""
+        notice, self._pending = self._pending, None
+        return notice
 
     async def next(self, within: float) -> Notice | None:
         """The next notice, waiting up to ``within`` seconds; None if none came."""
@@ -82,6 +99,43 @@ class Subscription:
                     self._scope = None
         notice, self._pending = self._pending, None
         return notice
+
+
+class Inbox:
+    """Where many subscriptions deliver (``envelopes.wait_many``): one waiter parks in
+    :meth:`wait` for all of them, in one cancel scope that any notice, or :meth:`wake`, cancels.
+    """
+
+    __slots__ = ("_ready", "_scope", "_woken")
+
+    def __init__(self) -> None:
+        self._ready: list[Subscription] = []
+        self._scope: anyio.CancelScope | None = None
+        self._woken = False
+
+    def arrived(self, sub: Subscription) -> None:
+        """``sub`` has a notice to :meth:`~Subscription.take` (called by the subscription)."""
+        self._ready.append(sub)
+        self.wake()
+
+    def wake(self) -> None:
+        """End the current (or the next) :meth:`wait` now."""
+        self._woken = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def wait(self, until: float) -> list[Subscription]:
+        """The subscriptions that received a notice, once there are any, :meth:`wake` is
+        called, or the clock (``anyio.current_time()``) reaches ``until``."""
+        if not self._ready and not self._woken and until > anyio.current_time():
+            with anyio.CancelScope(deadline=until) as scope:
+                self._scope = scope
+                try:
+                    await anyio.sleep_forever()
+                finally:
+                    self._scope = None
+        ready, self._ready, self._woken = self._ready, [], False
+        return ready
 
 
 @runtime_checkable

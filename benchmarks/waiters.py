@@ -8,6 +8,8 @@ Two variants, each in a fresh interpreter (so its RSS is its own):
   should return without a further request.
 * ``polling``: no webhooks; once the first polls are done the stub answers ``signed``, and the
   waiters find out at their next poll.
+* ``many``: the same N envelopes in one ``envelopes.wait_many`` call instead of N waits, woken
+  by the same webhooks.
 * ``tasks``: the reference for the memory: the same N tasks started by a task group, each
   parked in ``anyio.sleep`` instead of a wait. What the waiters hold above it is the SDK's.
 
@@ -48,7 +50,7 @@ from ._common import (
 __all__ = ["run"]
 
 KEY = "atlas_bench_key_0123456789"
-VARIANTS = ("webhooks", "polling", "tasks")
+VARIANTS = ("webhooks", "polling", "many", "tasks")
 
 
 def _event(eid: str, i: int) -> bytes:
@@ -165,14 +167,25 @@ async def _child(run: _Run, ids: list[str]) -> None:
             run.done["parked"] = len(ids)
             run.report(True, time.perf_counter() - started, run.base_requests)
             return
+
+        async def many() -> None:
+            waited = await atlas.envelopes.wait_many(ids, timeout=run.cap)
+            for outcome in waited.finished.values():
+                run.done[f"returned ({outcome.source})"] += 1
+            if waited.pending:
+                run.done["pending"] += len(waited.pending)
+
         async with anyio.create_task_group() as tg:
-            for eid in ids:
-                tg.start_soon(waiter, eid)
+            if result["variant"] == "many":
+                tg.start_soon(many)
+            else:
+                for eid in ids:
+                    tg.start_soon(waiter, eid)
             await _first_polls(ctl, run.base_requests, len(ids))
             result["first_polls_s"] = time.perf_counter() - started
             result["parked_mb"] = rss_mb() - run.baseline
             result["requests_before_signal"] = (await _stats(ctl))["requests"] - run.base_requests
-            if result["variant"] == "webhooks":
+            if result["variant"] in ("webhooks", "many"):
                 outcomes: Counter[str] = Counter()
                 for i, eid in enumerate(ids):
                     body = _event(eid, i)
@@ -268,7 +281,8 @@ def run(opts: Options) -> Section:
         "after one warm-up `status` call (the client layer is imported on first use; that "
         "request is not counted). `tasks` is the memory's reference: the same N tasks "
         "started by a task group, each parked in `anyio.sleep` (no SDK call): the waiters' RSS "
-        "above it is the SDK's. Goals at 10,000 with "
+        "above it is the SDK's. `many` is one `envelopes.wait_many` call on the N envelopes, "
+        "woken by the same webhooks. Goals at 10,000 with "
         "webhooks: all return, at most 50 MB, at most 1.2 requests per envelope. "
         f"Each run capped at {timeout:g} s.",
         "",
@@ -301,6 +315,7 @@ def run(opts: Options) -> Section:
             + ("" if r["finished"] else f" (not all in {timeout:g} s)")
             + f", {r['requests'] / r['n']:.2f} req/env, peak +{r['peak_mb']:.0f} MB"
             + (f", {rate:,.0f} req/s" if r["variant"] == "polling" else "")
+            + (" (one wait_many call)" if r["variant"] == "many" else "")
         )
     return Section(
         "waiters", "2. 10,000 waiters", "; ".join(parts), lines, loads[-1] if loads else load()

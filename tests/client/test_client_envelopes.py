@@ -40,17 +40,13 @@ from atlas_async import (
 from atlas_async._resources._keys import send_idempotency_key
 from atlas_async.testing import FakeAtlas
 
+from .._support.envelopes import PARTIES, PDF
 from .._support.http import httpx
 from .conftest import hooks_of
 
 pytestmark = pytest.mark.anyio
 
 SAMPLES = Path(__file__).resolve().parents[2] / "atlas_async" / "samples"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PARTIES = [
-    Party(email="jane@example.com", name="Jane", role="Customer"),
-    Party(email="sam@example.com", name="Sam", role="Supplier"),
-]
 FIELD = {
     "type": "signature",
     "page": 1,

@@ -16,18 +16,13 @@ from atlas_async import (
     EnvelopeStatus,
     IdempotencyKeyReusedError,
     InternalServerError,
-    Party,
     was_replayed,
 )
 from atlas_async.testing import FakeAtlas
 
-pytestmark = pytest.mark.anyio
+from .._support.envelopes import PARTIES, PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PARTIES = [
-    Party(email="jane@example.com", name="Jane", role="Customer"),
-    Party(email="sam@example.com", name="Sam", role="Supplier"),
-]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
