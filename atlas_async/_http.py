@@ -363,9 +363,20 @@ async def exchange(
 
 
 async def _read_capped(response: Response, max_bytes: int) -> None:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(response, max_bytes)
+    headers = response.headers
+    declared = headers.get("content-length", "")
+    if declared.isdigit():
+        if int(declared) > max_bytes:
+            raise _too_large(response, max_bytes)
+        if "content-encoding" not in headers:
+            # Not encoded, and declared within the cap: the HTTP/1.1 parser hands over exactly
+            # the declared bytes, so the library's own read is bounded as ours would be, and
+            # cheaper (most answers: a small JSON body). Nothing to decode, and a read that
+            # fails half-way raises through the library's generators, which closes them.
+            await response.aread()
+            if len(response.content) > max_bytes:  # an in-process app is held to nothing
+                raise _too_large(response, max_bytes)
+            return
     reader = BodyReader(response, limit=max_bytes, on_limit=lambda: _too_large(response, max_bytes))
     # What ``aread()`` does, decoded by us and capped as the body arrives.
     response._content = await read_all(reader)

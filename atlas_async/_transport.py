@@ -181,8 +181,21 @@ class Transport:
         headers = request.headers
         if call.extra_headers:
             headers.update(call.extra_headers)
+        if call.extra_headers or not self.owns_http:
+            # (The SDK's own client starts with both right, and only a call's extra headers
+            # could change them: two header lookups less on most calls.)
+            self._settle_client_headers(headers)
+        # The generated functions put Atlas-Account on the request when asked; this covers the
+        # hand-built ones. The account lives on the call, never on the shared client.
+        if call.account and "Atlas-Account" not in headers:
+            headers["Atlas-Account"] = call.account
+        if call.post_key and method.upper() == "POST" and "Idempotency-Key" not in headers:
+            headers["Idempotency-Key"] = call.post_key
+        return request
+
+    def _settle_client_headers(self, headers: _http.Headers) -> None:
         # A User-Agent the caller set (on their own client, or for this call) is kept, with
-        # ours after it. (The SDK's own client starts with ours: nothing to change then.)
+        # ours after it.
         given = headers.get("User-Agent")
         if given != self.user_agent:
             if given and not given.startswith(("atlas-async/", *_http.LIBRARY_USER_AGENTS)):
@@ -193,13 +206,6 @@ class Transport:
         # Only the encodings the SDK decodes itself (see _body): never br or zstd by accident.
         if headers.get("Accept-Encoding") != ACCEPT_ENCODING:
             headers["Accept-Encoding"] = ACCEPT_ENCODING
-        # The generated functions put Atlas-Account on the request when asked; this covers the
-        # hand-built ones. The account lives on the call, never on the shared client.
-        if call.account and "Atlas-Account" not in headers:
-            headers["Atlas-Account"] = call.account
-        if call.post_key and method.upper() == "POST" and "Idempotency-Key" not in headers:
-            headers["Idempotency-Key"] = call.post_key
-        return request
 
     @staticmethod
     def _with_multipart(
@@ -274,12 +280,13 @@ class Transport:
         rewindable = call.rewindable and not (
             isinstance(request.stream, MultipartBody) and not request.stream.rewindable
         )
-        if call.credentials:
-            # Keep whatever the caller's own client would add from leaking in beside ours.
-            request.headers.pop("Authorization", None)
-        else:
+        if not call.credentials:
             for name in _CREDENTIAL_HEADERS:
                 request.headers.pop(name, None)
+        elif not self.owns_http or call.extra_headers:
+            # Keep whatever the caller's own client (or headers) would add from leaking in
+            # beside ours, and from the middleware's sight. (The SDK's own client adds none.)
+            request.headers.pop("Authorization", None)
         return _Progress(
             token=await self._credentials(call),
             deadline=anyio.current_time() + call.retry.budget,

@@ -26,6 +26,8 @@ from atlas_async import (
 )
 from atlas_async._errors import ResponseTooLargeError
 
+from .._support.http import httpx
+from .._support.mock_api import BASE
 from .._support.raw_server import Request, Step, response, serve
 
 pytestmark = pytest.mark.anyio
@@ -151,3 +153,17 @@ def _calls(atlas: Atlas) -> list[Callable[[], Awaitable[Any]]]:
 
 async def _first_page(atlas: Atlas) -> Any:
     return await atlas.envelopes.list(limit=5)
+
+
+async def test_a_body_longer_than_its_declared_length_is_still_capped() -> None:
+    # Over a socket the HTTP/1.1 parser holds a server to its Content-Length; an in-process
+    # transport holds it to nothing, so the cap is checked on what was read.
+    def lying(_: httpx.Request) -> httpx.Response:
+        body = httpx.ByteStream(json.dumps({**STATUS, "pad": "x" * 4096}).encode())
+        return httpx.Response(200, headers={"Content-Length": "2"}, stream=body)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lying))
+    async with http, client(BASE, http_client=http, max_response_bytes=1024) as atlas:
+        with pytest.raises(ResponseTooLargeError) as info:
+            await atlas.envelopes.status(ENV_ID)
+    assert info.value.limit == 1024

@@ -3,13 +3,17 @@ header (per request, never on the shared client) and a refreshed bearer token af
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import atlas_async
-from atlas_async import Atlas, AuthenticationError
+import atlas_async._transport
+from atlas_async import Atlas, Attempt, AttemptResponse, AuthenticationError, CallNext
 
 from .._support.http import httpx
 from .._support.mock_api import BASE, ENV_ID, KEY, Recorder, api_error, envelope_json, make
+from .._support.raw_server import Request, response, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -78,3 +82,55 @@ async def test_token_provider_refreshes_once_on_401() -> None:
     provider.refresh = give_up  # type: ignore[method-assign]
     with pytest.raises(AuthenticationError):
         await atlas.envelopes.get(ENV_ID)
+
+
+async def test_a_callers_client_defaults_reach_neither_middleware_nor_the_wire() -> None:
+    # The caller's own client carries its own credentials and encodings: the SDK's replace them
+    # on the wire, and no middleware ever sees a token, theirs or ours.
+    rec = Recorder(httpx.Response(200, json=envelope_json()))
+    seen: list[str | None] = []
+
+    async def look(attempt: Attempt, call_next: CallNext) -> AttemptResponse:
+        seen.append(attempt.headers.get("Authorization"))
+        return await call_next(attempt)
+
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(rec),
+        headers={
+            "Authorization": "Bearer theirs",
+            "User-Agent": "myapp/1.0",
+            "Accept-Encoding": "br",
+        },
+    )
+    async with http, Atlas(KEY, base_url=BASE, http_client=http, middleware=[look]) as atlas:
+        await atlas.envelopes.get(ENV_ID)
+    (sent,) = rec.requests
+    assert seen == [None]
+    assert sent.headers.get_list("Authorization") == [f"Bearer {KEY}"]
+    assert sent.headers["User-Agent"] == f"myapp/1.0 {atlas_async._transport.USER_AGENT}"
+    assert sent.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+async def test_the_sdks_own_client_sends_its_headers_once() -> None:
+    # On a real socket, with the client the SDK builds itself (the path that skips re-checking
+    # the headers it set on that client).
+    heard: list[Request] = []
+
+    def answer(request: Request) -> bytes:
+        heard.append(request)
+        return response(
+            200, json.dumps(envelope_json()).encode(), {"Content-Type": "application/json"}
+        )
+
+    with serve(answer) as server:
+        async with Atlas(KEY, base_url=server.url) as atlas:
+            await atlas.envelopes.get(ENV_ID)
+            await atlas.for_account("ext_acme").envelopes.get(
+                ENV_ID, extra_headers={"X-Trace": "t"}
+            )
+    for request in heard:
+        assert request.headers["user-agent"] == atlas_async._transport.USER_AGENT
+        assert request.headers["accept-encoding"] == "gzip, deflate"
+        assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert [r.headers.get("atlas-account") for r in heard] == [None, "ext_acme"]
+    assert heard[1].headers["x-trace"] == "t"
