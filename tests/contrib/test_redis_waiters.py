@@ -97,11 +97,13 @@ async def test_redis_down_then_back(own_redis: RedisServer) -> None:
         await client.aclose()
 
 
-async def test_wait_until_signed_returns_by_a_webhook_received_elsewhere(
-    clients: tuple[Redis, Redis],
+@pytest.mark.parametrize("many", [False, True], ids=["wait_until_signed", "wait_many"])
+async def test_a_wait_returns_by_a_webhook_received_elsewhere(
+    clients: tuple[Redis, Redis], many: bool
 ) -> None:
-    """Replica A receives the webhooks; replica B waits. B's wait ends on the envelope.signed
-    event (source "webhook"), long before its next poll would have."""
+    """Replica A receives the webhooks; replica B waits (one envelope, or a table of them). B's
+    wait ends on the envelope.signed event (source "webhook"), long before its next poll would
+    have."""
     fake = FakeAtlas()
     redis_a, redis_b = clients
     http = httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url)
@@ -129,6 +131,10 @@ async def test_wait_until_signed_returns_by_a_webhook_received_elsewhere(
         result: dict[str, object] = {}
 
         async def wait() -> None:
+            if many:
+                waited = await atlas_b.envelopes.wait_many([eid], poll_interval=60, timeout=CEILING)
+                result["source"] = waited.finished[eid].source
+                return
             status = await atlas_b.envelopes.wait_until_signed(
                 eid, poll_interval=60, timeout=CEILING
             )
