@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
-from ._errors import APIConnectionError
+from ._errors import APIConnectionError, ResponseTooLargeError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from ._http import Response
 
-__all__ = ["ACCEPT_ENCODING", "BodyReader", "DecodeError"]
+__all__ = ["ACCEPT_ENCODING", "BodyReader", "DecodeError", "read_all", "read_capped"]
 
 #: What the SDK asks servers for: encodings it decodes itself, with the standard library.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -202,3 +202,34 @@ class BodyReader:
 async def read_all(reader: BodyReader) -> bytes:
     """The whole (bounded) body."""
     return b"".join([chunk async for chunk in reader])
+
+
+async def read_capped(response: Response, max_bytes: int) -> None:
+    """Read ``response``'s whole body (as ``aread()`` does), refusing it as soon as it passes
+    ``max_bytes`` (ResponseTooLargeError), declared or decoded."""
+    headers = response.headers
+    declared = headers.get("content-length", "")
+    if declared.isdigit():
+        if int(declared) > max_bytes:
+            raise _too_large(response, max_bytes)
+        if "content-encoding" not in headers:
+            # Not encoded, and declared within the cap: the HTTP/1.1 parser hands over exactly
+            # the declared bytes, so the library's own read is bounded as ours would be, and
+            # cheaper (most answers: a small JSON body). Nothing to decode, and a read that
+            # fails half-way raises through the library's generators, which closes them.
+            await response.aread()
+            if len(response.content) > max_bytes:  # an in-process app is held to nothing
+                raise _too_large(response, max_bytes)
+            return
+    reader = BodyReader(response, limit=max_bytes, on_limit=lambda: _too_large(response, max_bytes))
+    response._content = await read_all(reader)
+
+
+def _too_large(response: Response, max_bytes: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the answer to {response.request.method} {response.request.url.path} is larger than "
+        f"{max_bytes} bytes (max_response_bytes); refused while reading",
+        status_code=response.status_code,
+        limit=max_bytes,
+        request_id=response.headers.get("x-request-id"),
+    )

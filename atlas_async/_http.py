@@ -32,8 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 
-from ._body import BodyReader, read_all
-from ._errors import APIConnectionError, APITimeoutError, RedirectError, ResponseTooLargeError
+from ._body import BodyReader, read_capped
+from ._errors import APIConnectionError, APITimeoutError, RedirectError
 
 if TYPE_CHECKING:
     import httpx
@@ -347,7 +347,7 @@ async def exchange(
                 ) from None
             if not (stream and 200 <= response.status_code < 400):
                 try:
-                    await _read_capped(response, max_bytes)
+                    await read_capped(response, max_bytes)
                 finally:
                     await response.aclose()
             return response
@@ -360,36 +360,6 @@ async def exchange(
         raise _failed(request.method, path, exc) from exc
     finally:
         _SENDING.reset(token)
-
-
-async def _read_capped(response: Response, max_bytes: int) -> None:
-    headers = response.headers
-    declared = headers.get("content-length", "")
-    if declared.isdigit():
-        if int(declared) > max_bytes:
-            raise _too_large(response, max_bytes)
-        if "content-encoding" not in headers:
-            # Not encoded, and declared within the cap: the HTTP/1.1 parser hands over exactly
-            # the declared bytes, so the library's own read is bounded as ours would be, and
-            # cheaper (most answers: a small JSON body). Nothing to decode, and a read that
-            # fails half-way raises through the library's generators, which closes them.
-            await response.aread()
-            if len(response.content) > max_bytes:  # an in-process app is held to nothing
-                raise _too_large(response, max_bytes)
-            return
-    reader = BodyReader(response, limit=max_bytes, on_limit=lambda: _too_large(response, max_bytes))
-    # What ``aread()`` does, decoded by us and capped as the body arrives.
-    response._content = await read_all(reader)
-
-
-def _too_large(response: Response, max_bytes: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"the answer to {response.request.method} {response.request.url.path} is larger than "
-        f"{max_bytes} bytes (max_response_bytes); refused while reading",
-        status_code=response.status_code,
-        limit=max_bytes,
-        request_id=response.headers.get("x-request-id"),
-    )
 
 
 def body_reader(response: Response, chunk_size: int) -> BodyReader:

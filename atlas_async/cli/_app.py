@@ -19,7 +19,7 @@ __all__ = ["cli"]
 _COMMANDS: dict[str, tuple[str, str]] = {
     "send": ("._envelope_cmds", "send"),
     "status": ("._envelope_cmds", "status"),
-    "wait": ("._envelope_cmds", "wait"),
+    "wait": ("._wait_cmd", "wait"),
     "download": ("._envelope_cmds", "download"),
     "void": ("._envelope_cmds", "void"),
     "remind": ("._envelope_cmds", "remind"),

@@ -1,4 +1,4 @@
-"""The one-envelope commands: send, status, wait, download, void, remind, list."""
+"""The one-envelope commands: send, status, download, void, remind, list (``wait``: _wait_cmd)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import click
 
 from ._common import common_options, options_from, run, take, wait_deadline
 from ._output import echo_result, echo_table
-from ._params import metadata_option, signer_option
+from ._params import metadata_option, signer_option, wait_timeout_option
 
 if TYPE_CHECKING:
     from .._client import Atlas
 
-__all__ = ["download", "list_", "remind", "send", "status", "void", "wait"]
+__all__ = ["download", "list_", "remind", "send", "status", "void"]
 
 ENVELOPE_FIELDS = (
     "envelope_id",
@@ -28,26 +28,12 @@ ENVELOPE_FIELDS = (
     "credit_refunded",
 )
 
-_timeout_option = click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="SECONDS",
-    help="Give up after (default: one hour).",
-)
-
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @signer_option
 @click.option("--wait", is_flag=True, help="Wait until every signer has signed.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="SECONDS",
-    help="With --wait: give up after (default: one hour).",
-)
+@wait_timeout_option("With --wait: give up after (default: one hour).")
 @click.option("--webhook-url", metavar="URL", help="Where Atlas posts this envelope's events.")
 @metadata_option
 @click.option("--idempotency-key", metavar="KEY", help="Make a retried command a no-op.")
@@ -85,22 +71,6 @@ def status(envelope_id: str, **kwargs: Any) -> None:
 
     async def body(atlas: Atlas) -> None:
         echo_result(await atlas.envelopes.status(envelope_id), as_json=opts.as_json)
-
-    run(opts, body)
-
-
-@click.command()
-@click.argument("envelope_id")
-@_timeout_option
-@common_options
-def wait(envelope_id: str, timeout: float | None, **kwargs: Any) -> None:
-    """Block until ENVELOPE_ID is signed (exit 12 if declined or voided, 13 on timeout)."""
-    opts = options_from(kwargs)
-
-    async def body(atlas: Atlas) -> None:
-        await atlas.envelopes.wait_until_signed(envelope_id, timeout=wait_deadline(timeout))
-        env = await atlas.envelopes.get(envelope_id)
-        echo_result(env, as_json=opts.as_json, fields=ENVELOPE_FIELDS)
 
     run(opts, body)
 

@@ -1,4 +1,4 @@
-"""Options shared by the commands that create envelopes: ``--signer`` and ``k=v`` pairs.
+"""Options shared by several commands: ``--signer``, ``k=v`` pairs, a wait's ``--timeout``.
 
 They parse with the manifest rules of :mod:`atlas_async.bulk`, imported when an option is
 actually given, so that ``--help`` does not load the bulk engine.
@@ -6,14 +6,17 @@ actually given, so that ``--help`` does not load the bulk engine.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from .._models import Party
 
-__all__ = ["metadata_option", "pairs_callback", "signer_option"]
+__all__ = ["metadata_option", "pairs_callback", "signer_option", "wait_timeout_option"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _signers(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Party]:
@@ -64,3 +67,14 @@ metadata_option = click.option(
     metavar="K=V",
     help="Metadata to store on the envelope (k=v, repeatable, or one JSON object).",
 )
+
+
+def wait_timeout_option(help: str) -> Callable[[F], F]:
+    """``--timeout SECONDS``: how long a wait may take (None: the SDK's default, an hour)."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help=help,
+    )

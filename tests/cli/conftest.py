@@ -99,9 +99,11 @@ class CLI:
             "COLUMNS": "160",
         }
 
-    def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
+    def __call__(
+        self, *args: str, env: dict[str, str | None] | None = None, input: str | None = None
+    ) -> Result:
         runner = CliRunner(env={**self.env, **(env or {})})
-        result = runner.invoke(cli_group, list(args), prog_name="atlas-async")
+        result = runner.invoke(cli_group, list(args), prog_name="atlas-async", input=input)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception  # a bug in the CLI, not an exit code: show its traceback
         return Result(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)

@@ -165,6 +165,43 @@ def test_wait_exits_0_once_signed(cli: CLI, emulator: Emulator) -> None:
     assert json.loads(waited.out)["status"] == "signed"
 
 
+def _sent(cli: CLI) -> str:
+    sent = cli("send", "contract.pdf", "--signer", "a@example.com", "--json")
+    return str(json.loads(sent.out)["envelope_id"])
+
+
+def test_wait_on_several_prints_each_as_it_ends(cli: CLI, emulator: Emulator) -> None:
+    signed, declined = _sent(cli), _sent(cli)
+    emulator.sign(signed)
+    anyio.run(lambda: emulator.fake.decline(declined, "no thanks"))
+    waited = cli("wait", signed, declined)
+    assert waited.code == 12, waited.err  # one was declined
+    assert sorted(waited.out.splitlines()) == sorted([f"{signed}  signed", f"{declined}  declined"])
+
+
+def test_wait_reads_ids_from_stdin_and_reports_each_in_json(cli: CLI, emulator: Emulator) -> None:
+    signed, pending = _sent(cli), _sent(cli)
+    emulator.sign(signed)
+    missing = "00000000-0000-4000-8000-000000000000"
+    waited = cli("wait", "-", "--timeout", "0.5", "--json", input=f"{signed}\n\n{pending}\n")
+    assert waited.code == 13, waited.err  # one was still pending at the deadline
+    rows = {row["envelope_id"]: row for row in json.loads(waited.out)}
+    assert rows[signed]["status"] == "signed"
+    assert rows[signed]["source"] == "poll"
+    assert rows[pending] == {"envelope_id": pending, "status": "pending"}
+
+    unknown = cli("wait", signed, missing, "--json")
+    assert unknown.code == 5, unknown.err
+    assert {r["status"] for r in json.loads(unknown.out)} == {"signed", "not_found"}
+
+    assert cli("wait", signed, signed).code == 0  # a repeated id is waited for once
+    empty = cli("wait", "-", input="\n")
+    assert empty.code == 2
+    assert "no envelope ids" in empty.err
+    bad = cli("wait", signed, "..")
+    assert bad.code == 2  # refused before any request
+
+
 def test_error_exit_codes(cli: CLI, emulator: Emulator, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a pdf")
     no_key = cli("list", env={"ATLAS_API_KEY": None})
