@@ -213,3 +213,44 @@ async def test_thousands_poll_once_each_a_bounded_number_at_once() -> None:
     assert len(result.signed) == waits
     assert len(polled) == len(set(polled)) == waits
     assert deepest <= 4  # half the client's pool: its other calls keep their way through
+
+
+@pytest.mark.parametrize("webhooks", [False, True], ids=["polling only", "webhooks flowing"])
+async def test_while_webhooks_flow_polling_keeps_to_the_budget(webhooks: bool) -> None:
+    # 200 envelopes: their share of the budget is one poll each every 200 / 50 = 4 s, longer
+    # than max_poll_interval (0.5 s). Polling alone, max_poll_interval wins (it is the only
+    # way to learn of a signature); with webhooks reaching the client, the budget does.
+    polled: list[str] = []
+
+    def answer(request: Any) -> Any:
+        polled.append(request.url.path)
+        return httpx.Response(200, json={"envelope_id": "e", "status": "pending"})
+
+    waits = 200
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with (
+        http,
+        Atlas("atlas_live_many_tests", base_url="https://a.test", http_client=http) as atlas,
+    ):
+
+        async def other_news() -> None:  # webhooks about other envelopes, every 0.1 s
+            for _ in range(100):
+                await atlas.notify_envelope("another-envelope", "pending")
+                await anyio.sleep(0.1)
+
+        async with anyio.create_task_group() as tg:
+            if webhooks:
+                tg.start_soon(other_news)
+            result = await atlas.envelopes.wait_many(
+                [f"env-{i}" for i in range(waits)],
+                timeout=2.0,
+                poll_interval=0.05,
+                max_poll_interval=0.5,
+            )
+            tg.cancel_scope.cancel()
+    assert len(result.pending) == waits
+    assert len(set(polled)) == waits  # every envelope polled at least once
+    if webhooks:
+        assert len(polled) == waits  # and only once: the next is 4 s away
+    else:
+        assert len(polled) >= 3 * waits  # every 0.5 s at most
