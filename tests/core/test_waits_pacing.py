@@ -86,6 +86,9 @@ async def test_waits_started_together_spread_their_first_polls() -> None:
                         break
     assert len(polled) == waits  # each returned on its first poll
     # Spread over up to max_poll_interval, not over poll_interval (10 ms): the last first poll
-    # comes well after the first, and the queue never holds most of the waits.
+    # comes well after the first, and the queue never holds nearly all the waits. (Without the
+    # spread, 99 of the 100 queue at once; with it, 1 to 3 on a quiet machine, and up to two
+    # thirds on a loaded one, where the first waits, which see few others, poll close together
+    # faster than one connection answers.)
     assert polled[-1] - started > 0.3 * longest
-    assert deepest < waits // 2
+    assert deepest < 0.8 * waits
