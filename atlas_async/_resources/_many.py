@@ -109,6 +109,8 @@ class _Table:
     def __init__(self, eids: list[str], poll_interval: float, longest: float) -> None:
         self.poll_interval = poll_interval
         self.longest = longest
+        # How recent a notice (about any envelope) shows that webhooks reach the process.
+        self.quiet = min(10 * poll_interval, longest)
         self.pending = set(eids)
         self.in_flight: set[str] = set()
         self.polls: dict[str, int] = dict.fromkeys(eids, 0)
@@ -143,15 +145,24 @@ class _Table:
         return None
 
     def end(self, outcome: SigningStatus) -> None:
-        eid = outcome.envelope_id
-        if eid in self.pending:
-            self.pending.discard(eid)
-            self.due.pop(eid, None)
-            self.polls.pop(eid, None)
-            self.answered.pop(eid, None)
-            self.urgent.discard(eid)
-            self.finished[eid] = outcome
+        if self._forget(outcome.envelope_id):
+            self.finished[outcome.envelope_id] = outcome
             self.landed.append(outcome)
+
+    def fail(self, eid: str, error: NotFoundError) -> None:
+        if self._forget(eid):
+            self.failed[eid] = error
+
+    def _forget(self, eid: str) -> bool:
+        """Stop waiting on ``eid``; False if it had already ended."""
+        if eid not in self.pending:
+            return False
+        self.pending.discard(eid)
+        self.due.pop(eid, None)
+        self.polls.pop(eid, None)
+        self.answered.pop(eid, None)
+        self.urgent.discard(eid)
+        return True
 
     def interval(self, eid: str, took: float, flowing: bool) -> float:
         """Until the next poll of ``eid``: its own backoff, at least its share of the poll
@@ -170,8 +181,7 @@ class _Table:
         one: ten poll intervals (at most ``longest``), and at least the envelope's share of
         the poll budget even past ``longest`` (10,000 envelopes: one poll each every 200 s
         instead of 333 polls a second to Atlas)."""
-        quiet = min(10 * self.poll_interval, self.longest)
-        return max(quiet, len(self.pending) / POLLS_PER_SECOND)
+        return max(self.quiet, len(self.pending) / POLLS_PER_SECOND)
 
     def deferred(self, eid: str, now: float) -> float | None:
         """With webhooks flowing, when a poll of ``eid`` that came due should come instead
@@ -245,16 +255,14 @@ class ManyWaits(EnvelopeCalls):
     ) -> None:
         # Half the pool at most: the client's other calls keep their way to the server.
         most = max(1, self._client._shared.transport.admission.capacity // 2)
-        quiet = min(10 * table.poll_interval, table.longest)
+        quiet = table.quiet
 
         async def poll(eid: str) -> None:
             try:
                 asked = anyio.current_time()
                 progress = await self.status(eid)
             except NotFoundError as error:
-                if eid in table.pending:
-                    table.pending.discard(eid)
-                    table.failed[eid] = error
+                table.fail(eid, error)
                 return
             except Exception as error:
                 table.error = table.error or error

@@ -253,4 +253,4 @@ async def test_while_webhooks_flow_polling_keeps_to_the_budget(webhooks: bool) -
     if webhooks:
         assert len(polled) == waits  # and only once: the next is 4 s away
     else:
-        assert len(polled) >= 3 * waits  # every 0.5 s at most
+        assert len(polled) >= 2 * waits  # every 0.5 s at most (at least twice in 2 s, even loaded)
