@@ -143,5 +143,8 @@ async def test_a_wait_returns_by_a_webhook_received_elsewhere(
         async with anyio.create_task_group() as tg:
             tg.start_soon(wait)
             await until(lambda: bus_b.waiting(eid), "B's waiter subscribed")
+            # ... and asked once (pending): the signature below is news only a webhook brings.
+            status_path = f"/api/envelope/{eid}/status"
+            await until(lambda: any(r.path == status_path for r in fake.requests), "B polled")
             await fake.sign(eid)
         assert result == {"source": "webhook"}
