@@ -42,8 +42,8 @@ class Notice(Frozen):
 class Subscription:
     """One waiter's view of the news about one envelope. Built by a bus, not directly.
 
-    A waiter parks in :meth:`next` inside one cancel scope whose deadline is its next poll, and
-    a notice cancels that scope: no event object per waiter, because ten thousand parked
+    A waiter parks in :meth:`next`, asleep until its next poll inside one cancel scope, and a
+    notice cancels that scope: no event object per waiter, because ten thousand parked
     waiters are the point (each byte here is ten kilobytes there). A subscription may instead
     forward its notices to an :class:`Inbox` shared by many (:meth:`forward_to`), where one
     waiter listens for all of them.
@@ -91,10 +91,12 @@ class Subscription:
     async def next(self, within: float) -> Notice | None:
         """The next notice, waiting up to ``within`` seconds; None if none came."""
         if self._pending is None:
-            with anyio.CancelScope(deadline=anyio.current_time() + within) as scope:
+            # A scope with no deadline around a plain sleep: one timer per parked waiter (the
+            # sleep's), where a deadline on the scope would add a second.
+            with anyio.CancelScope() as scope:
                 self._scope = scope
                 try:
-                    await anyio.sleep_forever()
+                    await anyio.sleep(within)
                 finally:
                     self._scope = None
         notice, self._pending = self._pending, None
@@ -127,11 +129,12 @@ class Inbox:
     async def wait(self, until: float) -> list[Subscription]:
         """The subscriptions that received a notice, once there are any, :meth:`wake` is
         called, or the clock (``anyio.current_time()``) reaches ``until``."""
-        if not self._ready and not self._woken and until > anyio.current_time():
-            with anyio.CancelScope(deadline=until) as scope:
+        now = anyio.current_time()
+        if not self._ready and not self._woken and until > now:
+            with anyio.CancelScope() as scope:  # (one timer: the sleep's, as in Subscription)
                 self._scope = scope
                 try:
-                    await anyio.sleep_forever()
+                    await anyio.sleep(until - now)
                 finally:
                     self._scope = None
         ready, self._ready, self._woken = self._ready, [], False

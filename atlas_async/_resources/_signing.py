@@ -291,40 +291,47 @@ class SigningFlows(EnvelopeCalls):
         last: EnvelopeProgress | None = None
         shared = self._client._shared
         async with shared.bus.subscribe(eid) as sub:
-            with anyio.move_on_after(limit):
-                if shared.transport.admission.waiting:
-                    # Requests already queue for the pool: thousands of waits started together
-                    # would all poll at once, each parked at the gate with its request built
-                    # (a third of their memory, at 10,000). Spread their first polls over the
-                    # waits' share of the poll budget, as their later polls are (between one
-                    # interval and max_poll_interval); a webhook still ends the wait at once.
-                    spread = max(poll_interval, min(sub.waits / POLLS_PER_SECOND, longest))
-                    outcome = await _until_next_poll(eid, sub, random.uniform(0, spread))
-                    if outcome is not None:
-                        return outcome
-                while True:
-                    asked = anyio.current_time()
+            # The deadline bounds each poll and each sleep rather than the whole wait from one
+            # scope around it: a parked wait then holds one cancel scope (its sleep's), not two,
+            # which is about 0.8 KB less for each of ten thousand waits.
+            deadline = anyio.current_time() + limit
+            if shared.transport.admission.waiting:
+                # Requests already queue for the pool: thousands of waits started together
+                # would all poll at once, each parked at the gate with its request built
+                # (a third of their memory, at 10,000). Spread their first polls over the
+                # waits' share of the poll budget, as their later polls are (between one
+                # interval and max_poll_interval); a webhook still ends the wait at once.
+                spread = max(poll_interval, min(sub.waits / POLLS_PER_SECOND, longest))
+                outcome = await _until_next_poll(eid, sub, random.uniform(0, spread), deadline)
+                if outcome is not None:
+                    return outcome
+            while anyio.current_time() < deadline:
+                asked = anyio.current_time()
+                progress: EnvelopeProgress | None = None
+                with anyio.CancelScope(deadline=deadline):
                     progress = await self.status(eid)
-                    last = progress
-                    outcome = _terminal(eid, progress.status, "poll", progress)
-                    if outcome is not None:
-                        return outcome
-                    # A poll that took long waited behind thousands of others (or on a slow
-                    # server): polling again sooner than answers come back only lengthens the
-                    # queue, so the next poll waits at least as long as this one took.
-                    took = anyio.current_time() - asked
-                    # All the client's waits together poll about POLLS_PER_SECOND times a
-                    # second at most: 10,000 of them every 2 s would be 5,000 requests a second.
-                    share = sub.waits / POLLS_PER_SECOND
-                    # (max_poll_interval stays the longest a wait ever goes without asking.)
-                    interval = max(intervals.next(), min(max(took, share), longest))
-                    if sub.webhooks_flowing(quiet):
-                        # Webhooks reach this process: the poll is only the safety net for a
-                        # lost one, so it comes ten times less often (at most max_poll_interval).
-                        interval = max(interval, quiet)
-                    outcome = await _until_next_poll(eid, sub, interval)
-                    if outcome is not None:
-                        return outcome
+                if progress is None:  # the deadline came while the poll was in flight
+                    break
+                last = progress
+                outcome = _terminal(eid, progress.status, "poll", progress)
+                if outcome is not None:
+                    return outcome
+                # A poll that took long waited behind thousands of others (or on a slow
+                # server): polling again sooner than answers come back only lengthens the
+                # queue, so the next poll waits at least as long as this one took.
+                took = anyio.current_time() - asked
+                # All the client's waits together poll about POLLS_PER_SECOND times a
+                # second at most: 10,000 of them every 2 s would be 5,000 requests a second.
+                share = sub.waits / POLLS_PER_SECOND
+                # (max_poll_interval stays the longest a wait ever goes without asking.)
+                interval = max(intervals.next(), min(max(took, share), longest))
+                if sub.webhooks_flowing(quiet):
+                    # Webhooks reach this process: the poll is only the safety net for a
+                    # lost one, so it comes ten times less often (at most max_poll_interval).
+                    interval = max(interval, quiet)
+                outcome = await _until_next_poll(eid, sub, interval, deadline)
+                if outcome is not None:
+                    return outcome
         seen = ""
         if last is not None and last.signed_count is not None and last.total is not None:
             seen = f" ({last.signed_count}/{last.total} signed)"
@@ -392,8 +399,11 @@ class SigningFlows(EnvelopeCalls):
 _NOT_YET = frozenset({EnvelopeStatus.DRAFT, EnvelopeStatus.PENDING})
 
 
-async def _until_next_poll(eid: str, sub: Subscription, interval: float) -> SigningStatus | None:
-    """Sleep until the next ``/status`` poll is due, listening to webhooks meanwhile.
+async def _until_next_poll(
+    eid: str, sub: Subscription, interval: float, deadline: float
+) -> SigningStatus | None:
+    """Sleep until the next ``/status`` poll is due (or the wait's ``deadline``, if sooner),
+    listening to webhooks meanwhile.
 
     A terminal status (signed, declined, voided) ends the wait here, with no request. A
     non-terminal one (``pending`` from envelope.sent / envelope.viewed) tells us nothing the
@@ -401,9 +411,9 @@ async def _until_next_poll(eid: str, sub: Subscription, interval: float) -> Sign
     A notification without a status, or with one this SDK does not know, ends the sleep early:
     something happened that only the server can describe, so the caller polls now.
     """
-    deadline = anyio.current_time() + interval
+    until = min(anyio.current_time() + interval, deadline)
     while True:
-        remaining = deadline - anyio.current_time()
+        remaining = until - anyio.current_time()
         if remaining <= 0:
             return None
         notice = await sub.next(remaining)
