@@ -137,8 +137,10 @@ def library(name: str) -> Library:
     try:
         module = importlib.import_module(name)
     except ImportError:
+        # httpx2 is the SDK's extra (the versions its tests run on); httpx its own dependency.
+        hint = "'atlas-async[httpx2]'" if name == "httpx2" else name
         raise ImportError(
-            f"the HTTP library {name!r} is not installed: pip install {name}"
+            f"the HTTP library {name!r} is not installed: pip install {hint}"
         ) from None
     found = _LOADED[name] = Library(module)
     global _TIMEOUTS, _FAILURES, _INVALID_URLS, _NOT_READ, _URLS

@@ -152,6 +152,30 @@ def test_atlas_http_library_moves_the_sdks_own_client_onto_httpx2() -> None:
     assert out.splitlines()[0] == f"httpx2 httpx2/{httpx2.__version__}"
 
 
+def test_asking_for_httpx2_without_it_names_the_extra() -> None:
+    # A fresh interpreter where importing httpx2 fails, as where it is not installed.
+    code = (
+        "import sys\n"
+        "sys.modules['httpx2'] = None\n"
+        "from atlas_async import Atlas\n"
+        "try:\n"
+        "    Atlas('k')\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "ATLAS_HTTP_LIBRARY": "httpx2"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "the HTTP library 'httpx2' is not installed: pip install 'atlas-async[httpx2]'"
+    )
+
+
 def test_an_unknown_library_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATLAS_HTTP_LIBRARY", "requests")
     with pytest.raises(ValueError, match=r"ATLAS_HTTP_LIBRARY=.requests..*httpx or httpx2"):
