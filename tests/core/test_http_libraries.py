@@ -120,6 +120,19 @@ def test_only_an_httpx_or_httpx2_client_is_accepted() -> None:
         Atlas("k", http_client=httpx2.Client())  # type: ignore[arg-type]
 
 
+def _fresh(code: str, env: dict[str, str]) -> str:
+    """What ``code`` prints in a fresh interpreter with only ``env`` (and PATH) set."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def _own_client(env: dict[str, str]) -> str:
     """The library of the client ``Atlas()`` makes for itself, in a fresh interpreter."""
     code = (
@@ -130,15 +143,7 @@ def _own_client(env: dict[str, str]) -> str:
         "print(type(http).__module__, atlas._transport.user_agent.rsplit(' ', 1)[-1])\n"
         "print(sorted(m for m in ('httpx', 'httpx2') if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", **env},
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return _fresh(code, env)
 
 
 def test_the_sdks_own_client_is_httpx_unless_asked() -> None:
@@ -163,15 +168,8 @@ def test_asking_for_httpx2_without_it_names_the_extra() -> None:
         "except ImportError as exc:\n"
         "    print(exc)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "ATLAS_HTTP_LIBRARY": "httpx2"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (
+    out = _fresh(code, {"ATLAS_HTTP_LIBRARY": "httpx2"})
+    assert out.strip() == (
         "the HTTP library 'httpx2' is not installed: pip install 'atlas-async[httpx2]'"
     )
 
