@@ -279,9 +279,11 @@ class SigningFlows(EnvelopeCalls):
         verified webhook for this envelope arrives (``atlas_async.webhooks`` notifies the
         client); a webhook reporting a terminal state ends the wait with no further request.
         While webhooks reach this process (any in the last ``10 * poll_interval`` seconds), the
-        poll is only a safety net and comes that much less often (at most
-        ``max_poll_interval``); it never comes sooner than the last poll took to answer, and
-        all the client's waits together poll about 50 times a second at most.
+        poll is only a safety net and comes that much less often (``10 * poll_interval``, at
+        most ``max_poll_interval``, but never more often than the wait's share of the budget
+        below, even past ``max_poll_interval``), a poll already scheduled included. A poll never
+        comes sooner than the last one took to answer, and all the client's waits together poll
+        about 50 times a second at most.
         """
         eid = path_id(envelope_id, "envelope_id")
         limit = check_timeout(timeout)
@@ -302,7 +304,8 @@ class SigningFlows(EnvelopeCalls):
                 # waits' share of the poll budget, as their later polls are (between one
                 # interval and max_poll_interval); a webhook still ends the wait at once.
                 spread = max(poll_interval, min(sub.waits / POLLS_PER_SECOND, longest))
-                outcome = await _until_next_poll(eid, sub, random.uniform(0, spread), deadline)
+                first = random.uniform(0, spread)
+                outcome = await _until_next_poll(eid, sub, first, deadline, quiet, None)
                 if outcome is not None:
                     return outcome
             while anyio.current_time() < deadline:
@@ -319,17 +322,18 @@ class SigningFlows(EnvelopeCalls):
                 # A poll that took long waited behind thousands of others (or on a slow
                 # server): polling again sooner than answers come back only lengthens the
                 # queue, so the next poll waits at least as long as this one took.
-                took = anyio.current_time() - asked
+                answered = anyio.current_time()
+                took = answered - asked
                 # All the client's waits together poll about POLLS_PER_SECOND times a
                 # second at most: 10,000 of them every 2 s would be 5,000 requests a second.
                 share = sub.waits / POLLS_PER_SECOND
-                # (max_poll_interval stays the longest a wait ever goes without asking.)
+                # (Polling alone, max_poll_interval is the longest a wait goes without asking.)
                 interval = max(intervals.next(), min(max(took, share), longest))
                 if sub.webhooks_flowing(quiet):
                     # Webhooks reach this process: the poll is only the safety net for a
-                    # lost one, so it comes ten times less often (at most max_poll_interval).
-                    interval = max(interval, quiet)
-                outcome = await _until_next_poll(eid, sub, interval, deadline)
+                    # lost one (see _safety_net).
+                    interval = max(interval, _safety_net(sub, quiet))
+                outcome = await _until_next_poll(eid, sub, interval, deadline, quiet, answered)
                 if outcome is not None:
                     return outcome
         seen = ""
@@ -400,7 +404,12 @@ _NOT_YET = frozenset({EnvelopeStatus.DRAFT, EnvelopeStatus.PENDING})
 
 
 async def _until_next_poll(
-    eid: str, sub: Subscription, interval: float, deadline: float
+    eid: str,
+    sub: Subscription,
+    interval: float,
+    deadline: float,
+    quiet: float,
+    answered: float | None,
 ) -> SigningStatus | None:
     """Sleep until the next ``/status`` poll is due (or the wait's ``deadline``, if sooner),
     listening to webhooks meanwhile.
@@ -410,21 +419,40 @@ async def _until_next_poll(
     last poll did not, so the sleep goes on to its original end rather than spending a request.
     A notification without a status, or with one this SDK does not know, ends the sleep early:
     something happened that only the server can describe, so the caller polls now.
+
+    A sleep scheduled before webhooks flowed (``answered``: when the last poll was answered;
+    None before the first, which is never put off) that ends once they flow goes on to the
+    safety net's interval from that answer, as one scheduled afterwards would.
     """
     until = min(anyio.current_time() + interval, deadline)
     while True:
         remaining = until - anyio.current_time()
-        if remaining <= 0:
-            return None
-        notice = await sub.next(remaining)
-        if notice is None or not notice.status:
-            return None
-        outcome = _terminal(eid, notice.status, "webhook", None)
-        if outcome is not None:
-            return outcome
-        if notice.status not in _NOT_YET:
-            return None
-        logger.debug("envelope %s: webhook says %s; still waiting", eid, notice.status)
+        if remaining > 0:
+            notice = await sub.next(remaining)
+            if notice is not None:
+                if not notice.status:
+                    return None
+                outcome = _terminal(eid, notice.status, "webhook", None)
+                if outcome is not None:
+                    return outcome
+                if notice.status not in _NOT_YET:
+                    return None
+                logger.debug("envelope %s: webhook says %s; still waiting", eid, notice.status)
+                continue
+        if answered is not None and sub.webhooks_flowing(quiet):
+            later = min(answered + _safety_net(sub, quiet), deadline)
+            if later > anyio.current_time():
+                until = later
+                continue
+        return None
+
+
+def _safety_net(sub: Subscription, quiet: float) -> float:
+    """The interval between polls while webhooks reach the process, when a poll only catches a
+    lost one: ``quiet`` (ten poll intervals, at most max_poll_interval), and at least the wait's
+    share of the client's poll budget, even past max_poll_interval (10,000 waits: one poll each
+    every 200 s, not 333 polls a second to Atlas)."""
+    return max(quiet, sub.waits / POLLS_PER_SECOND)
 
 
 def _terminal(

@@ -527,6 +527,57 @@ async def test_while_webhooks_flow_the_safety_net_polls_ten_times_less_often(
     assert _status_polls(fake, eid) == 2
 
 
+@pytest.mark.parametrize("news", ["none", "from the start", "after the first polls"])
+async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(news: str) -> None:
+    # 200 waits: their share of the budget is one poll each every 200 / 50 = 4 s, longer than
+    # max_poll_interval (1 s). Polling alone, max_poll_interval wins (it is the only way to learn
+    # of a signature); with webhooks reaching the client, the budget does, for the polls
+    # scheduled before they began to flow as for those after. The waits are cut short together
+    # after 2.5 s (a deadline would end them one by one, and the share of those left grows).
+    polled: list[str] = []
+    waits = 200
+    first_polls = anyio.Event()
+
+    def answer(request: Any) -> Any:
+        polled.append(request.url.path)
+        if len(polled) == waits:
+            first_polls.set()
+        return httpx.Response(200, json={"envelope_id": "e", "status": "pending"})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with (
+        http,
+        Atlas("atlas_live_budget_tests", base_url="https://a.test", http_client=http) as atlas,
+    ):
+
+        async def other_news() -> None:  # webhooks about other envelopes, every 0.1 s
+            if news == "after the first polls":
+                with anyio.fail_after(5):
+                    await first_polls.wait()
+            for _ in range(100):
+                await atlas.notify_envelope("another-envelope", "pending")
+                await anyio.sleep(0.1)
+
+        async def wait(eid: str) -> None:
+            await atlas.envelopes.wait_until_signed(
+                eid, timeout=30, poll_interval=1.0, max_poll_interval=1.0
+            )
+
+        async with anyio.create_task_group() as tg:
+            if news != "none":
+                tg.start_soon(other_news)
+            with anyio.move_on_after(2.5):
+                async with anyio.create_task_group() as waiting:
+                    for i in range(waits):
+                        waiting.start_soon(wait, f"env-{i}")
+            tg.cancel_scope.cancel()
+    assert len(set(polled)) == waits  # every envelope polled at least once
+    if news == "none":
+        assert len(polled) >= 2 * waits  # every 0.75-1 s (at least twice in 2.5 s, even loaded)
+    else:
+        assert len(polled) == waits  # and only once: the next is 4 s away
+
+
 # The whole flow -------------------------------------------------------------------------------------
 
 
