@@ -18,11 +18,21 @@ import anyio
 from ._errors import WaitTimeoutError
 from ._retry import backoff
 
-__all__ = ["POLLS_PER_SECOND", "PollIntervals", "check_timeout", "poll_until"]
+__all__ = ["POLLS_PER_SECOND", "PollIntervals", "check_timeout", "poll_until", "safety_net"]
 
 #: How often, at most, all the ``wait_until_signed`` of one client poll together (about): each
 #: wait's interval is at least its share of that, up to its ``max_poll_interval``.
 POLLS_PER_SECOND = 50
+
+
+def safety_net(quiet: float, waits: int) -> float:
+    """The interval between a wait's polls while webhooks reach the process, when a poll only
+    catches a lost one: ``quiet`` (ten poll intervals, at most max_poll_interval), and at least
+    the wait's share of the poll budget among ``waits``, even past max_poll_interval (10,000
+    waits: one poll each every 200 s, not 333 polls a second to Atlas). The single waits and
+    ``wait_many`` both keep to it."""
+    return max(quiet, waits / POLLS_PER_SECOND)
+
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ import anyio
 
 from .._errors import NotFoundError
 from .._models import EnvelopeProgress, EnvelopeStatus
-from .._polling import POLLS_PER_SECOND, check_timeout
+from .._polling import POLLS_PER_SECOND, check_timeout, safety_net
 from .._retry import backoff
 from .._waiters import Inbox, Subscription
 from ._base import path_id
@@ -177,11 +177,9 @@ class _Table:
         return interval
 
     def safety_net(self) -> float:
-        """The interval between polls while webhooks flow, when polling only catches a lost
-        one: ten poll intervals (at most ``longest``), and at least the envelope's share of
-        the poll budget even past ``longest`` (10,000 envelopes: one poll each every 200 s
-        instead of 333 polls a second to Atlas)."""
-        return max(self.quiet, len(self.pending) / POLLS_PER_SECOND)
+        """The interval between polls while webhooks flow (``_polling.safety_net``), the
+        envelopes still pending sharing the budget."""
+        return safety_net(self.quiet, len(self.pending))
 
     def deferred(self, eid: str, now: float) -> float | None:
         """With webhooks flowing, when a poll of ``eid`` that came due should come instead

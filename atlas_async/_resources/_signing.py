@@ -43,7 +43,7 @@ from .._models import (
     to_field_inputs,
     to_parties,
 )
-from .._polling import POLLS_PER_SECOND, PollIntervals, check_timeout, poll_until
+from .._polling import POLLS_PER_SECOND, PollIntervals, check_timeout, poll_until, safety_net
 from ._base import path_id
 from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
@@ -331,8 +331,8 @@ class SigningFlows(EnvelopeCalls):
                 interval = max(intervals.next(), min(max(took, share), longest))
                 if sub.webhooks_flowing(quiet):
                     # Webhooks reach this process: the poll is only the safety net for a
-                    # lost one (see _safety_net).
-                    interval = max(interval, _safety_net(sub, quiet))
+                    # lost one (see safety_net).
+                    interval = max(interval, safety_net(quiet, sub.waits))
                 outcome = await _until_next_poll(eid, sub, interval, deadline, quiet, answered)
                 if outcome is not None:
                     return outcome
@@ -440,19 +440,11 @@ async def _until_next_poll(
                 logger.debug("envelope %s: webhook says %s; still waiting", eid, notice.status)
                 continue
         if answered is not None and sub.webhooks_flowing(quiet):
-            later = min(answered + _safety_net(sub, quiet), deadline)
+            later = min(answered + safety_net(quiet, sub.waits), deadline)
             if later > anyio.current_time():
                 until = later
                 continue
         return None
-
-
-def _safety_net(sub: Subscription, quiet: float) -> float:
-    """The interval between polls while webhooks reach the process, when a poll only catches a
-    lost one: ``quiet`` (ten poll intervals, at most max_poll_interval), and at least the wait's
-    share of the client's poll budget, even past max_poll_interval (10,000 waits: one poll each
-    every 200 s, not 333 polls a second to Atlas)."""
-    return max(quiet, sub.waits / POLLS_PER_SECOND)
 
 
 def _terminal(
