@@ -7,6 +7,7 @@ as narrowly as they need. No exception ever carries a credential: headers are re
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "WaitTimeoutError",
     "WebhookPayloadError",
     "WebhookSignatureError",
+    "connection_failure",
     "redact_headers",
 ]
 
@@ -81,6 +83,38 @@ class APIConnectionError(AtlasError):
         self.message = scrub(message)
         self.method = method
         self.url = scrub(url)
+
+
+def connection_failure(exc: BaseException) -> str:
+    """Why a connection failed, in words that carry no secret, or "" when none is found: the
+    TLS verification failure (``unable to get local issuer certificate``), the name lookup's
+    text, the OS's name for the error (``Connection refused``).
+
+    Read from the causes of the HTTP library's error rather than its message, which differs
+    between libraries and backends (it is empty on trio for a refused certificate) and may name
+    more than a reason.
+    """
+    import socket
+    import ssl
+
+    pending: list[BaseException] = [exc]
+    for _ in range(16):  # a bounded walk: chains are a few links deep
+        if not pending:
+            break
+        link = pending.pop(0)
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return f"TLS certificate verification failed: {link.verify_message}"
+        if isinstance(link, ssl.SSLError):  # (its errno is OpenSSL's code, not the OS's)
+            reason = getattr(link, "reason", None)  # set on OpenSSL's own errors
+            return f"TLS error: {reason}" if isinstance(reason, str) and reason else "TLS error"
+        if isinstance(link, socket.gaierror) and link.strerror:
+            return f"name lookup failed: {link.strerror}"
+        if isinstance(link, OSError) and link.errno is not None and link.errno > 0:
+            return os.strerror(link.errno)
+        if isinstance(link, BaseExceptionGroup):
+            pending.extend(link.exceptions)
+        pending.extend(e for e in (link.__cause__, link.__context__) if e is not None)
+    return ""
 
 
 class APITimeoutError(APIConnectionError):

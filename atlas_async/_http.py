@@ -33,7 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 import anyio
 
 from ._body import BodyReader, read_capped
-from ._errors import APIConnectionError, APITimeoutError, RedirectError
+from ._errors import APIConnectionError, APITimeoutError, RedirectError, connection_failure
+from ._tls import shared_context
 
 if TYPE_CHECKING:
     import httpx
@@ -229,9 +230,10 @@ def new_client(
     headers: Mapping[str, str],
 ) -> Client:
     """The SDK's own client (see :func:`default_library`): explicit timeouts and limits,
-    redirects never followed for us."""
+    redirects never followed for us, the process's shared TLS context (see ``_tls``)."""
     module = default_library().module
     client: Client = module.AsyncClient(
+        verify=shared_context(module),
         timeout=timeout(seconds),
         limits=module.Limits(
             max_connections=max_connections,
@@ -297,8 +299,11 @@ def _timed_out(method: str, path: str) -> APITimeoutError:
 
 def _failed(method: str, path: str, exc: Exception) -> APIConnectionError:
     # No usable answer arrived, as with a connection lost mid-body.
+    why = connection_failure(exc)
     return APIConnectionError(
-        f"connection error on {method} {path}: {type(exc).__name__}", method=method, url=path
+        f"connection error on {method} {path}: {type(exc).__name__}" + (f" ({why})" if why else ""),
+        method=method,
+        url=path,
     )
 
 

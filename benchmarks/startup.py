@@ -28,6 +28,9 @@ SNIPPETS = {
     "httpx": ("", HTTPX),
     "sdk after httpx": (HTTPX, SDK),
     "httpx after httpx": (HTTPX, "httpx.AsyncClient()"),
+    # A second client: the SDK's own clients share one TLS context (atlas_async._tls), where each
+    # httpx client builds its own (what each Atlas() cost before the sharing).
+    "sdk after sdk": (SDK, "atlas_async.Atlas(api_key='atlas_bench_key_0123456789')"),
     "import atlas_async": ("", "import atlas_async"),
     "import atlas_async.bulk": ("", "import atlas_async.bulk"),
 }
@@ -38,10 +41,10 @@ TIMER = (
 )
 
 
-def _time_snippet(setup: str, code: str) -> float:
-    """Milliseconds ``code`` took in a fresh interpreter, after ``setup``."""
+def _child_figure(script: str, name: str) -> float:
+    """The figure a fresh interpreter running ``script`` prints as ``NAME=<float>``."""
     proc = subprocess.run(
-        child_python("-W", "ignore", "-c", TIMER.format(setup=setup, code=code)),
+        child_python("-W", "ignore", "-c", script),
         capture_output=True,
         text=True,
         env=child_env(),
@@ -49,9 +52,32 @@ def _time_snippet(setup: str, code: str) -> float:
         check=True,
     )
     for line in proc.stdout.splitlines():
-        if line.startswith("ELAPSED="):
-            return float(line[len("ELAPSED=") :]) * 1000
-    raise RuntimeError(f"no timing from {code!r}: {proc.stderr[-500:]}")
+        if line.startswith(f"{name}="):
+            return float(line[len(name) + 1 :])
+    raise RuntimeError(f"no {name} from the child: {proc.stderr[-500:]}")
+
+
+def _time_snippet(setup: str, code: str) -> float:
+    """Milliseconds ``code`` took in a fresh interpreter, after ``setup``."""
+    return _child_figure(TIMER.format(setup=setup, code=code), "ELAPSED") * 1000
+
+
+#: Megabytes of RSS that 100 more clients kept open take, after a first one (untimed).
+CLIENTS = {
+    "sdk": (SDK, "atlas_async.Atlas(api_key='atlas_bench_key_0123456789')"),
+    "httpx": (HTTPX, "httpx.AsyncClient()"),
+}
+RSS = (
+    "{setup}\nimport gc, os\n"
+    "def _rss():\n    with open('/proc/self/statm') as f:\n"
+    "        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 1e6\n"
+    "gc.collect(); _b = _rss(); _keep = [{code} for _ in range(100)]; gc.collect()\n"
+    "print('RSS=%r' % (_rss() - _b), flush=True)\n"
+)
+
+
+def _rss_of_clients(setup: str, code: str) -> float:
+    return _child_figure(RSS.format(setup=setup, code=code), "RSS")
 
 
 def _time_cli() -> float:
@@ -79,6 +105,10 @@ def run(opts: Options) -> Section:
     for r in range(rounds):
         for name in rotated([*SNIPPETS, CLI], r):
             samples[name].append(_time_cli() if name == CLI else _time_snippet(*SNIPPETS[name]))
+    memory: dict[str, list[float]] = {name: [] for name in CLIENTS}
+    for r in range(1 if opts.quick else 3):
+        for name in rotated(list(CLIENTS), r):
+            memory[name].append(_rss_of_clients(*CLIENTS[name]))
 
     def difference(a: str, b: str) -> Stat:
         return Stat.of([x - y for x, y in zip(samples[a], samples[b], strict=True)])
@@ -101,6 +131,13 @@ def run(opts: Options) -> Section:
         f"httpx` minus `httpx after httpx`: {alone.text('.1f')} ms.",
         "",
         f"`{CLI}` is the whole process's wall time, interpreter start-up included.",
+        "",
+        "A client after the first: `sdk after sdk` against `httpx after httpx` (what each "
+        "`Atlas()` cost while every client built its own TLS context; the SDK's own clients now "
+        "share one). 100 more clients kept open take "
+        f"{Stat.of(memory['sdk']).text('.1f')} MB of RSS (`Atlas()`) against "
+        f"{Stat.of(memory['httpx']).text('.1f')} MB (`httpx.AsyncClient()`), "
+        f"median of {len(memory['sdk'])} interleaved fresh interpreters.",
     ]
     headline = (
         f"SDK's share {share.text('.1f')} ms over httpx ({alone.text('.1f')} ms with httpx "

@@ -4,12 +4,15 @@ Each request (method, path, headers, body) is handed to ``answer``, which return
 ``bytes`` (written as is, then the connection closes), or a list of steps: ``bytes`` to write,
 ``float`` seconds to sleep, ``RESET`` to abort the connection with an RST. The server runs in a
 thread, so it works under asyncio and trio alike, and closes every socket when the block ends.
+With ``tls`` (a server-side ``ssl.SSLContext``) it speaks HTTPS; a client that refuses its
+certificate never gets to send a request.
 """
 
 from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 import time
@@ -88,13 +91,26 @@ def _read_request(sock: socket.socket) -> Request | None:
 
 
 @contextmanager
-def serve(answer: Answer) -> Iterator[Served]:
+def serve(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Iterator[Served]:
     served = Served(url="")
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self) -> None:
             sock: socket.socket = self.request
             sock.settimeout(30)
+            if tls is None:
+                self.exchange(sock)
+                return
+            try:
+                wrapped = tls.wrap_socket(sock, server_side=True)
+            except OSError:  # the client refused the certificate
+                return
+            # (The server closes the socket it accepted, which the TLS one took over: close
+            # that one here.)
+            with wrapped:
+                self.exchange(wrapped)
+
+        def exchange(self, sock: socket.socket) -> None:
             try:
                 request = _read_request(sock)
             except OSError:
@@ -124,7 +140,7 @@ def serve(answer: Answer) -> Iterator[Served]:
         allow_reuse_address = True
 
     server = Server(("127.0.0.1", 0), Handler)
-    served.url = f"http://127.0.0.1:{server.server_address[1]}"
+    served.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     # A short poll: shutdown() waits for the loop to notice, and some tests start hundreds of servers.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005})
     thread.start()

@@ -1,16 +1,21 @@
 """Failures become the SDK's typed errors (a non-IANA 520 with an HTML body, a lost connection, a
-timeout, a body cut mid-read), and neither errors nor logs carry the key."""
+timeout, a body cut mid-read), and neither errors nor logs carry the key. A connection error says
+why in words read from its causes (refused, the name lookup, TLS: see ``test_tls.py``)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import socket
+import ssl
 
 import pytest
 
 import atlas_async
 import atlas_async._error_mapping
 from atlas_async import APIConnectionError, InternalServerError, NotFoundError
+from atlas_async._errors import connection_failure
 
 from .._support.http import httpx
 from .._support.mock_api import BODY_CUTS, ENV_ID, KEY, Recorder, api_error, broken_answer, make
@@ -73,3 +78,49 @@ def test_status_error_bodies_round_trip_through_json() -> None:
         409, {"X-Request-Id": "r"}, json.dumps({"error": {"code": "fields_pending"}}).encode()
     )
     assert isinstance(err, atlas_async.FieldsPendingError)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:  # bound, never listening, then closed: connecting is refused
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_a_refused_connection_says_so() -> None:
+    base = f"http://127.0.0.1:{_closed_port()}"
+    async with atlas_async.Atlas(KEY, base_url=base, max_retries=0) as atlas:
+        with pytest.raises(APIConnectionError) as info:
+            await atlas.envelopes.get(ENV_ID)
+    assert info.value.message.endswith(": ConnectError (Connection refused)")
+
+
+def _raised(error: BaseException, *causes: BaseException) -> BaseException:
+    """``error`` raised from the chain ``causes`` (the library's error first, the OS's last)."""
+    for outer, inner in zip((error, *causes), causes, strict=False):
+        outer.__cause__ = inner
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (
+            _raised(httpx.ConnectError(""), socket.gaierror(-2, "Name or service not known")),
+            "name lookup failed: Name or service not known",
+        ),
+        (  # trio's connect: every address tried, in a group
+            _raised(
+                httpx.ConnectError("all attempts failed"),
+                OSError("all attempts failed"),
+                ExceptionGroup("tried", [ConnectionResetError(errno.ECONNRESET, "reset")]),
+            ),
+            "Connection reset by peer",
+        ),
+        (_raised(httpx.ConnectError("x"), ssl.SSLError(1, "boom")), "TLS error"),  # no reason
+        (_raised(httpx.ConnectError("x"), ssl.SSLZeroReturnError(6, "x")), "TLS error"),
+        (httpx.ConnectError("[Errno 111] Connection refused"), ""),  # only the library's words
+    ],
+)
+def test_a_connection_failure_is_told_from_its_causes(error: BaseException, words: str) -> None:
+    assert connection_failure(error) == words
