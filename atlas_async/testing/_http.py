@@ -141,7 +141,7 @@ class _RoutingTransport(httpx.AsyncBaseTransport):
     def __init__(self, routes: Mapping[str, ASGIApp], timeout: float) -> None:
         self._routes = routes
         self._timeout = timeout
-        self._network = httpx.AsyncHTTPTransport()
+        self._network = httpx.AsyncHTTPTransport(verify=_trust())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host.lower()

@@ -10,7 +10,6 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
@@ -18,6 +17,7 @@ import trustme
 from atlas_async import APIConnectionError, Atlas, _http
 
 from .._support.raw_server import Request, Served, response, serve
+from .._support.tls import count_contexts
 
 pytestmark = pytest.mark.anyio
 
@@ -69,20 +69,9 @@ async def test_the_shared_context_trusts_what_ssl_cert_file_names_as_it_changes(
 
 
 async def test_the_sdks_own_clients_build_one_context_between_them(
-    tmp_path: Path, trust: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    library = _http.default_library().module
-    built: list[object] = []
-    build = library.create_ssl_context
-
-    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        context: ssl.SSLContext = build(*args, **kwargs)
-        built.append(context)
-        return context
-
-    trust.setattr(library, "create_ssl_context", counting)
-    # A trust setting no other test uses, so that nothing was cached for it yet.
-    trust.setenv("SSL_CERT_FILE", pem(trustme.CA(), tmp_path / "ca.pem"))
+    built = count_contexts(_http.default_library().module, monkeypatch, tmp_path)
     clients = [Atlas(KEY, base_url=f"https://tenant{i}.atlas.test") for i in range(20)]
     clients.append(clients[0].for_account("ext_acme"))  # a copy makes no client at all
     for atlas in clients:

@@ -4,18 +4,16 @@ detection, and their errors (wrong key 401, unknown envelope 404, nobody due 409
 from __future__ import annotations
 
 import json
-import ssl
 from pathlib import Path
-from typing import Any
 
 import anyio
 import httpx
 import pytest
-import trustme
 
 from atlas_async.testing import ApiError, EmulatorControls, FakeAtlas
 from atlas_async.testing._http import http_fetch
 
+from .._support.tls import count_contexts
 from .conftest import PARTIES, PDF, b64, create_ready
 
 pytestmark = pytest.mark.anyio
@@ -266,19 +264,7 @@ def test_control_requests_and_downloads_share_one_tls_context(
 ) -> None:
     # httpx builds a TLS context for every client, parsing the whole CA bundle (about 35 ms of
     # CPU: a control request took 55 ms); the emulator's requests build one between them.
-    built: list[object] = []
-    build = httpx.create_ssl_context
-
-    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        context = build(*args, **kwargs)
-        built.append(context)
-        return context
-
-    monkeypatch.setattr(httpx, "create_ssl_context", counting)
-    authority = tmp_path / "ca.pem"  # a trust setting no other test uses: nothing cached for it
-    trustme.CA().cert_pem.write_to_path(str(authority))
-    monkeypatch.setenv("SSL_CERT_FILE", str(authority))
-    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    built = count_contexts(httpx, monkeypatch, tmp_path)
     fake = FakeAtlas()
     with fake.serve() as url:
         controls = EmulatorControls(url, fake.api_key)
