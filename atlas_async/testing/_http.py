@@ -17,15 +17,17 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-import ssl
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
 
 from ._edge import DROP_HEADER, INPROCESS_SCOPE_KEY
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = [
     "AsyncTransport",
