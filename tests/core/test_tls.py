@@ -76,5 +76,5 @@ async def test_the_sdks_own_clients_build_one_context_between_them(
     clients.append(clients[0].for_account("ext_acme"))  # a copy makes no client at all
     for atlas in clients:
         await atlas.aclose()
-    # Each used to parse the whole bundle (about 35 ms and 0.8 MB a client: docs/guide/client.md).
+    # Each used to parse the whole bundle (30 to 55 ms and 0.8 MB a client: docs/guide/client.md).
     assert len(built) == 1
