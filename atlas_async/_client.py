@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, overload
 
+from ._admission import Admission
 from ._auth import TokenProvider
 from ._config import (
     DEFAULT_TIMEOUT,
@@ -410,12 +411,16 @@ class _Shared:
     """What all copies of one client share: the transport (pool, credentials), the waiter bus,
     and the bridge the generated endpoints are called through. Set once, never changed."""
 
-    __slots__ = ("bus", "seam", "transport")
+    __slots__ = ("bus", "polls", "seam", "transport")
 
     def __init__(self, transport: Transport, bus: WaiterBus, seam: GeneratedSeam) -> None:
         self.transport = transport
         self.bus = bus
         self.seam = seam
+        # The turns of the ``wait_until_signed`` polls: half the pool at most (as ``wait_many``
+        # takes), so the client's other calls keep their way to the server. A wait queues here
+        # with no request built, and decides again when its turn comes (see _signing).
+        self.polls = Admission(max(1, transport.admission.capacity // 2))
 
 
 # RFC 9110 product tokens (``name/version``), one or more separated by single spaces.

@@ -31,7 +31,8 @@ from .._waiters import Inbox, Subscription
 from ._base import path_id
 from ._envelope_calls import EnvelopeCalls
 from ._options import RetryOptions, request_options
-from ._signing import DEFAULT_SIGN_TIMEOUT, SigningStatus
+from ._signing import DEFAULT_SIGN_TIMEOUT
+from ._until_signed import SigningStatus
 
 __all__ = ["ManyWaits", "WaitManyResult"]
 

@@ -12,15 +12,12 @@ import inspect
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Unpack
+from typing import Any, Unpack
 
 import anyio
 
 from .._documents import DocumentSource
 from .._errors import (
-    EnvelopeDeclinedError,
-    EnvelopeVoidedError,
     FieldDetectionFailedError,
     FieldsPendingError,
     FieldsVersionConflictError,
@@ -48,11 +45,9 @@ from ._base import path_id
 from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
 from ._options import RequestOptions, RetryOptions, request_options
+from ._until_signed import Poll, SigningStatus, deferral, read_news, terminal, until_next_poll
 
-if TYPE_CHECKING:
-    from .._waiters import Subscription
-
-__all__ = ["ConflictHook", "SigningFlows", "SigningStatus"]
+__all__ = ["ConflictHook", "SigningFlows"]
 
 logger = get_logger("atlas_async")
 
@@ -62,21 +57,6 @@ ConflictHook = Callable[[Envelope], bool | Awaitable[bool]]
 DEFAULT_FIELDS_TIMEOUT = 120.0
 DEFAULT_SIGN_TIMEOUT = 3600.0
 DEFAULT_CONFLICT_RETRIES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class SigningStatus:
-    """What ``wait_until_signed`` returns: the envelope reached ``signed``.
-
-    ``source`` is ``"poll"`` when the ``/status`` endpoint said so, ``"webhook"`` when a verified
-    webhook did (then no further request was made, and the counts are unknown).
-    """
-
-    envelope_id: str
-    status: str
-    signed_count: int | None
-    total: int | None
-    source: Literal["poll", "webhook"]
 
 
 class SigningFlows(EnvelopeCalls):
@@ -283,7 +263,9 @@ class SigningFlows(EnvelopeCalls):
         most ``max_poll_interval``, but never more often than the wait's share of the budget
         below, even past ``max_poll_interval``), a poll already scheduled included. A poll never
         comes sooner than the last one took to answer, and all the client's waits together poll
-        about 50 times a second at most.
+        about 50 times a second at most. They take turns to poll (half the client's connections
+        at most, so its other calls keep their way): a wait queued for its turn holds no
+        request, and news that came meanwhile decides when the turn comes.
         """
         eid = path_id(envelope_id, "envelope_id")
         limit = check_timeout(timeout)
@@ -297,28 +279,52 @@ class SigningFlows(EnvelopeCalls):
             # scope around it: a parked wait then holds one cancel scope (its sleep's), not two,
             # which is about 1.3 KB less for each of ten thousand waits.
             deadline = anyio.current_time() + limit
-            if shared.transport.admission.waiting:
-                # Requests already queue for the pool: thousands of waits started together
-                # would all poll at once, each parked at the gate with its request built
-                # (a third of their memory, at 10,000). Spread their first polls over the
-                # waits' share of the poll budget, as their later polls are (between one
-                # interval and max_poll_interval); a webhook still ends the wait at once.
+            polls = shared.polls
+            if polls.waiting or shared.transport.admission.waiting:
+                # Polls (or requests) already queue: thousands of waits started together
+                # would all poll at once. Spread their first polls over the waits' share of
+                # the poll budget, as their later polls are (between one interval and
+                # max_poll_interval); a webhook still ends the wait at once.
                 spread = max(poll_interval, min(sub.waits / POLLS_PER_SECOND, longest))
                 first = random.uniform(0, spread)
-                outcome = await _until_next_poll(eid, sub, first, deadline, quiet, None)
-                if outcome is not None:
+                outcome = await until_next_poll(eid, sub, first, deadline, quiet, None)
+                if isinstance(outcome, SigningStatus):
                     return outcome
+            answered: float | None = None
+            # Did the schedule bring this poll (then webhooks may put it off), or news?
+            scheduled = False
             while anyio.current_time() < deadline:
                 asked = anyio.current_time()
                 progress: EnvelopeProgress | None = None
+                put_off = 0.0
                 with anyio.CancelScope(deadline=deadline):
-                    progress = await self.status(eid)
+                    # The client's polls take turns (half its connections at most). A wait
+                    # queues for its turn with no request built, and news that came while it
+                    # queued decides again: its webhook ends it with no request, and webhooks
+                    # that began to flow put a scheduled poll off to the safety net.
+                    release = await polls.enter()
+                    try:
+                        news = read_news(eid, sub.take())
+                        if isinstance(news, SigningStatus):
+                            return news
+                        if scheduled and news is None:
+                            put_off = deferral(sub, quiet, answered, deadline)
+                        if not put_off:
+                            progress = await self.status(eid)
+                    finally:
+                        release()
+                if put_off:
+                    outcome = await until_next_poll(eid, sub, put_off, deadline, quiet, answered)
+                    if isinstance(outcome, SigningStatus):
+                        return outcome
+                    scheduled = outcome is Poll.DUE
+                    continue
                 if progress is None:  # the deadline came while the poll was in flight
                     break
                 last = progress
-                outcome = _terminal(eid, progress.status, "poll", progress)
-                if outcome is not None:
-                    return outcome
+                done = terminal(eid, progress.status, "poll", progress)
+                if done is not None:
+                    return done
                 # A poll that took long waited behind thousands of others (or on a slow
                 # server): polling again sooner than answers come back only lengthens the
                 # queue, so the next poll waits at least as long as this one took.
@@ -333,9 +339,10 @@ class SigningFlows(EnvelopeCalls):
                     # Webhooks reach this process: the poll is only the safety net for a
                     # lost one (see safety_net).
                     interval = max(interval, safety_net(quiet, sub.waits))
-                outcome = await _until_next_poll(eid, sub, interval, deadline, quiet, answered)
-                if outcome is not None:
+                outcome = await until_next_poll(eid, sub, interval, deadline, quiet, answered)
+                if isinstance(outcome, SigningStatus):
                     return outcome
+                scheduled = outcome is Poll.DUE
         seen = ""
         if last is not None and last.signed_count is not None and last.total is not None:
             seen = f" ({last.signed_count}/{last.total} signed)"
@@ -397,72 +404,3 @@ class SigningFlows(EnvelopeCalls):
             await self.wait_until_signed(eid, timeout=sign_timeout)
             env = await self._read(eid)
         return env
-
-
-# What a webhook may report while we wait: news we can act on without asking the server.
-_NOT_YET = frozenset({EnvelopeStatus.DRAFT, EnvelopeStatus.PENDING})
-
-
-async def _until_next_poll(
-    eid: str,
-    sub: Subscription,
-    interval: float,
-    deadline: float,
-    quiet: float,
-    answered: float | None,
-) -> SigningStatus | None:
-    """Sleep until the next ``/status`` poll is due (or the wait's ``deadline``, if sooner),
-    listening to webhooks meanwhile.
-
-    A terminal status (signed, declined, voided) ends the wait here, with no request. A
-    non-terminal one (``pending`` from envelope.sent / envelope.viewed) tells us nothing the
-    last poll did not, so the sleep goes on to its original end rather than spending a request.
-    A notification without a status, or with one this SDK does not know, ends the sleep early:
-    something happened that only the server can describe, so the caller polls now.
-
-    A sleep scheduled before webhooks flowed (``answered``: when the last poll was answered;
-    None before the first, which is never put off) that ends once they flow goes on to the
-    safety net's interval from that answer, as one scheduled afterwards would.
-    """
-    until = min(anyio.current_time() + interval, deadline)
-    while True:
-        remaining = until - anyio.current_time()
-        if remaining > 0:
-            notice = await sub.next(remaining)
-            if notice is not None:
-                if not notice.status:
-                    return None
-                outcome = _terminal(eid, notice.status, "webhook", None)
-                if outcome is not None:
-                    return outcome
-                if notice.status not in _NOT_YET:
-                    return None
-                logger.debug("envelope %s: webhook says %s; still waiting", eid, notice.status)
-                continue
-        if answered is not None and sub.webhooks_flowing(quiet):
-            later = min(answered + safety_net(quiet, sub.waits), deadline)
-            if later > anyio.current_time():
-                until = later
-                continue
-        return None
-
-
-def _terminal(
-    eid: str,
-    status: str,
-    source: Literal["poll", "webhook"],
-    progress: EnvelopeProgress | None,
-) -> SigningStatus | None:
-    if status == EnvelopeStatus.SIGNED:
-        return SigningStatus(
-            envelope_id=eid,
-            status=status,
-            signed_count=progress.signed_count if progress is not None else None,
-            total=progress.total if progress is not None else None,
-            source=source,
-        )
-    if status == EnvelopeStatus.DECLINED:
-        raise EnvelopeDeclinedError(eid)
-    if status == EnvelopeStatus.VOIDED:
-        raise EnvelopeVoidedError(eid)
-    return None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ._many import ManyWaits, WaitManyResult
 from ._pdf import PDFDownloads, SignedPDFStream
-from ._signing import ConflictHook, SigningFlows, SigningStatus
+from ._signing import ConflictHook, SigningFlows
+from ._until_signed import SigningStatus
 
 __all__ = ["ConflictHook", "Envelopes", "SignedPDFStream", "SigningStatus", "WaitManyResult"]
 

@@ -548,7 +548,7 @@ async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
     ended: list[tuple[float, float, float]] = []  # (answered, ended, ended by the wall clock)
     started: list[float] = []  # by the wall clock, when each sleep after a poll began
     news_at: list[float] = []  # by the wall clock, when each webhook was delivered
-    sleep_until_next_poll = _signing._until_next_poll
+    sleep_until_next_poll = _signing.until_next_poll
 
     async def recording(eid: str, sub: Any, interval: float, *rest: Any) -> Any:
         answered = rest[-1]
@@ -560,7 +560,7 @@ async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
         ended.append((answered, anyio.current_time(), time.monotonic()))
         return outcome
 
-    monkeypatch.setattr(_signing, "_until_next_poll", recording)
+    monkeypatch.setattr(_signing, "until_next_poll", recording)
     first_polls, news_began = anyio.Event(), anyio.Event()
 
     def answer(request: Any) -> Any:
