@@ -10,6 +10,9 @@ The gate is fair (first come, first in), cancellation-safe (a caller cancelled w
 leaves no trace; one cancelled inside releases its place) and shared by every copy of an
 ``Atlas`` (``for_account``, ``with_options``), which share one pool. A streamed answer (the PDF
 download) keeps its place until its body is closed, because it keeps its connection until then.
+
+A second gate of the same kind gives the ``wait_until_signed`` polls of a client their turns
+(half its connections), before any request is built: see ``_Shared`` in ``_client``.
 """
 
 from __future__ import annotations
