@@ -3,8 +3,8 @@
 answering a realistic envelope (pre-encoded, so the server side costs next to nothing).
 
 The contenders alternate in blocks of K calls within one event loop (the order rotates every
-round); CPU time is ``time.process_time``. A cProfile of the SDK path follows, so the time can be
-traced to its callers.
+round); CPU time is ``time.process_time``. What each of the SDK's layers costs follows (see
+``cheap_diagnosis``), then a cProfile of the SDK path, so the time can be traced to its callers.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pstats
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
@@ -24,7 +25,7 @@ from atlas_async import Atlas
 
 from ._common import Options, Section, Stat, load, ratio_text, rotated
 
-__all__ = ["ENVELOPE", "run"]
+__all__ = ["ENVELOPE", "blocks", "clients", "run"]
 
 BASE_URL = "https://api.atlas.test"
 KEY = "atlas_bench_key_0123456789"
@@ -84,7 +85,7 @@ def _handler(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=BODY, headers={"content-type": "application/json"})
 
 
-def _clients() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+def clients() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     sdk_http = httpx.AsyncClient(transport=httpx.MockTransport(_handler))
     raw = httpx.AsyncClient(
         transport=httpx.MockTransport(_handler),
@@ -94,34 +95,39 @@ def _clients() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     return sdk_http, raw
 
 
+def blocks(atlas: Atlas, raw: httpx.AsyncClient) -> dict[str, Callable[[int], Awaitable[None]]]:
+    """The contenders, ``sdk`` and ``raw``: each makes ``n`` calls in a row."""
+    path = f"/api/envelope/{EID}"
+
+    async def sdk_block(n: int) -> None:
+        for _ in range(n):
+            await atlas.envelopes.get(EID)
+
+    async def raw_block(n: int) -> None:
+        for _ in range(n):
+            (await raw.get(path)).json()
+
+    return {"sdk": sdk_block, "raw": raw_block}
+
+
 async def _measure(k: int, rounds: int) -> dict[str, list[float]]:
     """Microseconds of CPU per call, one sample per contender per round."""
-    sdk_http, raw = _clients()
+    sdk_http, raw = clients()
     per_call: dict[str, list[float]] = {"sdk": [], "raw": []}
     async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
-        path = f"/api/envelope/{EID}"
-
-        async def sdk_block(n: int) -> None:
-            for _ in range(n):
-                await atlas.envelopes.get(EID)
-
-        async def raw_block(n: int) -> None:
-            for _ in range(n):
-                (await raw.get(path)).json()
-
-        blocks = {"sdk": sdk_block, "raw": raw_block}
-        for block in blocks.values():  # warm-up: imports on first use, caches
+        contenders = blocks(atlas, raw)
+        for block in contenders.values():  # warm-up: imports on first use, caches
             await block(max(10, k // 10))
         for r in range(rounds):
-            for name in rotated(list(blocks), r):
+            for name in rotated(list(contenders), r):
                 started = time.process_time()
-                await blocks[name](k)
+                await contenders[name](k)
                 per_call[name].append((time.process_time() - started) / k * 1e6)
     return per_call
 
 
 async def _profiled(k: int) -> str:
-    sdk_http, raw = _clients()
+    sdk_http, raw = clients()
     async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
         for _ in range(20):
             await atlas.envelopes.get(EID)
@@ -150,6 +156,12 @@ def run(opts: Options) -> Section:
     per_call = anyio.run(_measure, k, rounds)
     ratios = [s / r for s, r in zip(per_call["sdk"], per_call["raw"], strict=True)]
     profile = anyio.run(_profiled, k)
+    # What each layer costs, switched off one at a time (see cheap_diagnosis; imported here, as
+    # it builds on this module).
+    from . import cheap_diagnosis
+
+    diag_k, diag_rounds = (5, 2) if opts.quick else (100, 150)
+    diagnosis = anyio.run(cheap_diagnosis.measure, diag_k, diag_rounds)
     sdk, raw = Stat.of(per_call["sdk"]), Stat.of(per_call["raw"])
     lines = [
         f"Client CPU per call (`time.process_time`), blocks of {k:,} calls alternating in one "
@@ -162,6 +174,12 @@ def run(opts: Options) -> Section:
         f"| `(await client.get(path)).json()` | {raw.text('.1f')} | 1.00x |",
         "",
         f"SDK cost above raw: {sdk.median - raw.median:+.1f} us per call.",
+        "",
+        "What the SDK's layers cost, each switched off in turn (`python -m "
+        "benchmarks.cheap_diagnosis`, which patches the SDK's private names: a diagnosis, not "
+        "the SDK as shipped):",
+        "",
+        *cheap_diagnosis.report(diagnosis, diag_k, diag_rounds, "asyncio"),
         "",
         "cProfile of the SDK path:",
         "",

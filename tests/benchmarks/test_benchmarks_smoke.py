@@ -42,3 +42,17 @@ def test_the_command_line_writes_the_results_file(tmp_path: Path) -> None:
 def test_bad_options_are_refused() -> None:
     with pytest.raises(SystemExit):
         main(["--rounds", "0", "--no-write"])
+
+
+@pytest.mark.anyio
+async def test_the_cheap_call_diagnosis_still_switches_every_layer_off() -> None:
+    # It patches private names of the SDK: one renamed away shows here as missing, not as a
+    # diagnosis that quietly measures the SDK as shipped twice.
+    from benchmarks.cheap_diagnosis import CONTENDERS, SWITCHES, measure, report
+
+    result = await measure(3, 2)
+    assert result["missing"] == []
+    assert all(len(result["per_call"][name]) == 2 for name in CONTENDERS)
+    lines = report(result, 3, 2, "test")
+    assert all(any(line.startswith(f"| {name} |") for line in lines) for name in SWITCHES)
+    assert set(result["alone"]) >= {"typed model: Envelope.from_dict"}
