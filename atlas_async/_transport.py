@@ -26,7 +26,7 @@ from typing import Any
 import anyio
 
 from . import _http
-from ._admission import Admission, ReleasingStream
+from ._admission import Admission, PoolEntry, ReleasingStream
 from ._auth import TokenProvider
 from ._body import ACCEPT_ENCODING
 from ._call import Call
@@ -154,6 +154,13 @@ class Transport:
         else:
             self.http = http_client
             self.owns_http = False
+        # Only on our own client: we know its transport is the library's pool, which reports
+        # through ``trace`` (a caller's transport might not, and would get one request at a time).
+        self.entry = (
+            PoolEntry()
+            if self.owns_http and _http.library_of(self.http).needs_pool_entry
+            else None
+        )
         self.closed = False
 
     async def aclose(self) -> None:
@@ -324,8 +331,11 @@ class Transport:
         if progress.token is not None:
             request.headers["Authorization"] = f"Bearer {progress.token}"
         release = await self.admission.enter()
+        leave = _kept
         started = time.monotonic()
         try:
+            if self.entry is not None:
+                leave = await self.entry.enter(request.extensions)
             response = await _http.exchange(
                 self.http,
                 request,
@@ -338,6 +348,7 @@ class Transport:
                 response.stream = wrapper(response.stream, release)
                 release = _kept
         finally:
+            leave()
             release()
             # A document refused while it streamed (over the size limit) is the caller's error,
             # whatever the server made of the cut body, or the HTTP library of the abort.

@@ -4,6 +4,9 @@ local server (``benchmarks._stub``, its own process). Is the cost per call flat 
 Contenders, interleaved (the order rotates every round), each on a fresh client per run:
 
 * ``sdk``: ``Atlas(...)``, N tasks each awaiting ``atlas.envelopes.status(id)``;
+* ``sdk, no pool entry``: the same with the SDK's pool entry (``_admission.PoolEntry``, which
+  lets requests into httpcore 1.x's pool one at a time) switched off, a private name patched: a
+  diagnosis, what the SDK did before it;
 * ``raw``: ``httpx.AsyncClient`` with the SDK's pool limits and timeouts, N tasks each
   ``(await client.get(path)).json()``;
 * ``raw+gate``: the same, each request behind one ``anyio.Semaphore(max_connections)`` (FIFO),
@@ -57,7 +60,8 @@ __all__ = ["run"]
 
 KEY = "atlas_bench_key_0123456789"
 MAX_CONNECTIONS = 100  # the SDK's pool size, and httpx's default
-CONTENDERS = ("sdk", "raw", "raw+gate")
+NO_ENTRY = "sdk, no pool entry"
+CONTENDERS = ("sdk", NO_ENTRY, "raw", "raw+gate")
 ON_HTTPX2 = ("sdk on httpx2", "raw+gate on httpx2")
 ALL = CONTENDERS + ON_HTTPX2
 
@@ -102,8 +106,10 @@ async def _all_at_once(call: Callable[[str], Awaitable[object]], ids: list[str])
     return Outcome(time.perf_counter() - started, dict(errors), True)
 
 
-async def _sdk(url: str, ids: list[str]) -> Outcome:
+async def _sdk(url: str, ids: list[str], entry: bool = True) -> Outcome:
     async with Atlas(api_key=KEY, base_url=url) as atlas:
+        if not entry:
+            atlas._shared.transport.entry = None
         return await _all_at_once(atlas.envelopes.status, ids)
 
 
@@ -150,7 +156,7 @@ def child_main(argv: list[str]) -> int:
     watchdog.daemon = True
     watchdog.start()
     if sdk:
-        outcome = anyio.run(_sdk, args.url, ids)
+        outcome = anyio.run(_sdk, args.url, ids, args.contender != NO_ENTRY)
     else:
         outcome = anyio.run(_raw, args.url, ids, args.contender != "raw", library)
     watchdog.cancel()
@@ -260,6 +266,17 @@ def run(opts: Options) -> Section:
             f"| {ratio_text(ratios('sdk', n, 'raw+gate', n)) if ratios('sdk', n, 'raw+gate', n) else 'n/a'} "
             f"| {ratio_text(ratios('sdk', n, 'raw', n)) if ratios('sdk', n, 'raw', n) else 'n/a'} |"
         )
+    lines += [
+        "",
+        "Without the pool entry (`sdk, no pool entry`: the SDK's own client letting requests into "
+        "httpcore's pool as they come, as before the entry; a diagnosis):",
+        "",
+        "| N | sdk, no pool entry ms/call | sdk vs it |",
+        "|---|---|---|",
+    ]
+    for n in ns:
+        versus = ratios("sdk", n, NO_ENTRY, n)
+        lines.append(f"| {n:,} | {cell(NO_ENTRY, n)} | {ratio_text(versus) if versus else 'n/a'} |")
     if "sdk on httpx2" in contenders:
         lines += [
             "",
@@ -302,6 +319,9 @@ def run(opts: Options) -> Section:
             f"N={n:,}: {scaling('sdk', n)} of N={small:,} per call"
             + (f", {ratio_text(sdk_gate)} of raw+gate" if sdk_gate else "")
         )
+    without = ratios("sdk", big, NO_ENTRY, big) if len(ns) > 1 else []
+    if without:
+        parts.append(f"{ratio_text(without)} of the SDK without its pool entry at N={big:,}")
     headline = "sdk " + "; ".join(parts) if parts else f"sdk at N={small:,} only"
     if "sdk" in dnf:
         headline += f" (capped at {timeout:g} s)"
