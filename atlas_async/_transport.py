@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
@@ -329,7 +329,7 @@ class Transport:
         if progress.token is not None:
             request.headers["Authorization"] = f"Bearer {progress.token}"
         release = await self.admission.enter()
-        leave = _kept
+        leave: Callable[[], None] | None = None
         started = time.monotonic()
         try:
             if self.entry is not None:
@@ -346,7 +346,8 @@ class Transport:
                 response.stream = wrapper(response.stream, release)
                 release = _kept
         finally:
-            leave()
+            if leave is not None:
+                leave()
             release()
             # A document refused while it streamed (over the size limit) is the caller's error,
             # whatever the server made of the cut body, or the HTTP library of the abort.
