@@ -88,6 +88,8 @@ DEFAULT_LIBRARY = "httpx"
 LIBRARY_USER_AGENTS = ("python-httpx/", "python-httpx2/")
 
 CONNECT_TIMEOUT = 10.0
+#: Seconds an idle connection of the SDK's own clients stays open.
+KEEPALIVE_EXPIRY = 30.0
 
 S = TypeVar("S")
 
@@ -231,9 +233,11 @@ def new_client(
     max_connections: int,
     max_keepalive: int,
     headers: Mapping[str, str],
+    transport: Any = None,
 ) -> Client:
     """The SDK's own client (see :func:`default_library`): explicit timeouts and limits,
-    redirects never followed for us, the process's shared TLS context (see ``_tls``)."""
+    redirects never followed for us, the process's shared TLS context (see ``_tls``); on
+    ``transport`` (``_pool.own_pool``) when given, the limits then only a proxy's."""
     module = default_library().module
     client: Client = module.AsyncClient(
         verify=shared_context(module),
@@ -241,8 +245,9 @@ def new_client(
         limits=module.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_keepalive,
-            keepalive_expiry=30,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
         ),
+        transport=transport,
         headers=dict(headers),
         # Redirects are followed by hand (the PDF download only) so credentials never leave
         # the API host.

@@ -35,6 +35,7 @@ from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, chain
 from ._multipart import MultipartBody
+from ._pool import Shards, own_pool
 from ._recording import record
 from ._retry import (
     may_have_committed,
@@ -49,15 +50,11 @@ __all__ = ["DEFAULT_MAX_CONNECTIONS", "USER_AGENT", "Transport", "replayed", "us
 logger = get_logger("atlas_async")
 
 USER_AGENT = f"atlas-async/{__version__} python/{platform.python_version()} {_http.LIBRARY}"
-#: Connections in the pool, and how many of them are kept alive between requests.
 #: Requests in flight on one client's connection pool at once (``Atlas(max_connections=...)``);
-#: more wait their turn at the admission gate (see _admission).
+#: more wait their turn at the admission gate (see _admission). The SDK's own client keeps every
+#: connection it opens alive (httpx's default keeps 20: with more in flight, a burst of requests
+#: reconnects for each one beyond them; on httpx 0.28 nearly every request did, see _pool).
 DEFAULT_MAX_CONNECTIONS = 100
-#: Idle connections kept open (httpx's default). More would save reconnecting, but httpcore 1.x
-#: scans every pooled connection for each idle one on every request event, so a pool of 100
-#: live connections costs several ms of CPU per request against a fast server; httpcore2's pool
-#: does not (see docs/guide/client.md, "Connections").
-DEFAULT_MAX_KEEPALIVE = 20
 
 # The one place a retry pause sleeps; tests swap it to record delays instead of waiting them out.
 _sleep = anyio.sleep
@@ -143,12 +140,20 @@ class Transport:
         register(api_key)
         self._api_key = api_key
         self._auth = auth
+        #: The SDK's own client's shards on httpx 0.28 (see _pool); None: the library's pool.
+        self.pool: Shards | None = None
         if http_client is None:
+            self.pool = own_pool(
+                _http.default_library(),
+                self.admission.capacity,
+                keepalive_expiry=_http.KEEPALIVE_EXPIRY,
+            )
             self.http = _http.new_client(
                 seconds=timeout,
                 max_connections=self.admission.capacity,
-                max_keepalive=min(self.admission.capacity, DEFAULT_MAX_KEEPALIVE),
+                max_keepalive=self.admission.capacity,
                 headers={"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+                transport=self.pool,
             )
             self.owns_http = True
         else:

@@ -61,8 +61,13 @@ async def test_default_http_client_has_explicit_limits_timeouts_and_user_agent()
         assert http.timeout.connect == 10.0
         assert http.headers["User-Agent"].startswith("atlas-async/")
         assert not http.follow_redirects
-        pool = http._transport._pool  # type: ignore[attr-defined]
-        assert pool._max_connections == 100
+        shards = atlas._transport.pool
+        if shards is not None:  # httpx 0.28: five pools of 20, each keeping all alive (_pool)
+            assert shards.sizes == (20,) * 5
+        else:  # httpx2: one pool, keeping all alive
+            pool = http._transport._pool  # type: ignore[attr-defined]
+            assert pool._max_connections == 100
+            assert pool._max_keepalive_connections == 100
 
 
 PUBLIC_HTTP = [
