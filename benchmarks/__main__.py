@@ -34,6 +34,8 @@ def _runner(name: str) -> Callable[[Options], Section]:
         from .startup import run
     elif name == "port":
         from .port import run
+    elif name == "pool":
+        from .pool import run
     else:
         from .bulk import run
     return run

@@ -58,7 +58,7 @@ __all__ = [
 BENCH_ROOT = Path(os.path.abspath(__file__)).parent.parent
 # Children's bytecode goes here (outside any checkout; keyed by each source's absolute path).
 PYCACHE = os.path.join(tempfile.gettempdir(), f"atlas-bench-pycache-{os.getuid()}")
-FIGURES = ("concurrency", "waiters", "bulk", "cheap", "startup", "port", "throughput")
+FIGURES = ("concurrency", "waiters", "bulk", "cheap", "startup", "port", "pool", "throughput")
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,18 @@ server: requests and connections. Controls (not counted):
 * ``POST /_stub/sign``: every envelope answers ``signed`` from now on
 * ``POST /_stub/reset``: counters to 0, ``pending`` again
 
-Prints ``STUB_URL=http://127.0.0.1:PORT`` once listening; stops on Ctrl-C (SIGINT).
+Prints ``STUB_URL=http://127.0.0.1:PORT`` once listening; stops on Ctrl-C (SIGINT). With
+``--tls CERT_AND_KEY_PEM`` it speaks HTTPS (``STUB_URL=https://...``).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import sys
 
 __all__ = ["StubState", "main"]
@@ -99,7 +102,7 @@ class _Connection(asyncio.Protocol):
             self.transport.write(self.state.done if self.state.signed else self.state.pending)
 
 
-async def _serve() -> None:
+async def _serve(tls: ssl.SSLContext | None) -> None:
     state = StubState()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -107,15 +110,23 @@ async def _serve() -> None:
     sock.bind(("127.0.0.1", 0))
     sock.listen(4096)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Connection(state), sock=sock)
-    print(f"STUB_URL=http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    server = await loop.create_server(lambda: _Connection(state), sock=sock, ssl=tls)
+    scheme = "http" if tls is None else "https"
+    print(f"STUB_URL={scheme}://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks._stub")
+    parser.add_argument("--tls", metavar="PEM", help="certificate chain and key: speak HTTPS")
+    args = parser.parse_args(argv)
+    tls = None
+    if args.tls:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve())
+        asyncio.run(_serve(tls))
     return 0
 
 
