@@ -1,5 +1,6 @@
 """``python -m benchmarks``: the six figures of the performance work, each against its anchor in
-the same run, and the bulk throughput table; rewrites benchmarks/RESULTS.md.
+the same run, the pool at a distance (figure 7) and the bulk throughput table; rewrites
+benchmarks/RESULTS.md.
 
 ``--only concurrency`` (repeatable) runs some figures; ``--quick`` uses tiny sizes (the smoke
 tests); ``--max-n`` caps the "many at once" sizes; ``--no-write`` or ``--output`` keep
