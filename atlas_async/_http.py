@@ -236,8 +236,9 @@ def new_client(
     transport: Any = None,
 ) -> Client:
     """The SDK's own client (see :func:`default_library`): explicit timeouts and limits,
-    redirects never followed for us, the process's shared TLS context (see ``_tls``); on
-    ``transport`` (``_pool.own_pool``) when given, the limits then only a proxy's."""
+    redirects never followed for us, the process's shared TLS context (see ``_tls``). A
+    ``transport`` (``_pool.own_pool``) is mounted for every URL no proxy of the environment
+    claims (as ``transport=`` it would switch ``HTTPS_PROXY`` and the like off)."""
     module = default_library().module
     client: Client = module.AsyncClient(
         verify=shared_context(module),
@@ -247,7 +248,7 @@ def new_client(
             max_keepalive_connections=max_keepalive,
             keepalive_expiry=KEEPALIVE_EXPIRY,
         ),
-        transport=transport,
+        mounts=None if transport is None else {"all://": transport},
         headers=dict(headers),
         # Redirects are followed by hand (the PDF download only) so credentials never leave
         # the API host.

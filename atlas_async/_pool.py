@@ -16,7 +16,8 @@ warm connections, and holds its place until its response is closed (a streamed b
 connection until then). The admission gate in front (``_admission``) lets no more requests in
 than the shards have places. httpx2's pool counts idle connections (pydantic/httpx2#1075): the
 SDK's own httpx2 client is one pool keeping all of its connections alive. A client a caller hands
-in is used as it is.
+in is used as it is, and a URL a proxy of the environment (``HTTPS_PROXY``...) claims goes through
+the library's proxy transport, as without the shards (they are mounted for the other URLs).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ is closed and given back on an error or a cancellation, every shard closed.
 from __future__ import annotations
 
 import importlib
+import json
+import os
 from typing import Any
 
 import anyio
@@ -21,8 +23,11 @@ from atlas_async._pool import SHARD_SIZE, Shards, shard_sizes
 from atlas_async.testing import FakeAtlas
 
 from .._support.http import NAME, httpx
+from .._support.raw_server import Request, response, serve
 
 pytestmark = pytest.mark.anyio
+
+KEY = "atlas_live_pool_tests_key"
 
 CORE: Any = importlib.import_module("httpcore" if NAME == "httpx" else "httpcore2")
 
@@ -83,6 +88,45 @@ async def test_in_one_pool_the_same_calls_reconnect(
         await _waves(atlas, 3, 64)
     # At least 20 of the 128 later requests reconnected (about 150 connections in all alone).
     assert len(connections) > 64 + 20, len(connections)
+
+
+STATUS = {"status": "pending", "signed_count": 0, "total": 1}
+EID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+
+def _answer(_: Request) -> bytes:
+    return response(200, json.dumps(STATUS).encode(), {"Content-Type": "application/json"})
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+async def test_the_environments_proxy_still_carries_the_sdks_requests(
+    no_proxies: pytest.MonkeyPatch,
+) -> None:
+    # The shards are mounted for the URLs no proxy claims: HTTP_PROXY and the like still work.
+    with serve(_answer) as proxy:
+        no_proxies.setenv("HTTP_PROXY", proxy.url)
+        async with Atlas(KEY, base_url="http://atlas.test") as atlas:
+            await atlas.envelopes.status(EID)
+    assert [r.path for r in proxy.requests] == [f"http://atlas.test/api/envelope/{EID}/status"]
+
+
+async def test_a_host_the_environment_exempts_goes_straight_to_it(
+    no_proxies: pytest.MonkeyPatch,
+) -> None:
+    with serve(_answer) as proxy, serve(_answer) as server:
+        no_proxies.setenv("HTTP_PROXY", proxy.url)
+        no_proxies.setenv("NO_PROXY", "127.0.0.1")
+        async with Atlas(KEY, base_url=server.url) as atlas:
+            await atlas.envelopes.status(EID)
+    assert proxy.requests == []
+    assert [r.path for r in server.requests] == [f"/api/envelope/{EID}/status"]
 
 
 def test_only_the_sdks_own_httpx_client_is_in_shards() -> None:
