@@ -155,7 +155,7 @@ def _one_run(
     stats = anyio.run(_control, stub_url, authority, "stats")
     if stats["requests"] != n:
         raise RuntimeError(f"{contender}: {stats['requests']} requests reached the stub, not {n}")
-    # (The reset itself came on a connection of its own.)
+    # (The stats request itself came on a connection of its own.)
     return {"wall": wall, "cpu_us": cpu / n * 1e6, "connections": stats["connections"] - 1}
 
 

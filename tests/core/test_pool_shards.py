@@ -5,7 +5,8 @@ it keeps alive (it counts all of them there, not the idle ones), so with more th
 flight nearly every request opened a new connection. The end-to-end tests count the connections
 64 calls at a time open against the emulator on a real port, answering after 300 ms; the unit
 tests pin the shards' rules: the first shard with a free place, the place held until the response
-is closed and given back on an error or a cancellation, every shard closed.
+is closed and given back on an error or a cancellation, every shard closed. A proxy set in the
+environment still carries what it claims (the shards are mounted for the other URLs).
 """
 
 from __future__ import annotations
