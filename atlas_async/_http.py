@@ -113,9 +113,10 @@ class Library:
         self.label = f"{self.name}/{module.__version__}"
         self.Client: type[Client] = module.AsyncClient
         self.Request: type[Request] = module.Request
-        #: Its pool (httpcore 1.x) gives one idle connection to several requests at once, and
-        #: reports a request's steps through the ``trace`` extension: see _admission.PoolEntry.
-        self.needs_pool_entry = self.name == "httpx"
+        #: Its pool is httpcore 1.x's, which gives one idle connection to several requests at
+        #: once (reporting a request's steps through ``trace``: see _admission.PoolEntry) and
+        #: closes connections early (see _pool).
+        self.httpcore1 = self.name == "httpx"
         self._bodies: dict[type[Any], type[Any]] = {}
 
     def streaming(self, cls: type[S]) -> type[S]:

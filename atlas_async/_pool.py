@@ -131,7 +131,7 @@ class Shards:
 def own_pool(library: Library, capacity: int, *, keepalive_expiry: float) -> Shards | None:
     """The transport of the SDK's own client on ``library`` with ``capacity`` places: shards on
     httpx 0.28, None (the library's own pool, whole) on httpx2."""
-    if not library.needs_pool_entry:  # httpcore 1.x: both the entry and the shards
+    if not library.httpcore1:
         return None
     module = library.module
     verify = shared_context(module)

@@ -162,7 +162,7 @@ class Transport:
         # Only on our own client: we know its transport is the library's pool, which reports
         # through ``trace`` (a caller's transport might not, and would get one request at a time).
         self.entry = (
-            PoolEntry() if self.owns_http and _http.library_of(self.http).needs_pool_entry else None
+            PoolEntry() if self.owns_http and _http.library_of(self.http).httpcore1 else None
         )
         self.closed = False
 
