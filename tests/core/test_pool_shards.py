@@ -78,7 +78,8 @@ async def test_in_one_pool_the_same_calls_reconnect(
 ) -> None:
     # The control: one httpcore pool of 100 keeping 20 alive, as before the shards (it can fail).
     # (Keeping all 100 alive in one pool would not reconnect, but walks them all for each idle
-    # one on every request event: twice the CPU per request, see benchmarks/RESULTS.md.)
+    # one on every request event: the most CPU per request of all, figure 7 of
+    # benchmarks/RESULTS.md.)
     new_client = _http.new_client
     monkeypatch.setattr("atlas_async._transport.own_pool", lambda *_, **__: None)
     monkeypatch.setattr(_http, "new_client", lambda **kw: new_client(**{**kw, "max_keepalive": 20}))
