@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 import anyio
 
 from ._frozen import Frozen, init
+from ._sleeper import Sleeper
 
 __all__ = ["BusActivity", "Inbox", "LocalWaiterBus", "Notice", "Subscription", "WaiterBus"]
 
@@ -39,22 +40,22 @@ class Notice(Frozen):
         init(self, envelope_id=envelope_id, status=status)
 
 
-class Subscription:
+class Subscription(Sleeper):
     """One waiter's view of the news about one envelope. Built by a bus, not directly.
 
-    A waiter parks in :meth:`next`, asleep until its next poll inside one cancel scope, and a
-    notice cancels that scope: no event object per waiter, because ten thousand parked
-    waiters are the point (each byte here is ten kilobytes there). A subscription may instead
-    forward its notices to an :class:`Inbox` shared by many (:meth:`forward_to`), where one
-    waiter listens for all of them.
+    A waiter parks in :meth:`next`, asleep until its next poll, and a notice wakes it (see
+    :mod:`._sleeper`): no event object per waiter, because ten thousand parked waiters are the
+    point (each byte here is ten kilobytes there). A subscription may instead forward its
+    notices to an :class:`Inbox` shared by many (:meth:`forward_to`), where one waiter listens
+    for all of them.
     """
 
-    __slots__ = ("_activity", "_inbox", "_pending", "_scope", "envelope_id")
+    __slots__ = ("_activity", "_inbox", "_pending", "envelope_id")
 
     def __init__(self, envelope_id: str, activity: BusActivity | None = None) -> None:
+        super().__init__()
         self.envelope_id = envelope_id
         self._pending: Notice | None = None
-        self._scope: anyio.CancelScope | None = None
         self._activity = activity
         self._inbox: Inbox | None = None
 
@@ -73,8 +74,8 @@ class Subscription:
         self._pending = notice
         if self._inbox is not None:
             self._inbox.arrived(self)
-        elif self._scope is not None:
-            self._scope.cancel()
+        else:
+            self.wake_up()
 
     def forward_to(self, inbox: Inbox) -> None:
         """Send this subscription's notices to ``inbox`` from now on (one already delivered and
@@ -91,28 +92,21 @@ class Subscription:
     async def next(self, within: float) -> Notice | None:
         """The next notice, waiting up to ``within`` seconds; None if none came."""
         if self._pending is None:
-            # A scope with no deadline around a plain sleep: one timer per parked waiter (the
-            # sleep's), where a deadline on the scope would add a second.
-            with anyio.CancelScope() as scope:
-                self._scope = scope
-                try:
-                    await anyio.sleep(within)
-                finally:
-                    self._scope = None
+            await self.sleep(within)
         notice, self._pending = self._pending, None
         return notice
 
 
-class Inbox:
+class Inbox(Sleeper):
     """Where many subscriptions deliver (``envelopes.wait_many``): one waiter parks in
-    :meth:`wait` for all of them, in one cancel scope that any notice, or :meth:`wake`, cancels.
+    :meth:`wait` for all of them, and any notice, or :meth:`wake`, wakes it.
     """
 
-    __slots__ = ("_ready", "_scope", "_woken")
+    __slots__ = ("_ready", "_woken")
 
     def __init__(self) -> None:
+        super().__init__()
         self._ready: list[Subscription] = []
-        self._scope: anyio.CancelScope | None = None
         self._woken = False
 
     def arrived(self, sub: Subscription) -> None:
@@ -123,20 +117,14 @@ class Inbox:
     def wake(self) -> None:
         """End the current (or the next) :meth:`wait` now."""
         self._woken = True
-        if self._scope is not None:
-            self._scope.cancel()
+        self.wake_up()
 
     async def wait(self, until: float) -> list[Subscription]:
         """The subscriptions that received a notice, once there are any, :meth:`wake` is
         called, or the clock (``anyio.current_time()``) reaches ``until``."""
         now = anyio.current_time()
         if not self._ready and not self._woken and until > now:
-            with anyio.CancelScope() as scope:  # (one timer: the sleep's, as in Subscription)
-                self._scope = scope
-                try:
-                    await anyio.sleep(until - now)
-                finally:
-                    self._scope = None
+            await self.sleep(until - now)
         ready, self._ready, self._woken = self._ready, [], False
         return ready
 
@@ -169,7 +157,9 @@ class LocalWaiterBus:
     """The in-process bus: subscriptions by envelope id, shared by every copy of one client."""
 
     def __init__(self) -> None:
-        self._subs: dict[str, set[Subscription]] = {}
+        # One subscription per envelope is the usual case: held as it is, a set only for a
+        # second one (a set of one is some 200 bytes more for each of ten thousand waits).
+        self._subs: dict[str, Subscription | set[Subscription]] = {}
         self._activity = BusActivity()
 
     def subscribe(self, envelope_id: str) -> AbstractAsyncContextManager[Subscription]:
@@ -182,6 +172,9 @@ class LocalWaiterBus:
         if not subs:
             return 0
         notice = Notice(envelope_id, status)
+        if isinstance(subs, Subscription):
+            subs.deliver(notice)
+            return 1
         for sub in list(subs):
             sub.deliver(notice)
         return len(subs)
@@ -191,7 +184,8 @@ class LocalWaiterBus:
 
     def waiting(self, envelope_id: str) -> int:
         """How many waiters of this process listen to ``envelope_id``."""
-        return len(self._subs.get(envelope_id, ()))
+        subs = self._subs.get(envelope_id)
+        return 1 if isinstance(subs, Subscription) else len(subs or ())
 
 
 class _Subscribed(AbstractAsyncContextManager[Subscription]):
@@ -201,7 +195,10 @@ class _Subscribed(AbstractAsyncContextManager[Subscription]):
     __slots__ = ("_activity", "_envelope_id", "_sub", "_subs")
 
     def __init__(
-        self, subs: dict[str, set[Subscription]], activity: BusActivity, sub: Subscription
+        self,
+        subs: dict[str, Subscription | set[Subscription]],
+        activity: BusActivity,
+        sub: Subscription,
     ) -> None:
         self._subs = subs
         self._activity = activity
@@ -209,14 +206,22 @@ class _Subscribed(AbstractAsyncContextManager[Subscription]):
         self._sub = sub
 
     async def __aenter__(self) -> Subscription:
-        self._subs.setdefault(self._envelope_id, set()).add(self._sub)
+        held = self._subs.get(self._envelope_id)
+        if held is None:
+            self._subs[self._envelope_id] = self._sub
+        elif isinstance(held, Subscription):
+            self._subs[self._envelope_id] = {held, self._sub}
+        else:
+            held.add(self._sub)
         self._activity.waiting += 1
         return self._sub
 
     async def __aexit__(self, *exc: object) -> None:
         self._activity.waiting -= 1
-        subs = self._subs.get(self._envelope_id)
-        if subs is not None:
-            subs.discard(self._sub)
-            if not subs:
+        held = self._subs.get(self._envelope_id)
+        if held is self._sub:
+            del self._subs[self._envelope_id]
+        elif isinstance(held, set):
+            held.discard(self._sub)
+            if not held:
                 del self._subs[self._envelope_id]

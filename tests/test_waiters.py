@@ -76,3 +76,35 @@ async def test_a_notice_about_any_envelope_says_webhooks_are_flowing() -> None:
         bus.deliver("another-envelope", "pending")  # nobody waits on it, but webhooks arrive
         assert sub.webhooks_flowing(60)
         assert not sub.webhooks_flowing(0)
+
+
+async def test_two_waiters_on_one_envelope_both_hear_and_each_leaves_alone() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as first:
+        async with bus.subscribe("env") as second, bus.subscribe("other") as other:
+            assert (bus.waiting("env"), bus.waiting("other")) == (2, 1)
+            assert bus.deliver("env", "signed") == 2
+            assert await first.next(0) == Notice("env", "signed")
+            assert await second.next(0) == Notice("env", "signed")
+            assert await other.next(0) is None
+        # The second left: the first still hears, alone.
+        assert bus.waiting("env") == 1
+        assert bus.deliver("env", "voided") == 1
+        assert await first.next(0) == Notice("env", "voided")
+        async with bus.subscribe("env") as third:  # and a newcomer joins it again
+            assert bus.deliver("env") == 2
+            assert await third.next(0) == Notice("env", None)
+    assert bus.waiting("env") == 0
+    assert bus.deliver("env") == 0
+
+
+async def test_the_first_of_two_waiters_may_leave_first() -> None:
+    bus = LocalWaiterBus()
+    first = bus.subscribe("env")
+    await first.__aenter__()
+    async with bus.subscribe("env") as second:
+        await first.__aexit__(None, None, None)
+        assert bus.waiting("env") == 1
+        assert bus.deliver("env", "declined") == 1
+        assert await second.next(0) == Notice("env", "declined")
+    assert bus.waiting("env") == 0

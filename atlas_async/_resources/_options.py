@@ -159,7 +159,11 @@ def request_options(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         picked = {k: kwargs.pop(k) for k in list(kwargs) if k not in own}
         if not picked:
-            return await fn(*args, **kwargs)
+            # Nothing here is needed while the call runs, and a wait runs for minutes: ten
+            # thousand of them would each keep their arguments here too (some 300 bytes).
+            call = fn(*args, **kwargs)
+            del args, kwargs, picked
+            return await call
         token = _CURRENT.set(_check(picked).under(_CURRENT.get()))
         try:
             return await fn(*args, **kwargs)

@@ -313,6 +313,8 @@ class SigningFlows(EnvelopeCalls):
                             progress = await self.status(eid)
                     finally:
                         release()
+                        # (Not kept in this frame while the wait parks: 200 bytes a wait.)
+                        del release
                 if put_off:
                     outcome = await until_next_poll(eid, sub, put_off, deadline, quiet, answered)
                     if isinstance(outcome, SigningStatus):

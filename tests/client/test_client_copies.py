@@ -9,15 +9,14 @@ memory with tracemalloc.
 from __future__ import annotations
 
 import gc
-import json
 import tracemalloc
 from typing import Any
 
-import anyio
-import anyio.abc
 import pytest
 
 from atlas_async import Atlas
+
+from .._support.loopback import serving
 
 # A pool and memory measurement against a bare loopback server: the wire validator's own
 # allocations would be measured too, so it stays out of this module.
@@ -29,104 +28,59 @@ COPIES = 10_000
 # slow, and a thousand requests already show whether connections or memory grow).
 REQUEST_EVERY = 10
 
-_BODY = json.dumps(
-    {
-        "status": "pending",
-        "signed_count": 0,
-        "total": 2,
-        "next_signer_email": None,
-        "sign_url": None,
-    }
-).encode()
-_RESPONSE = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: req_loop\r\n"
-    + f"Content-Length: {len(_BODY)}\r\n\r\n".encode()
-    + _BODY
-)
-
-
-class LoopbackServer:
-    """A minimal keep-alive HTTP/1.1 server on 127.0.0.1 that counts connections."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.requests = 0
-        self.accounts: set[str] = set()
-
-    async def handle(self, stream: anyio.abc.SocketStream) -> None:
-        self.connections += 1
-        buffer = b""
-        async with stream:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    try:
-                        chunk = await stream.receive()
-                    except (anyio.EndOfStream, anyio.BrokenResourceError):
-                        return
-                    buffer += chunk
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                self.requests += 1
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"atlas-account:"):
-                        self.accounts.add(line.split(b":", 1)[1].strip().decode())
-                await stream.send(_RESPONSE)
-
 
 @pytest.mark.slow
 async def test_ten_thousand_copies_share_one_pool_and_do_not_grow_memory() -> None:
-    server = LoopbackServer()
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    async with listener, anyio.create_task_group() as tg:
-        tg.start_soon(listener.serve, server.handle)
-        async with Atlas(api_key="test_sk_copies", base_url=f"http://127.0.0.1:{port}") as atlas:
-            await atlas.envelopes.status(ENV_ID)  # warm up: imports, the pool, one connection
+    async with (
+        serving() as server,
+        Atlas(api_key="test_sk_copies", base_url=server.url) as atlas,
+    ):
+        await atlas.envelopes.status(ENV_ID)  # warm up: imports, the pool, one connection
 
-            async def burst(n: int, offset: int) -> None:
-                for i in range(offset, offset + n):
-                    copy: Any = (
-                        atlas.for_account(f"ext_tenant{(i // 20) % 100}")
-                        if i % 20 < 10
-                        else atlas.with_options(timeout=5.0 + i % 7, max_retries=i % 3)
-                    )
-                    envelopes = copy.envelopes  # every copy builds its resource objects
-                    if i % REQUEST_EVERY == 0:
-                        await envelopes.status(ENV_ID)
+        async def burst(n: int, offset: int) -> None:
+            for i in range(offset, offset + n):
+                copy: Any = (
+                    atlas.for_account(f"ext_tenant{(i // 20) % 100}")
+                    if i % 20 < 10
+                    else atlas.with_options(timeout=5.0 + i % 7, max_retries=i % 3)
+                )
+                envelopes = copy.envelopes  # every copy builds its resource objects
+                if i % REQUEST_EVERY == 0:
+                    await envelopes.status(ENV_ID)
 
-            await burst(1000, 0)  # let caches (httpx, the generated modules) settle
-            gc.collect()
-            tracemalloc.start()
-            before, _ = tracemalloc.get_traced_memory()
-            await burst(COPIES, 1000)
-            gc.collect()  # httpx's own request/response objects form cycles; ours do not (below)
-            after, peak = tracemalloc.get_traced_memory()
+        await burst(1000, 0)  # let caches (httpx, the generated modules) settle
+        gc.collect()
+        tracemalloc.start()
+        before, _ = tracemalloc.get_traced_memory()
+        await burst(COPIES, 1000)
+        gc.collect()  # httpx's own request/response objects form cycles; ours do not (below)
+        after, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+
+        # Copies alone, with the cycle collector off: freed by reference counting, at once.
+        warm = atlas.for_account("ext_warm")  # import the resource modules first
+        _ = (warm.envelopes, warm.templates, warm.platform.connected_accounts)
+        gc.disable()
+        tracemalloc.start()
+        try:
+            alone_before, _ = tracemalloc.get_traced_memory()
+            for i in range(COPIES):
+                copy = atlas.for_account(f"ext_t{i % 100}").with_options(timeout=9.0)
+                _ = (copy.envelopes, copy.templates, copy.platform.connected_accounts)
+            del copy, _
+            alone_after, _peak = tracemalloc.get_traced_memory()
+        finally:
             tracemalloc.stop()
+            gc.enable()
 
-            # Copies alone, with the cycle collector off: freed by reference counting, at once.
-            warm = atlas.for_account("ext_warm")  # import the resource modules first
-            _ = (warm.envelopes, warm.templates, warm.platform.connected_accounts)
-            gc.disable()
-            tracemalloc.start()
-            try:
-                alone_before, _ = tracemalloc.get_traced_memory()
-                for i in range(COPIES):
-                    copy = atlas.for_account(f"ext_t{i % 100}").with_options(timeout=9.0)
-                    _ = (copy.envelopes, copy.templates, copy.platform.connected_accounts)
-                del copy, _
-                alone_after, _peak = tracemalloc.get_traced_memory()
-            finally:
-                tracemalloc.stop()
-                gc.enable()
-
-            live = [atlas.for_account(f"ext_t{i}") for i in range(COPIES)]
-            tracemalloc.start()
-            held_before, _ = tracemalloc.get_traced_memory()
-            live += [atlas.with_options(timeout=3.0) for _ in range(COPIES)]
-            held_after, _ = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            per_copy = (held_after - held_before) / COPIES
-            del live
-        tg.cancel_scope.cancel()
+        live = [atlas.for_account(f"ext_t{i}") for i in range(COPIES)]
+        tracemalloc.start()
+        held_before, _ = tracemalloc.get_traced_memory()
+        live += [atlas.with_options(timeout=3.0) for _ in range(COPIES)]
+        held_after, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        per_copy = (held_after - held_before) / COPIES
+        del live
 
     growth = after - before
     print(

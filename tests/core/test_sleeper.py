@@ -1,0 +1,150 @@
+"""The sleep a webhook can end early (``_sleeper``): woken, timed out, cancelled, on both
+backends; and, under asyncio, one bare future per sleeper rather than a cancel scope, with a
+timer that holds nothing of the sleeper's context."""
+
+from __future__ import annotations
+
+import contextvars
+import gc
+import math
+import sys
+import weakref
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from atlas_async._sleeper import Sleeper
+
+pytestmark = pytest.mark.anyio
+
+
+async def _started(sleeper: Sleeper) -> None:
+    """Until ``sleeper`` sleeps (bounded: a sleep starts within a few checkpoints)."""
+    for _ in range(100):
+        if sleeper._waker is not None:
+            return
+        await anyio.lowlevel.checkpoint()
+    raise AssertionError("the sleep never started")
+
+
+async def test_wake_up_ends_a_long_sleep_at_once() -> None:
+    sleeper = Sleeper()
+    ended: list[float] = []
+
+    async def sleep() -> None:
+        await sleeper.sleep(60)
+        ended.append(anyio.current_time())
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sleep)
+            await _started(sleeper)
+            woken = anyio.current_time()
+            sleeper.wake_up()
+    assert len(ended) == 1
+    assert ended[0] - woken < 1
+    assert sleeper._waker is None
+
+
+async def test_an_unwoken_sleep_lasts_its_time() -> None:
+    sleeper = Sleeper()
+    started = anyio.current_time()
+    with anyio.fail_after(5):
+        await sleeper.sleep(0.05)
+    assert anyio.current_time() - started >= 0.04
+
+
+@pytest.mark.parametrize("seconds", [0.0, -1.0, math.nan])
+async def test_no_time_to_sleep_returns_at_once(seconds: float) -> None:
+    with anyio.fail_after(5):
+        await Sleeper().sleep(seconds)
+
+
+async def test_an_endless_sleep_ends_when_woken() -> None:
+    sleeper = Sleeper()
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sleeper.sleep, math.inf)
+            await _started(sleeper)
+            sleeper.wake_up()
+
+
+async def test_waking_with_no_sleep_in_progress_changes_nothing() -> None:
+    sleeper = Sleeper()
+    sleeper.wake_up()  # nobody sleeps: nothing happens, and nothing is remembered
+    started = anyio.current_time()
+    with anyio.fail_after(5):
+        await sleeper.sleep(0.05)
+    assert anyio.current_time() - started >= 0.04
+
+
+async def test_a_cancelled_scope_stops_the_sleep() -> None:
+    sleeper = Sleeper()
+    with anyio.fail_after(5), anyio.move_on_after(0.05) as scope:
+        await sleeper.sleep(60)
+    assert scope.cancelled_caught
+    assert sleeper._waker is None
+
+
+async def test_a_cancelled_task_group_stops_every_sleeper() -> None:
+    sleepers = [Sleeper() for _ in range(50)]
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            for sleeper in sleepers:
+                tg.start_soon(sleeper.sleep, 60)
+            for sleeper in sleepers:
+                await _started(sleeper)
+            tg.cancel_scope.cancel()
+    assert all(sleeper._waker is None for sleeper in sleepers)
+
+
+async def test_the_sleep_is_a_bare_future_under_asyncio_and_a_cancel_scope_under_trio(
+    anyio_backend: str,
+) -> None:
+    sleeper = Sleeper()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sleeper.sleep, 60)
+        await _started(sleeper)
+        waker = sleeper._waker
+        sleeper.wake_up()
+    if anyio_backend == "asyncio":
+        import asyncio
+
+        assert isinstance(waker, asyncio.Future)
+    else:
+        assert "asyncio" in sys.modules  # (imported by now) and still not taken for asyncio's
+        assert isinstance(waker, anyio.CancelScope)
+
+
+class _Held:
+    """Something a context variable refers to, whose lifetime the test watches."""
+
+
+_HELD: contextvars.ContextVar[Any] = contextvars.ContextVar("held")
+
+
+async def test_the_timer_holds_nothing_of_the_sleepers_context(anyio_backend: str) -> None:
+    if anyio_backend != "asyncio":
+        pytest.skip("the timer is asyncio's (under trio the sleep is anyio's)")
+    sleeper = Sleeper()
+    held = [_Held()]
+    gone = weakref.ref(held[0])
+
+    async def sleep() -> None:
+        _HELD.set(held[0])
+        await sleeper.sleep(3600)  # its timer stays in the loop, cancelled, long after
+
+    async with anyio.create_task_group() as tg:
+        # A sooner timer keeps the cancelled one from the top of the loop's heap, where the
+        # loop would drop it at once.
+        tg.start_soon(anyio.sleep, 60)
+        async with anyio.create_task_group() as sleeping:
+            sleeping.start_soon(sleep)
+            await _started(sleeper)
+            sleeper.wake_up()
+        held.clear()
+        gc.collect()
+        assert gone() is None, "a cancelled timer kept the sleeper's context alive"
+        tg.cancel_scope.cancel()
