@@ -4,7 +4,7 @@ Ten thousand ``wait_until_signed`` calls are ten thousand sleepers parked betwee
 webhook must be able to wake any one of them. The portable way, a cancel scope around
 ``anyio.sleep``, costs about a kilobyte a sleeper on asyncio (the scope's two sets, the task
 state anyio keeps for it, three more coroutine frames). Under asyncio a sleeper awaits one bare
-future instead, which a timer or :meth:`Sleeper.wake_up` resolves: the same behaviour (a
+future instead, which a timer or :meth:`Sleeper._wake_up` resolves: the same behaviour (a
 cancelled task stops sleeping at once, through the future) for about a third of the memory.
 Under trio, or anything that is not an asyncio task, the portable way stays.
 """
@@ -36,7 +36,7 @@ class Sleeper:
     def __init__(self) -> None:
         self._waker: anyio.CancelScope | asyncio.Future[None] | None = None
 
-    def wake_up(self) -> None:
+    def _wake_up(self) -> None:
         """End the sleep in progress now (nothing when none is)."""
         waker = self._waker
         if waker is None:
@@ -46,8 +46,8 @@ class Sleeper:
         else:
             _ring(waker)
 
-    async def sleep(self, seconds: float) -> None:
-        """Sleep ``seconds`` (at most), or until :meth:`wake_up`; a cancelled task stops too."""
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` (at most), or until :meth:`_wake_up`; a cancelled task stops too."""
         if not seconds > 0:  # zero, negative or NaN: no sleep, but still a checkpoint
             seconds = 0.0
         loop = _asyncio_loop()

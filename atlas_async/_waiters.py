@@ -75,7 +75,7 @@ class Subscription(Sleeper):
         if self._inbox is not None:
             self._inbox.arrived(self)
         else:
-            self.wake_up()
+            self._wake_up()
 
     def forward_to(self, inbox: Inbox) -> None:
         """Send this subscription's notices to ``inbox`` from now on (one already delivered and
@@ -92,7 +92,7 @@ class Subscription(Sleeper):
     async def next(self, within: float) -> Notice | None:
         """The next notice, waiting up to ``within`` seconds; None if none came."""
         if self._pending is None:
-            await self.sleep(within)
+            await self._sleep(within)
         notice, self._pending = self._pending, None
         return notice
 
@@ -117,14 +117,14 @@ class Inbox(Sleeper):
     def wake(self) -> None:
         """End the current (or the next) :meth:`wait` now."""
         self._woken = True
-        self.wake_up()
+        self._wake_up()
 
     async def wait(self, until: float) -> list[Subscription]:
         """The subscriptions that received a notice, once there are any, :meth:`wake` is
         called, or the clock (``anyio.current_time()``) reaches ``until``."""
         now = anyio.current_time()
         if not self._ready and not self._woken and until > now:
-            await self.sleep(until - now)
+            await self._sleep(until - now)
         ready, self._ready, self._woken = self._ready, [], False
         return ready
 

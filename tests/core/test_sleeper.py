@@ -34,7 +34,7 @@ async def test_wake_up_ends_a_long_sleep_at_once() -> None:
     ended: list[float] = []
 
     async def sleep() -> None:
-        await sleeper.sleep(60)
+        await sleeper._sleep(60)
         ended.append(anyio.current_time())
 
     with anyio.fail_after(5):
@@ -42,7 +42,7 @@ async def test_wake_up_ends_a_long_sleep_at_once() -> None:
             tg.start_soon(sleep)
             await _started(sleeper)
             woken = anyio.current_time()
-            sleeper.wake_up()
+            sleeper._wake_up()
     assert len(ended) == 1
     assert ended[0] - woken < 1
     assert sleeper._waker is None
@@ -52,38 +52,38 @@ async def test_an_unwoken_sleep_lasts_its_time() -> None:
     sleeper = Sleeper()
     started = anyio.current_time()
     with anyio.fail_after(5):
-        await sleeper.sleep(0.05)
+        await sleeper._sleep(0.05)
     assert anyio.current_time() - started >= 0.04
 
 
 @pytest.mark.parametrize("seconds", [0.0, -1.0, math.nan])
 async def test_no_time_to_sleep_returns_at_once(seconds: float) -> None:
     with anyio.fail_after(5):
-        await Sleeper().sleep(seconds)
+        await Sleeper()._sleep(seconds)
 
 
 async def test_an_endless_sleep_ends_when_woken() -> None:
     sleeper = Sleeper()
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
-            tg.start_soon(sleeper.sleep, math.inf)
+            tg.start_soon(sleeper._sleep, math.inf)
             await _started(sleeper)
-            sleeper.wake_up()
+            sleeper._wake_up()
 
 
 async def test_waking_with_no_sleep_in_progress_changes_nothing() -> None:
     sleeper = Sleeper()
-    sleeper.wake_up()  # nobody sleeps: nothing happens, and nothing is remembered
+    sleeper._wake_up()  # nobody sleeps: nothing happens, and nothing is remembered
     started = anyio.current_time()
     with anyio.fail_after(5):
-        await sleeper.sleep(0.05)
+        await sleeper._sleep(0.05)
     assert anyio.current_time() - started >= 0.04
 
 
 async def test_a_cancelled_scope_stops_the_sleep() -> None:
     sleeper = Sleeper()
     with anyio.fail_after(5), anyio.move_on_after(0.05) as scope:
-        await sleeper.sleep(60)
+        await sleeper._sleep(60)
     assert scope.cancelled_caught
     assert sleeper._waker is None
 
@@ -93,7 +93,7 @@ async def test_a_cancelled_task_group_stops_every_sleeper() -> None:
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
             for sleeper in sleepers:
-                tg.start_soon(sleeper.sleep, 60)
+                tg.start_soon(sleeper._sleep, 60)
             for sleeper in sleepers:
                 await _started(sleeper)
             tg.cancel_scope.cancel()
@@ -105,10 +105,10 @@ async def test_the_sleep_is_a_bare_future_under_asyncio_and_a_cancel_scope_under
 ) -> None:
     sleeper = Sleeper()
     async with anyio.create_task_group() as tg:
-        tg.start_soon(sleeper.sleep, 60)
+        tg.start_soon(sleeper._sleep, 60)
         await _started(sleeper)
         waker = sleeper._waker
-        sleeper.wake_up()
+        sleeper._wake_up()
     if anyio_backend == "asyncio":
         import asyncio
 
@@ -134,7 +134,7 @@ async def test_the_timer_holds_nothing_of_the_sleepers_context(anyio_backend: st
 
     async def sleep() -> None:
         _HELD.set(held[0])
-        await sleeper.sleep(3600)  # its timer stays in the loop, cancelled, long after
+        await sleeper._sleep(3600)  # its timer stays in the loop, cancelled, long after
 
     async with anyio.create_task_group() as tg:
         # A sooner timer keeps the cancelled one from the top of the loop's heap, where the
@@ -143,7 +143,7 @@ async def test_the_timer_holds_nothing_of_the_sleepers_context(anyio_backend: st
         async with anyio.create_task_group() as sleeping:
             sleeping.start_soon(sleep)
             await _started(sleeper)
-            sleeper.wake_up()
+            sleeper._wake_up()
         held.clear()
         gc.collect()
         assert gone() is None, "a cancelled timer kept the sleeper's context alive"
