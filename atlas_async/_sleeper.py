@@ -6,7 +6,8 @@ webhook must be able to wake any one of them. The portable way, a cancel scope a
 state anyio keeps for it, three more coroutine frames). Under asyncio a sleeper awaits one bare
 future instead, which a timer or :meth:`Sleeper._wake_up` resolves: the same behaviour (a
 cancelled task stops sleeping at once, through the future) for about a third of the memory.
-Under trio, or anything that is not an asyncio task, the portable way stays.
+Under trio a sleeper is one trio cancel scope with a deadline, where ``anyio.sleep`` in a scope
+is two and anyio's wrapper.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import math
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -28,50 +29,63 @@ __all__ = ["Sleeper"]
 _NO_CONTEXT = contextvars.Context()
 
 
+class _Scope(Protocol):
+    def cancel(self) -> None: ...
+
+
 class Sleeper:
     """A base for objects that sleep (one sleep at a time) and can be woken."""
 
-    __slots__ = ("_waker",)
+    __slots__ = ("_future", "_scope")
 
     def __init__(self) -> None:
-        self._waker: anyio.CancelScope | asyncio.Future[None] | None = None
+        self._future: asyncio.Future[None] | None = None  # the sleep, under asyncio
+        self._scope: _Scope | None = None  # the sleep's cancel scope, elsewhere
 
     def _wake_up(self) -> None:
         """End the sleep in progress now (nothing when none is)."""
-        waker = self._waker
-        if waker is None:
-            return
-        if isinstance(waker, anyio.CancelScope):
-            waker.cancel()
-        else:
-            _ring(waker)
+        if self._future is not None:
+            _ring(self._future)
+        elif self._scope is not None:
+            self._scope.cancel()
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep ``seconds`` (at most), or until :meth:`_wake_up`; a cancelled task stops too."""
         if not seconds > 0:  # zero, negative or NaN: no sleep, but still a checkpoint
             seconds = 0.0
         loop = _asyncio_loop()
-        if loop is None:
-            with anyio.CancelScope() as scope:
-                self._waker = scope
-                try:
-                    await anyio.sleep(seconds)
-                finally:
-                    self._waker = None
+        if loop is not None:
+            future: asyncio.Future[None] = loop.create_future()
+            timer = (
+                None
+                if seconds == math.inf
+                else loop.call_later(seconds, _ring, future, context=_NO_CONTEXT)
+            )
+            self._future = future
+            try:
+                await future
+            finally:
+                self._future = None
+                if timer is not None:
+                    timer.cancel()
             return
-        future: asyncio.Future[None] = loop.create_future()
-        timer = (
-            None
-            if seconds == math.inf
-            else loop.call_later(seconds, _ring, future, context=_NO_CONTEXT)
-        )
-        self._waker = future
-        try:
-            await future
-        finally:
-            self._waker = None
-            if timer is not None:
-                timer.cancel()
+        trio = _trio()
+        if trio is not None:
+            # trio's own scope with the deadline, where anyio's sleep would put one inside
+            # another (and anyio's wrapper around both).
+            with trio.move_on_after(seconds) as scope:
+                self._scope = scope
+                try:
+                    await trio.sleep_forever()
+                finally:
+                    self._scope = None
+            return
+        with anyio.CancelScope() as portable:  # (no other backend today: the portable way)
+            self._scope = portable
+            try:
+                await anyio.sleep(seconds)
+            finally:
+                self._scope = None
 
 
 def _ring(future: asyncio.Future[None]) -> None:
@@ -90,3 +104,15 @@ def _asyncio_loop() -> Any:
     except RuntimeError:  # no asyncio loop in this thread
         return None
     return None if task is None else task.get_loop()
+
+
+def _trio() -> Any:
+    """The trio module when a trio task runs this code, else None."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return None
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:  # trio is imported, but does not run this code
+        return None
+    return trio
