@@ -1,6 +1,6 @@
 """The sleep a webhook can end early (``_sleeper``): woken, timed out, cancelled, on both
-backends; and, under asyncio, one bare future per sleeper rather than a cancel scope, with a
-timer that holds nothing of the sleeper's context."""
+backends; under asyncio one bare future per sleeper, with a timer that holds nothing of the
+sleeper's context, and under trio one trio cancel scope; the portable way for any other loop."""
 
 from __future__ import annotations
 
