@@ -2,8 +2,8 @@
 
 Ten thousand ``wait_until_signed`` calls are ten thousand sleepers parked between polls, and a
 webhook must be able to wake any one of them. The portable way, a cancel scope around
-``anyio.sleep``, costs about a kilobyte a sleeper on asyncio (the scope's two sets, the task
-state anyio keeps for it, three more coroutine frames). Under asyncio a sleeper awaits one bare
+``anyio.sleep``, costs about a kilobyte a sleeper on asyncio (the scope and its two sets, three
+more coroutine frames, the timer's copy of the context). Under asyncio a sleeper awaits one bare
 future instead, which a timer or :meth:`Sleeper._wake_up` resolves: the same behaviour (a
 cancelled task stops sleeping at once, through the future) for about a third of the memory.
 Under trio a sleeper is one trio cancel scope with a deadline, where ``anyio.sleep`` in a scope
