@@ -1,6 +1,6 @@
 """Figure 2: N concurrent ``wait_until_signed`` in one process, against ``benchmarks._stub``.
 
-Two variants, each in a fresh interpreter (so its RSS is its own):
+The variants, each in a fresh interpreter (so its RSS is its own):
 
 * ``webhooks``: once every waiter has made its first poll (the stub has counted N requests, or
   none for 2 s: a waiter need not poll first), a signed ``envelope.signed`` payload per envelope is fed to
@@ -14,7 +14,7 @@ Two variants, each in a fresh interpreter (so its RSS is its own):
   parked in ``anyio.sleep`` instead of a wait. What the waiters hold above it is the SDK's.
 * ``webhooks-asyncio`` and ``tasks-asyncio``: the same as ``webhooks`` and ``tasks`` with the N
   tasks started by ``asyncio.create_task`` and gathered, as much asyncio code does: an anyio
-  task group's tasks cost about 2.5 times as much memory as bare asyncio tasks.
+  task group's tasks cost about 2.3 times as much memory as bare asyncio tasks.
 
 Reported: how many returned, the time to the first polls and to the end, requests per envelope
 counted at the stub, the request rate, and RSS above the baseline taken right after the imports
