@@ -83,8 +83,10 @@ async def test_without_the_entry_the_same_calls_fail_over(
     async with fake.serve() as url, Atlas(fake.api_key, base_url=url) as atlas:
         monkeypatch.setattr(atlas._shared.transport, "entry", None)
         await _warm_then_together(atlas, failovers)
-        # All 40 are given the first idle connection; 39 fail over, and so on (90-130 here).
-        assert failovers[0] > 30, failovers
+        # All 40 are given the first idle connection; 39 fail over, and so on: 90 to 130 on an
+        # idle machine, 26 once with four test workers on two cores (calls started together
+        # arrive less together then). The entry's test above asserts none.
+        assert failovers[0] >= 10, failovers
 
 
 def test_only_the_sdks_own_httpx_client_has_an_entry() -> None:

@@ -44,13 +44,26 @@ async def _held_per_task(
                     break
                 await anyio.sleep(0.01)
             assert server.requests == target, "not every task made its request"
-            await anyio.sleep(0.2)  # the last answers reach their tasks, which park
-            gc.collect()
-            held, _ = tracemalloc.get_traced_memory()
+            held = await _settled()
             tg.cancel_scope.cancel()
     finally:
         tracemalloc.stop()
     return (held - before) / len(ids)
+
+
+async def _settled() -> int:
+    """The traced memory once it holds still: every answer has reached its task, which parked
+    (a task still reading or parsing its answer holds kilobytes more, and soon frees them)."""
+    previous, steady = -1, 0
+    for _ in range(400):  # 20 s at most; on an idle machine, a few tenths of a second
+        await anyio.sleep(0.05)
+        gc.collect()
+        now, _ = tracemalloc.get_traced_memory()
+        steady = steady + 1 if abs(now - previous) < 1_024 else 0
+        if steady == 3:
+            return now
+        previous = now
+    raise AssertionError("the tasks' memory never settled")
 
 
 @pytest.mark.slow
