@@ -9,15 +9,27 @@ needs; ``was_replayed(envelope)`` says whether the server answered from its idem
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__ = ["attach_response_info", "get_request_id", "was_replayed"]
 
 
-class _Info(NamedTuple):
-    ref: weakref.ref[Any]
+class _Info(weakref.ref[Any]):
+    """The details of one object's response, in the weak reference that keys them: one small
+    object per model kept (a wait keeps its last poll's for minutes, ten thousand waits at once),
+    where a reference, a tuple and a closure each were some 300 bytes more."""
+
+    __slots__ = ("key", "replayed", "request_id")
+
+    key: int
     request_id: str | None
     replayed: bool
+
+
+def _forget(info: _Info) -> None:
+    # The object is gone; its id may be another's already, attached since: only its own goes.
+    if _INFO.get(info.key) is info:
+        del _INFO[info.key]
 
 
 _INFO: dict[int, _Info] = {}
@@ -26,21 +38,17 @@ _INFO: dict[int, _Info] = {}
 def attach_response_info(obj: Any, request_id: str | None, *, replayed: bool = False) -> None:
     if (request_id is None and not replayed) or obj is None:
         return
-    key = id(obj)
-
-    def forget(_ref: weakref.ref[Any]) -> None:
-        _INFO.pop(key, None)
-
     try:
-        ref = weakref.ref(obj, forget)
+        info = _Info(obj, _forget)
     except TypeError:  # not weak-referenceable (a str, a list): nothing to attach to
         return
-    _INFO[key] = _Info(ref, request_id, replayed)
+    info.key, info.request_id, info.replayed = id(obj), request_id, replayed
+    _INFO[info.key] = info
 
 
 def _info(obj: object) -> _Info | None:
     entry = _INFO.get(id(obj))
-    if entry is None or entry.ref() is not obj:
+    if entry is None or entry() is not obj:
         return None
     return entry
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import math
 import sys
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
@@ -36,10 +37,11 @@ class _Scope(Protocol):
 class Sleeper:
     """A base for objects that sleep (one sleep at a time) and can be woken."""
 
-    __slots__ = ("_future", "_scope")
+    __slots__ = ("_future", "_scope", "_timer")
 
     def __init__(self) -> None:
         self._future: asyncio.Future[None] | None = None  # the sleep, under asyncio
+        self._timer: asyncio.TimerHandle | None = None  # its end, unless woken first
         self._scope: _Scope | None = None  # the sleep's cancel scope, elsewhere
 
     def _wake_up(self) -> None:
@@ -51,24 +53,34 @@ class Sleeper:
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep ``seconds`` (at most), or until :meth:`_wake_up`; a cancelled task stops too."""
+        try:
+            await self._park(seconds)
+        finally:
+            self._unpark()
+
+    def _park(self, seconds: float) -> Awaitable[None]:
+        """:meth:`_sleep` without a coroutine of its own under asyncio: the bare future to await
+        (a parked wait's coroutines are most of what it holds). Whoever awaits it calls
+        :meth:`_unpark` once it is over, however it ended (a ``finally``)."""
         if not seconds > 0:  # zero, negative or NaN: no sleep, but still a checkpoint
             seconds = 0.0
         loop = _asyncio_loop()
-        if loop is not None:
-            future: asyncio.Future[None] = loop.create_future()
-            timer = (
-                None
-                if seconds == math.inf
-                else loop.call_later(seconds, _ring, future, context=_NO_CONTEXT)
-            )
-            self._future = future
-            try:
-                await future
-            finally:
-                self._future = None
-                if timer is not None:
-                    timer.cancel()
-            return
+        if loop is None:
+            return self._sleep_elsewhere(seconds)
+        future: asyncio.Future[None] = loop.create_future()
+        if seconds != math.inf:
+            self._timer = loop.call_later(seconds, _ring, future, context=_NO_CONTEXT)
+        self._future = future
+        return future
+
+    def _unpark(self) -> None:
+        """The sleep is over: forget its future and stop its timer (nothing when none is)."""
+        self._future = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def _sleep_elsewhere(self, seconds: float) -> None:
         trio = _trio()
         if trio is not None:
             # trio's own scope with the deadline, where anyio's sleep would put one inside

@@ -92,7 +92,10 @@ class Subscription(Sleeper):
     async def next(self, within: float) -> Notice | None:
         """The next notice, waiting up to ``within`` seconds; None if none came."""
         if self._pending is None:
-            await self._sleep(within)
+            try:
+                await self._park(within)
+            finally:
+                self._unpark()
         notice, self._pending = self._pending, None
         return notice
 
@@ -124,7 +127,10 @@ class Inbox(Sleeper):
         called, or the clock (``anyio.current_time()``) reaches ``until``."""
         now = anyio.current_time()
         if not self._ready and not self._woken and until > now:
-            await self._sleep(until - now)
+            try:
+                await self._park(until - now)
+            finally:
+                self._unpark()
         ready, self._ready, self._woken = self._ready, [], False
         return ready
 

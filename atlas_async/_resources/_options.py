@@ -21,8 +21,12 @@ __all__ = [
     "Applied",
     "RequestOptions",
     "RetryOptions",
+    "applying",
+    "applying_to",
+    "capture",
     "current",
     "request_options",
+    "restore",
 ]
 
 P = ParamSpec("P")
@@ -176,6 +180,15 @@ def request_options(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 def capture(options: Mapping[str, Any]) -> Applied | None:
     """Per-call options checked now, for work that runs later (a listing's pages)."""
     return _check(options).under(_CURRENT.get()) if options else _CURRENT.get()
+
+
+async def applying_to(applied: Applied | None, call: Awaitable[R]) -> R:
+    """Await ``call`` (a coroutine not yet started) with ``applied`` as its per-call options."""
+    token = _CURRENT.set(applied)
+    try:
+        return await call
+    finally:
+        _CURRENT.reset(token)
 
 
 def applying(applied: Applied | None) -> contextvars.Token[Applied | None]:

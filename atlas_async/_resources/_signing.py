@@ -44,7 +44,7 @@ from .._polling import POLLS_PER_SECOND, PollIntervals, check_timeout, poll_unti
 from ._base import path_id
 from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
-from ._options import RequestOptions, RetryOptions, request_options
+from ._options import RequestOptions, RetryOptions, applying_to, capture, request_options
 from ._until_signed import Poll, SigningStatus, deferral, read_news, terminal, until_next_poll
 
 __all__ = ["ConflictHook", "SigningFlows"]
@@ -242,7 +242,6 @@ class SigningFlows(EnvelopeCalls):
             env = await self._read(eid, "fields_version")
         return env
 
-    @request_options
     async def wait_until_signed(
         self,
         envelope_id: str,
@@ -269,6 +268,10 @@ class SigningFlows(EnvelopeCalls):
         """
         eid = path_id(envelope_id, "envelope_id")
         limit = check_timeout(timeout)
+        # The per-call options, checked now and applied to each poll (its only requests), not
+        # by @request_options: its frame would be one more coroutine for a parked wait to hold.
+        applied = capture(options)
+        del options
         longest = max(poll_interval, max_poll_interval)
         intervals = PollIntervals(poll_interval, longest)
         quiet = min(10 * poll_interval, longest)
@@ -310,7 +313,7 @@ class SigningFlows(EnvelopeCalls):
                         if scheduled and news is None:
                             put_off = deferral(sub, quiet, answered, deadline)
                         if not put_off:
-                            progress = await self.status(eid)
+                            progress = await applying_to(applied, self.status(eid))
                     finally:
                         release()
                         # (Not kept in this frame while the wait parks: 200 bytes a wait.)
