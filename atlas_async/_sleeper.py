@@ -47,7 +47,7 @@ class Sleeper:
     def _wake_up(self) -> None:
         """End the sleep in progress now (nothing when none is)."""
         if self._future is not None:
-            _ring(self._future)
+            self._ring()
         elif self._scope is not None:
             self._scope.cancel()
 
@@ -59,25 +59,34 @@ class Sleeper:
             self._unpark()
 
     def _park(self, seconds: float) -> Awaitable[None]:
-        """:meth:`_sleep` without a coroutine of its own under asyncio: the bare future to await
-        (a parked wait's coroutines are most of what it holds). Whoever awaits it calls
-        :meth:`_unpark` once it is over, however it ended (a ``finally``)."""
+        """:meth:`_sleep` without a coroutine of its own under asyncio (a parked wait's
+        coroutines are most of what it holds): the bare future to await, which the timer or
+        :meth:`_wake_up` resolves and forgets. A task cancelled while it awaits leaves the
+        timer to :meth:`_unpark` (or to the next sleep's start, or to its own time)."""
+        self._unpark()
         if not seconds > 0:  # zero, negative or NaN: no sleep, but still a checkpoint
             seconds = 0.0
         loop = _asyncio_loop()
         if loop is None:
             return self._sleep_elsewhere(seconds)
         future: asyncio.Future[None] = loop.create_future()
-        if seconds != math.inf:
-            self._timer = loop.call_later(seconds, _ring, future, context=_NO_CONTEXT)
         self._future = future
+        if seconds != math.inf:
+            self._timer = loop.call_later(seconds, self._ring, context=_NO_CONTEXT)
         return future
 
+    def _ring(self) -> None:
+        """The sleep is over (its time came, or a wake): resolve it and forget it."""
+        future = self._future
+        self._unpark()
+        if future is not None and not future.done():  # (done: its task was cancelled)
+            future.set_result(None)
+
     def _unpark(self) -> None:
-        """The sleep is over: forget its future and stop its timer (nothing when none is)."""
+        """Forget the sleep and stop its timer (nothing when there is none)."""
         self._future = None
         if self._timer is not None:
-            self._timer.cancel()
+            self._timer.cancel()  # (the timer's own callback included: harmless)
             self._timer = None
 
     async def _sleep_elsewhere(self, seconds: float) -> None:
@@ -98,11 +107,6 @@ class Sleeper:
                 await anyio.sleep(seconds)
             finally:
                 self._scope = None
-
-
-def _ring(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def _asyncio_loop() -> Any:

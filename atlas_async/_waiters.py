@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
@@ -99,6 +100,13 @@ class Subscription(Sleeper):
         notice, self._pending = self._pending, None
         return notice
 
+    def listen(self, within: float) -> Awaitable[None]:
+        """Wait up to ``within`` seconds for a notice without reading it (:meth:`take` does):
+        :meth:`next` without a coroutine of its own, for waiters parked by the thousand. Await
+        it at once, inside the ``async with`` of the subscription (which stops its timer if
+        the task is cancelled meanwhile)."""
+        return _now() if self._pending is not None else self._park(within)
+
 
 class Inbox(Sleeper):
     """Where many subscriptions deliver (``envelopes.wait_many``): one waiter parks in
@@ -133,6 +141,10 @@ class Inbox(Sleeper):
                 self._unpark()
         ready, self._ready, self._woken = self._ready, [], False
         return ready
+
+
+async def _now() -> None:
+    """A notice is there already: no wait."""
 
 
 @runtime_checkable
@@ -223,6 +235,7 @@ class _Subscribed(AbstractAsyncContextManager[Subscription]):
         return self._sub
 
     async def __aexit__(self, *exc: object) -> None:
+        self._sub._unpark()  # (a listen cut short by a cancellation leaves its timer)
         self._activity.waiting -= 1
         held = self._subs.get(self._envelope_id)
         if held is self._sub:

@@ -108,3 +108,43 @@ async def test_the_first_of_two_waiters_may_leave_first() -> None:
         assert bus.deliver("env", "declined") == 1
         assert await second.next(0) == Notice("env", "declined")
     assert bus.waiting("env") == 0
+
+
+async def test_listen_waits_for_a_notice_without_reading_it() -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as sub:
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+
+                async def listen() -> None:
+                    await sub.listen(60)
+
+                tg.start_soon(listen)
+                await anyio.wait_all_tasks_blocked()
+                bus.deliver("env", "signed")  # ends the listen at once, not in 60 s
+        assert sub.take() == Notice("env", "signed")
+        bus.deliver("env", "pending")
+        await sub.listen(60)  # a notice already there: no wait at all
+        assert sub.take() == Notice("env", "pending")
+        started = anyio.current_time()
+        await sub.listen(0.05)  # none comes: over in its time, nothing to read
+        assert anyio.current_time() - started >= 0.04
+        assert sub.take() is None
+
+
+async def test_a_listen_cut_short_leaves_nothing_behind(anyio_backend: str) -> None:
+    bus = LocalWaiterBus()
+    async with bus.subscribe("env") as sub:
+        with anyio.move_on_after(0.01):
+            await sub.listen(3600)  # cancelled: its timer outlives the await
+        # The next listen starts clean, and still works.
+        bus.deliver("env")
+        await sub.listen(3600)
+        assert sub.take() == Notice("env", None)
+        with anyio.move_on_after(0.01):
+            await sub.listen(3600)
+        timer = sub._timer  # asyncio's, an hour away (under trio the scope ended with the await)
+        assert (timer is not None) == (anyio_backend == "asyncio")
+    # Leaving the block stopped it: nothing in the event loop keeps the subscription for an hour.
+    assert (sub._timer, sub._future, sub._scope) == (None, None, None)
+    assert timer is None or timer.cancelled()

@@ -81,7 +81,8 @@ async def until_next_poll(
     while True:
         remaining = until - anyio.current_time()
         if remaining > 0:
-            notice = await sub.next(remaining)
+            await sub.listen(remaining)  # (not sub.next: its frame, for each parked wait)
+            notice = sub.take()
             if notice is not None:
                 outcome = read_news(eid, notice)
                 if outcome is not None:

@@ -20,7 +20,7 @@ from .._support.loopback import LoopbackServer, serving
 pytestmark = pytest.mark.anyio
 
 WAITS = 200
-# Bytes a parked wait may hold above its caller's task. Measured on CPython 3.11: 1.7 KB under
+# Bytes a parked wait may hold above its caller's task. Measured on CPython 3.11: 1.5 KB under
 # asyncio (4.5 KB before the sleeper's bare future, the bus without a set per envelope and the
 # frames that no longer keep a poll's leftovers; 2.6 KB before the wait lost the frames of the
 # options wrapper and of the sleep, and a kept answer's request id its closure and tuple), 2.5 KB
