@@ -45,7 +45,7 @@ from ._base import path_id
 from ._envelope_calls import EnvelopeCalls, required_version
 from ._keys import check_key, new_idempotency_key, send_idempotency_key, versioned_key
 from ._options import RequestOptions, RetryOptions, applying_to, capture, request_options
-from ._until_signed import Poll, SigningStatus, deferral, read_news, terminal, until_next_poll
+from ._until_signed import SigningStatus, deferral, read_news, terminal
 
 __all__ = ["ConflictHook", "SigningFlows"]
 
@@ -283,23 +283,54 @@ class SigningFlows(EnvelopeCalls):
             # which is about 1.3 KB less for each of ten thousand waits.
             deadline = anyio.current_time() + limit
             polls = shared.polls
+            answered: float | None = None  # when the last poll was answered
+            # When the next poll is due (None: now), and whether the schedule brought it (then
+            # webhooks may put it off) or news did. The sleep is this loop's, not a coroutine's
+            # of its own: one frame less for each of ten thousand parked waits.
+            due: float | None = None
+            scheduled = False
             if polls.waiting or shared.transport.admission.waiting:
                 # Polls (or requests) already queue: thousands of waits started together
                 # would all poll at once. Spread their first polls over the waits' share of
                 # the poll budget, as their later polls are (between one interval and
                 # max_poll_interval); a webhook still ends the wait at once.
                 spread = max(poll_interval, min(sub.waits / POLLS_PER_SECOND, longest))
-                first = random.uniform(0, spread)
-                outcome = await until_next_poll(eid, sub, first, deadline, quiet, None)
-                if isinstance(outcome, SigningStatus):
-                    return outcome
-            answered: float | None = None
-            # Did the schedule bring this poll (then webhooks may put it off), or news?
-            scheduled = False
-            while anyio.current_time() < deadline:
+                due = anyio.current_time() + random.uniform(0, spread)
+            while True:
+                if due is not None:
+                    # Asleep until the poll is due (or the deadline), listening to webhooks.
+                    remaining = min(due, deadline) - anyio.current_time()
+                    notice = None
+                    if remaining > 0:
+                        await sub.listen(remaining)
+                        notice = sub.take()
+                    if notice is not None:
+                        news = read_news(eid, notice)
+                        if isinstance(news, SigningStatus):
+                            return news
+                        if news is None:  # a status that is not final: nothing new, sleep on
+                            logger.debug("envelope %s: webhook says %s", eid, notice.status)
+                            continue
+                        scheduled = False  # news only the server can describe: poll now
+                    else:
+                        # Due. While webhooks flow, a poll scheduled before they did goes on
+                        # to the safety net's interval from the last answer.
+                        put_off = deferral(sub, quiet, answered, deadline)
+                        if put_off:
+                            due = anyio.current_time() + put_off
+                            continue
+                        scheduled = answered is not None
+                    due = None
+                if anyio.current_time() >= deadline:
+                    break
+                if answered is not None:
+                    logger.debug(
+                        "envelope %s: poll due %.3f s after the last answer",
+                        eid,
+                        anyio.current_time() - answered,
+                    )
                 asked = anyio.current_time()
                 progress: EnvelopeProgress | None = None
-                put_off = 0.0
                 with anyio.CancelScope(deadline=deadline):
                     # The client's polls take turns (half its connections at most). A wait
                     # queues for its turn with no request built, and news that came while it
@@ -312,17 +343,15 @@ class SigningFlows(EnvelopeCalls):
                             return news
                         if scheduled and news is None:
                             put_off = deferral(sub, quiet, answered, deadline)
-                        if not put_off:
+                            if put_off:
+                                due = anyio.current_time() + put_off
+                        if due is None:
                             progress = await applying_to(applied, self.status(eid))
                     finally:
                         release()
                         # (Not kept in this frame while the wait parks: 200 bytes a wait.)
                         del release
-                if put_off:
-                    outcome = await until_next_poll(eid, sub, put_off, deadline, quiet, answered)
-                    if isinstance(outcome, SigningStatus):
-                        return outcome
-                    scheduled = outcome is Poll.DUE
+                if due is not None:  # put off: asleep again, and then due as scheduled
                     continue
                 if progress is None:  # the deadline came while the poll was in flight
                     break
@@ -344,10 +373,8 @@ class SigningFlows(EnvelopeCalls):
                     # Webhooks reach this process: the poll is only the safety net for a
                     # lost one (see safety_net).
                     interval = max(interval, safety_net(quiet, sub.waits))
-                outcome = await until_next_poll(eid, sub, interval, deadline, quiet, answered)
-                if isinstance(outcome, SigningStatus):
-                    return outcome
-                scheduled = outcome is Poll.DUE
+                logger.debug("envelope %s: %s; next poll in %.3f s", eid, progress.status, interval)
+                due = answered + interval
         seen = ""
         if last is not None and last.signed_count is not None and last.total is not None:
             seen = f" ({last.signed_count}/{last.total} signed)"

@@ -1,11 +1,14 @@
 """Waiting for signatures: what ends a ``wait_until_signed`` and when it polls next.
 
 The wait itself is ``SigningFlows.wait_until_signed`` (:mod:`._signing`): it takes a turn among
-the client's polls, polls ``/status``, and sleeps here until its next poll is due, listening to
-the waiter bus meanwhile. News decides as it comes: a final status ends the wait with no
-request, a status that is not final changes nothing, and anything else asks for a poll now.
-While webhooks reach the process, a poll that comes due is put off to the safety net
-(:func:`atlas_async._polling.safety_net`).
+the client's polls, polls ``/status``, and sleeps until its next poll is due, listening to the
+waiter bus meanwhile (in its own loop: a coroutine here for the sleep would be one more frame for
+each parked wait to hold). News decides as it comes (:func:`read_news`): a final status ends the
+wait with no request, a status that is not final changes nothing, and anything else asks for a
+poll now. While webhooks reach the process, a poll that comes due is put off to the safety net
+(:func:`deferral`, :func:`atlas_async._polling.safety_net`); a sleep scheduled before webhooks
+flowed that ends once they flow goes on to the safety net's interval from the last answer, as
+one scheduled afterwards would.
 """
 
 from __future__ import annotations
@@ -17,16 +20,13 @@ from typing import TYPE_CHECKING, Literal
 import anyio
 
 from .._errors import EnvelopeDeclinedError, EnvelopeVoidedError
-from .._log import logger as get_logger
 from .._models import EnvelopeProgress, EnvelopeStatus
 from .._polling import safety_net
 
 if TYPE_CHECKING:
     from .._waiters import Notice, Subscription
 
-__all__ = ["Poll", "SigningStatus", "deferral", "read_news", "terminal", "until_next_poll"]
-
-logger = get_logger("atlas_async")
+__all__ = ["Poll", "SigningStatus", "deferral", "read_news", "terminal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,51 +49,9 @@ NOT_YET = frozenset({EnvelopeStatus.DRAFT, EnvelopeStatus.PENDING})
 
 
 class Poll(enum.Enum):
-    """Why the wait polls next: its schedule came due, or news asked for a poll now."""
+    """What news without a final status decides: poll now (only the server can describe it)."""
 
-    DUE = "due"
     ASKED = "asked"
-
-
-async def until_next_poll(
-    eid: str,
-    sub: Subscription,
-    interval: float,
-    deadline: float,
-    quiet: float,
-    answered: float | None,
-) -> SigningStatus | Poll:
-    """Sleep until the next ``/status`` poll is due (or the wait's ``deadline``, if sooner),
-    listening to webhooks meanwhile.
-
-    A terminal status (signed, declined, voided) ends the wait here, with no request. A
-    non-terminal one (``pending`` from envelope.sent / envelope.viewed) tells us nothing the
-    last poll did not, so the sleep goes on to its original end rather than spending a request.
-    A notification without a status, or with one this SDK does not know, ends the sleep early:
-    something happened that only the server can describe, so the caller polls now
-    (:attr:`Poll.ASKED`; a sleep that ran its course returns :attr:`Poll.DUE`).
-
-    A sleep scheduled before webhooks flowed (``answered``: when the last poll was answered;
-    None before the first, which is never put off) that ends once they flow goes on to the
-    safety net's interval from that answer, as one scheduled afterwards would.
-    """
-    until = min(anyio.current_time() + interval, deadline)
-    while True:
-        remaining = until - anyio.current_time()
-        if remaining > 0:
-            await sub.listen(remaining)  # (not sub.next: its frame, for each parked wait)
-            notice = sub.take()
-            if notice is not None:
-                outcome = read_news(eid, notice)
-                if outcome is not None:
-                    return outcome
-                logger.debug("envelope %s: webhook says %s; still waiting", eid, notice.status)
-                continue
-        put_off = deferral(sub, quiet, answered, deadline)
-        if put_off:
-            until = anyio.current_time() + put_off
-            continue
-        return Poll.DUE
 
 
 def deferral(sub: Subscription, quiet: float, answered: float | None, deadline: float) -> float:

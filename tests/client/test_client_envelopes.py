@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,6 @@ from atlas_async import (
     get_request_id,
     was_replayed,
 )
-from atlas_async._resources import _signing
 from atlas_async._resources._keys import send_idempotency_key
 from atlas_async.testing import FakeAtlas
 
@@ -531,7 +531,7 @@ async def test_while_webhooks_flow_the_safety_net_polls_ten_times_less_often(
 
 @pytest.mark.parametrize("news", ["none", "from the start", "after the first polls"])
 async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
-    news: str, monkeypatch: pytest.MonkeyPatch
+    news: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # 200 waits: with webhooks reaching the client, the poll is a safety net at the waits' share
     # of the budget, one poll each every 200 / 50 = 4 s, longer than max_poll_interval (1 s),
@@ -540,27 +540,15 @@ async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
     # learn of a signature.
     waits, safety_net = 200, 4.0
     polled: set[str] = set()
-    # The test reads what the waits decide, not the gaps between their polls: on a machine
-    # loaded enough that 200 polls take the event loop 3.5 s a round (seen under three busy
-    # loops), the gaps are the round's length whatever the waits chose, and the first waits
-    # can be due again before the last have polled once (then, before any webhook, they poll).
-    chosen: list[float] = []  # the interval chosen after each poll
-    ended: list[tuple[float, float, float]] = []  # (answered, ended, ended by the wall clock)
-    started: list[float] = []  # by the wall clock, when each sleep after a poll began
+    # The test reads what the waits decide (their debug records), not the gaps between their
+    # polls: on a machine loaded enough that 200 polls take the event loop 3.5 s a round (seen
+    # under three busy loops), the gaps are the round's length whatever the waits chose, and the
+    # first waits can be due again before the last have polled once (then, before any webhook,
+    # they poll). After each poll a wait records the interval it chose; when its next poll comes
+    # due, how long after the last answer (wall clock: each record's `created`).
+    caplog.set_level(logging.DEBUG, logger="atlas_async")
     news_at: list[float] = []  # by the wall clock, when each webhook was delivered
-    sleep_until_next_poll = _signing.until_next_poll
 
-    async def recording(eid: str, sub: Any, interval: float, *rest: Any) -> Any:
-        answered = rest[-1]
-        if answered is None:  # the first poll's spread, not a sleep after a poll
-            return await sleep_until_next_poll(eid, sub, interval, *rest)
-        chosen.append(interval)
-        started.append(time.monotonic())
-        outcome = await sleep_until_next_poll(eid, sub, interval, *rest)
-        ended.append((answered, anyio.current_time(), time.monotonic()))
-        return outcome
-
-    monkeypatch.setattr(_signing, "until_next_poll", recording)
     first_polls, news_began = anyio.Event(), anyio.Event()
 
     def answer(request: Any) -> Any:
@@ -580,7 +568,7 @@ async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
                 await first_polls.wait()
             for _ in range(1000):
                 await atlas.notify_envelope("another-envelope", "pending")
-                news_at.append(time.monotonic())
+                news_at.append(time.time())
                 news_began.set()
                 await anyio.sleep(0.1)
 
@@ -606,10 +594,15 @@ async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
                 waiting.cancel_scope.cancel()
             tg.cancel_scope.cancel()
     assert len(polled) == waits  # every envelope polled
+    records = [r for r in caplog.records if r.name == "atlas_async" and isinstance(r.args, tuple)]
+    # (the interval chosen after a poll, when: wall clock)
+    chosen = [(r.args[2], r.created) for r in records if "next poll in" in r.msg]
+    # (seconds from the last answer to the next poll's coming due, when: wall clock)
+    ended = [(r.args[1], r.created) for r in records if "poll due" in r.msg]
     if news == "none":
         # The second round was due within max_poll_interval (1 s), not at the safety net's 4 s.
         assert len(chosen) >= waits
-        assert max(chosen) <= 1.0
+        assert max(interval for interval, _ in chosen) <= 1.0
         return
 
     def flowing(at: float) -> bool:  # a webhook within the last second (max_poll_interval)?
@@ -617,13 +610,13 @@ async def test_while_webhooks_flow_the_waits_keep_to_the_poll_budget(
 
     # A sleep after a poll that ends while webhooks flow ends a safety net after that poll, one
     # scheduled before they began included (no wait polls again within 4 s of its last poll).
-    while_flowing = [(answered, end) for answered, end, wall in ended if flowing(wall)]
-    assert all(end - answered >= safety_net - 0.01 for answered, end in while_flowing)
+    while_flowing = [after for after, wall in ended if flowing(wall)]
+    assert all(after >= safety_net - 0.01 for after in while_flowing)
     if news == "after the first polls":
         # Not a vacuous pass: sleeps were under way when the webhooks began (with the first
         # polls done before, all of them), and a second poll of max_poll_interval would end
         # inside the window, so with the put-off gone the check above fails.
-        assert any(began < news_at[0] for began in started)
+        assert any(began < news_at[0] for _, began in chosen)
 
 
 # The whole flow -------------------------------------------------------------------------------------
