@@ -144,16 +144,47 @@ def test_the_template_override_is_a_minimal_fix_of_a_bug_still_upstream() -> Non
 
 
 def test_the_other_template_overrides_are_the_public_model_layer() -> None:
-    # model.py.jinja and types.py.jinja replace upstream's on purpose (the models users see);
-    # anything else in overrides/templates/ would be an unreviewed fork of upstream.
+    # model.py.jinja and types.py.jinja replace upstream's on purpose (the models users see),
+    # models_init.py.jinja to load them lazily; anything else in overrides/templates/ would be
+    # an unreviewed fork of upstream.
     templates = DEFAULT_ROOT / "overrides" / "templates"
     assert sorted(p.name for p in templates.iterdir()) == [
         "endpoint_macros.py.jinja",
         "model.py.jinja",
+        "models_init.py.jinja",
         "types.py.jinja",
     ]
-    for name in ("model.py.jinja", "types.py.jinja"):
+    for name in ("model.py.jinja", "models_init.py.jinja", "types.py.jinja"):
         assert "atlas-async:" in (templates / name).read_text(), f"{name} says why it exists"
+
+
+def test_the_models_package_loads_each_model_on_first_use() -> None:
+    # A fresh interpreter: importing the package loads no model; each name of __all__ is the
+    # class of its module, loaded with it (and the models it refers to), and nothing else.
+    script = """
+import sys
+import atlas_async._generated.models as models
+prefix = models.__name__ + "."
+loaded = lambda: sorted(n for n in sys.modules if n.startswith(prefix))
+assert loaded() == [], loaded()
+from atlas_async._generated.models import EnvelopeProgress
+assert loaded() == [prefix + "envelope_progress"], loaded()
+assert EnvelopeProgress.__module__ == prefix + "envelope_progress"
+assert set(models.__all__) <= set(dir(models))
+for name in models.__all__:
+    assert getattr(models, name).__name__ == name, name
+assert len(loaded()) == len(models.__all__), (len(loaded()), len(models.__all__))
+try:
+    models.NoSuchModel
+except AttributeError as exc:
+    assert "NoSuchModel" in str(exc)
+else:
+    raise AssertionError("an unknown name resolved")
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_generator_and_formatter_are_pinned_exactly() -> None:
