@@ -93,10 +93,7 @@ class Subscription(Sleeper):
     async def next(self, within: float) -> Notice | None:
         """The next notice, waiting up to ``within`` seconds; None if none came."""
         if self._pending is None:
-            try:
-                await self._park(within)
-            finally:
-                self._unpark()
+            await self._sleep(within)
         notice, self._pending = self._pending, None
         return notice
 
@@ -135,10 +132,7 @@ class Inbox(Sleeper):
         called, or the clock (``anyio.current_time()``) reaches ``until``."""
         now = anyio.current_time()
         if not self._ready and not self._woken and until > now:
-            try:
-                await self._park(until - now)
-            finally:
-                self._unpark()
+            await self._sleep(until - now)
         ready, self._ready, self._woken = self._ready, [], False
         return ready
 
