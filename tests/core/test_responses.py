@@ -109,7 +109,20 @@ def test_response_info_goes_with_its_object_and_costs_little() -> None:
     assert len(_responses._INFO) == before
 
 
-def test_response_info_is_not_read_across_a_reused_id() -> None:
+def test_a_late_callback_removes_only_its_own_entry() -> None:
+    from atlas_async import _responses
+
+    # An object born at a dead one's address gets the dead one's key; the dead one's callback,
+    # run late, must not take the newcomer's details with it.
+    model = _Model()
+    _responses.attach_response_info(model, "req_old")
+    old = _responses._INFO[id(model)]
+    _responses.attach_response_info(model, "req_new")
+    _responses._forget(old)
+    assert atlas_async.get_request_id(model) == "req_new"
+
+
+def test_an_object_without_details_reads_none() -> None:
     from atlas_async import _responses
 
     first = _Model()
@@ -118,7 +131,6 @@ def test_response_info_is_not_read_across_a_reused_id() -> None:
     del first
     gc.collect()
     assert key not in _responses._INFO
-    # Nothing attached to a new object is ever read for an object without its own.
     fresh = _Model()
     assert atlas_async.get_request_id(fresh) is None
     assert not atlas_async.was_replayed(fresh)
