@@ -1,4 +1,5 @@
-"""Reading an answer's body: decoded here, bounded, and never left half-read for the collector.
+"""Bodies never left half-iterated in a generator: an answer's, read here, decoded and bounded;
+a request's in-memory body, sent by a plain iterator (:class:`BytesBody`).
 
 The HTTP library reads a body through a stack of async generators. Stopping half-way (a body
 over the size cap, a download the caller leaves early) or failing half-way (a body whose
@@ -10,6 +11,9 @@ closes the connection under the stack and lets it unwind.
 
 Decoding here also bounds a decompression bomb: each raw chunk is inflated at most up to the
 bytes still allowed, never whole.
+
+Going up, the library sends its own in-memory bodies through an async generator too, which a
+request cancelled while it writes leaves suspended: the SDK's are :class:`BytesBody`.
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ import anyio
 from ._errors import APIConnectionError, ResponseTooLargeError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from ._http import Response
 
-__all__ = ["ACCEPT_ENCODING", "BodyReader", "DecodeError", "read_all", "read_capped"]
+__all__ = ["ACCEPT_ENCODING", "BodyReader", "BytesBody", "DecodeError", "read_all", "read_capped"]
 
 #: What the SDK asks servers for: encodings it decodes itself, with the standard library.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -233,3 +237,40 @@ def _too_large(response: Response, max_bytes: int) -> ResponseTooLargeError:
         limit=max_bytes,
         request_id=response.headers.get("x-request-id"),
     )
+
+
+class BytesBody:
+    """An in-memory request body iterated without a generator.
+
+    The library iterates its own in-memory bodies with an async generator: a request cancelled
+    while its body is written leaves it suspended, and trio reports it when it is collected.
+    The same bytes through a plain iterator leave nothing to finalise. Library-neutral: a
+    library's clients get it as a subclass of their stream types (:func:`bytes_body`).
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __aiter__(self) -> _OneChunk:
+        return _OneChunk(self._data)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter((self._data,))
+
+
+class _OneChunk:
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def __aiter__(self) -> _OneChunk:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._data is None:
+            raise StopAsyncIteration
+        data, self._data = self._data, None
+        return data
