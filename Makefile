@@ -11,7 +11,7 @@ STAMP   := $(VENV)/.installed
 PYTEST_WORKERS ?= $(shell $(PY_BOOT) -c "import os; print(2 * (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1))")
 PYTEST  := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: help demo test test-fast check docs docs-serve lint format typecheck pytest pytest-httpx2 generate pull
+.PHONY: help demo test test-fast check docs docs-serve lint format typecheck pytest pytest-httpx2 pytest-client-path generate pull
 
 help:
 	@echo "make demo      run the full signing flow (embedded emulator, or ATLAS_API_KEY + ATLAS_BASE_URL)"
@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: check docs pytest pytest-httpx2
+test: check docs pytest pytest-httpx2 pytest-client-path
 
 # The slow tests (subprocesses, several processes, long hypothesis runs) are left out: CI runs them.
 test-fast: check
@@ -62,6 +62,11 @@ pytest: $(STAMP)
 # (tests/_support/http.py): the SDK runs on either. The rest of the suite does not touch the library.
 pytest-httpx2: $(STAMP)
 	ATLAS_HTTP_LIBRARY=httpx2 $(PYTEST) -q tests/client tests/core
+
+# The client suite once more through a client of the test's own (Atlas(http_client=...)): the
+# runs above take the SDK's own client's path (Atlas(http_transport=...), tests/client/conftest.py).
+pytest-client-path: $(STAMP)
+	ATLAS_TEST_CLIENT_PATH=client $(PYTEST) -q tests/client
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .

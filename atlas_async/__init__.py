@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ._errors import WebhookPayloadError as WebhookPayloadError
     from ._errors import WebhookSignatureError as WebhookSignatureError
     from ._http import AsyncHTTPClient as AsyncHTTPClient
+    from ._http import AsyncHTTPTransport as AsyncHTTPTransport
     from ._middleware import Attempt as Attempt
     from ._middleware import AttemptResponse as AttemptResponse
     from ._middleware import CallNext as CallNext
@@ -133,6 +134,7 @@ _LAZY: dict[str, str] = {
     # The client. Importing Atlas loads the HTTP library; the models load the generated layer.
     "Atlas": "._client",
     "AsyncHTTPClient": "._http",
+    "AsyncHTTPTransport": "._http",
     "TokenProvider": "._auth",
     "MissingAPIKeyError": "._config",
     "DocumentURL": "._documents",

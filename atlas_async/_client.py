@@ -33,7 +33,7 @@ from ._retry import DEFAULT_RETRY, RetryPolicy
 from ._waiters import LocalWaiterBus, WaiterBus
 
 if TYPE_CHECKING:
-    from ._http import AsyncHTTPClient
+    from ._http import AsyncHTTPClient, AsyncHTTPTransport
     from ._raw import RawResponse
     from ._resources._seam import GeneratedSeam
     from ._resources.envelopes import Envelopes
@@ -110,10 +110,10 @@ class Atlas:
     """The asynchronous Atlas client.
 
     ``Atlas(api_key=None, *, base_url=None, account=None, timeout=60.0, max_retries=None,
-    retry=None, middleware=None, auth=None, http_client=None, waiter_bus=None, app_info=None,
-    max_response_bytes=None, max_connections=None, allow_insecure_http=None)``. Unset values
-    come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``, ``ATLAS_ACCOUNT`` and
-    ``ATLAS_ALLOW_INSECURE_HTTP``.
+    retry=None, middleware=None, auth=None, http_client=None, http_transport=None,
+    waiter_bus=None, app_info=None, max_response_bytes=None, max_connections=None,
+    allow_insecure_http=None)``. Unset values come from ``ATLAS_API_KEY``, ``ATLAS_BASE_URL``,
+    ``ATLAS_ACCOUNT`` and ``ATLAS_ALLOW_INSECURE_HTTP``.
 
     * ``timeout``: seconds each attempt may take, status line, headers and body included (a
       server trickling bytes cannot stretch it), and per network read; connect is capped at
@@ -125,7 +125,11 @@ class Atlas:
     * ``http_client``: an ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` you configured yourself
       (proxies, certificates); you own its lifetime, and its redirects are never followed
       automatically. Without one, the SDK makes its own, on httpx unless
-      ``ATLAS_HTTP_LIBRARY=httpx2``.
+      ``ATLAS_HTTP_LIBRARY=httpx2``, and sends its requests straight to its connection pool.
+    * ``http_transport``: the transport of the SDK's own client in place of its pool (an
+      ``httpx.MockTransport``, the emulator's ``FakeAtlas().transport()``, an aiohttp-backed
+      transport): the SDK's own settings and request path, your transport, closed with the
+      client. Not with ``http_client``.
     * ``waiter_bus``: where webhook news reaches ``wait_until_signed`` (default: this process).
     * ``app_info``: your integration's ``name/version``, put in front of the User-Agent.
     * ``max_response_bytes``: the largest answer body read into memory (16 MiB by default);
@@ -160,6 +164,7 @@ class Atlas:
         middleware: Sequence[Middleware] | None = None,
         auth: TokenProvider | None = None,
         http_client: AsyncHTTPClient | None = None,
+        http_transport: AsyncHTTPTransport | None = None,
         waiter_bus: WaiterBus | None = None,
         app_info: str | None = None,
         max_response_bytes: int | None = None,
@@ -167,6 +172,7 @@ class Atlas:
         allow_insecure_http: bool | None = None,
     ) -> None:
         from . import _http
+        from ._direct import transport_library
         from ._resources._seam import GeneratedSeam
         from ._transport import Transport
 
@@ -179,6 +185,10 @@ class Atlas:
         else:
             key = resolve_api_key(api_key)
         http = _http.check_client(http_client) if http_client is not None else None
+        if http_transport is not None:
+            if http is not None:
+                raise ValueError("pass http_client or http_transport, not both")
+            transport_library(http_transport)  # a TypeError for what is no transport
         if waiter_bus is not None and not isinstance(waiter_bus, WaiterBus):
             raise TypeError("waiter_bus must provide subscribe(envelope_id) and async publish()")
         timeout = _check_timeout(timeout)
@@ -191,6 +201,7 @@ class Atlas:
             api_key=key,
             auth=auth,
             http_client=http,
+            http_transport=http_transport,
             timeout=timeout,
             allow_insecure_http=insecure,
             app_info=_check_app_info(app_info),

@@ -32,12 +32,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 
-from ._body import BodyReader, read_capped
+from ._body import BodyReader, BytesBody, read_capped
 from ._errors import APIConnectionError, APITimeoutError, RedirectError, connection_failure
 from ._tls import shared_context
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._direct import Direct
 
     Client = httpx.AsyncClient
     Request = httpx.Request
@@ -53,6 +55,7 @@ __all__ = [
     "LIBRARY_USER_AGENTS",
     "AsyncByteStream",
     "AsyncHTTPClient",
+    "AsyncHTTPTransport",
     "BodyReader",
     "BytesBody",
     "Client",
@@ -189,6 +192,15 @@ class AsyncHTTPClient(Protocol):
     async def aclose(self) -> None: ...
 
 
+class AsyncHTTPTransport(Protocol):
+    """What ``Atlas(http_transport=...)`` accepts: an async transport of httpx or httpx2 (or
+    one serving both, as the emulator's), which the SDK's own client sends through."""
+
+    async def handle_async_request(self, request: Request, /) -> Response: ...
+
+    async def aclose(self) -> None: ...
+
+
 def __getattr__(name: str) -> str:
     if name == "LIBRARY":
         # The User-Agent's ``httpx/0.28.1``: the SDK's own client's library. A bad
@@ -234,13 +246,17 @@ def new_client(
     max_connections: int,
     max_keepalive: int,
     headers: Mapping[str, str],
+    mount: Any = None,
     transport: Any = None,
+    library: Library | None = None,
+    cookies: Any = None,
 ) -> Client:
-    """The SDK's own client (see :func:`default_library`): explicit timeouts and limits,
-    redirects never followed for us, the process's shared TLS context (see ``_tls``). A
-    ``transport`` (``_pool.own_pool``) is mounted for every URL no proxy of the environment
-    claims (as ``transport=`` it would switch ``HTTPS_PROXY`` and the like off)."""
-    module = default_library().module
+    """The SDK's own client on ``library`` (by default :func:`default_library`):
+    explicit timeouts and limits, redirects never followed for us, the process's shared TLS
+    context (see ``_tls``). ``mount`` (``_pool.own_pool``) serves every URL no proxy of the
+    environment claims (as ``transport=`` it would switch ``HTTPS_PROXY`` and the like off); a
+    caller's ``transport`` serves every URL, as in the library's own client."""
+    module = (library or default_library()).module
     client: Client = module.AsyncClient(
         verify=shared_context(module),
         timeout=timeout(seconds),
@@ -249,8 +265,10 @@ def new_client(
             max_keepalive_connections=max_keepalive,
             keepalive_expiry=KEEPALIVE_EXPIRY,
         ),
-        mounts=None if transport is None else {"all://": transport},
+        mounts=None if mount is None else {"all://": mount},
+        transport=transport,
         headers=dict(headers),
+        cookies=cookies,
         # Redirects are followed by hand (the PDF download only) so credentials never leave
         # the API host.
         follow_redirects=False,
@@ -335,6 +353,7 @@ async def exchange(
     stream: bool,
     deadline: float,
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    direct: Direct | None = None,
 ) -> Response:
     """Send ``request`` once and read the body, or, with ``stream``, leave the body of a 2xx or
     3xx answer unread for the caller (who must close it). Raises only our errors.
@@ -343,7 +362,8 @@ async def exchange(
     each read: a server that trickles one byte at a time gets an APITimeoutError shortly after
     it, not never. The body is read incrementally and refused (ResponseTooLargeError) as soon as
     it passes ``max_bytes``, decoded or declared. A dropped connection or a read that times out
-    while the body arrives is a connection error like one before the status line.
+    while the body arrives is a connection error like one before the status line. With
+    ``direct`` (the SDK's own client, see ``_direct``) the request goes straight to its transport.
     """
     token = _SENDING.set(True)
     path = request.url.path
@@ -352,9 +372,12 @@ async def exchange(
         # returning means it caught its own deadline's cancellation.
         with anyio.CancelScope(deadline=anyio.current_time() + deadline):
             try:
-                response = await client.send(
-                    request, stream=True, auth=None, follow_redirects=False
-                )
+                if direct is not None:
+                    response = await direct.send(request)
+                else:
+                    response = await client.send(
+                        request, stream=True, auth=None, follow_redirects=False
+                    )
             except _INVALID_URLS:
                 # The library builds the next request of any 3xx even when not following it:
                 # a Location that is not a URL (``javascript:...``) fails there.
@@ -422,43 +445,6 @@ def origin(request: Request, url: str | None = None) -> tuple[str, str, int | No
     ``url`` is None): what must match for credentials to be sent."""
     parsed = request.url if url is None else type(request.url)(url)
     return (parsed.scheme, parsed.host, parsed.port)
-
-
-class BytesBody:
-    """An in-memory request body iterated without a generator.
-
-    The library iterates its own in-memory bodies with an async generator: a request cancelled
-    while its body is written leaves it suspended, and trio reports it when it is collected.
-    The same bytes through a plain iterator leave nothing to finalise. Library-neutral: a
-    library's clients get it as a subclass of their stream types (:func:`bytes_body`).
-    """
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def __aiter__(self) -> _OneChunk:
-        return _OneChunk(self._data)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter((self._data,))
-
-
-class _OneChunk:
-    __slots__ = ("_data",)
-
-    def __init__(self, data: bytes) -> None:
-        self._data: bytes | None = data
-
-    def __aiter__(self) -> _OneChunk:
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self._data is None:
-            raise StopAsyncIteration
-        data, self._data = self._data, None
-        return data
 
 
 def _redacted(url: object) -> str:

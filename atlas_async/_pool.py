@@ -16,7 +16,7 @@ request goes to the first shard with a free place, so a light load stays on the 
 warm connections, and holds its place until its response is closed (a streamed body keeps its
 connection until then). The admission gate in front (``_admission``) lets no more requests in
 than the shards have places. httpx2's pool counts idle connections (pydantic/httpx2#1075): the
-SDK's own httpx2 client is one pool keeping all of its connections alive. A client a caller hands
+SDK's own httpx2 client has one pool keeping all of its connections alive. A client a caller hands
 in is used as it is, and a URL a proxy of the environment (``HTTPS_PROXY``...) claims goes through
 the library's proxy transport, as without the shards (they are mounted for the other URLs).
 """
@@ -129,23 +129,21 @@ class Shards:
         await self.aclose()
 
 
-def own_pool(library: Library, capacity: int, *, keepalive_expiry: float) -> Shards | None:
-    """The transport of the SDK's own client on ``library`` with ``capacity`` places: shards on
-    httpx 0.28, None (the library's own pool, whole) on httpx2."""
-    if not library.httpcore1:
-        return None
+def own_pool(library: Library, capacity: int, *, keepalive_expiry: float) -> Any:
+    """The transport of the SDK's own client on ``library`` with ``capacity`` places, keeping
+    all of its connections alive: shards on httpx 0.28; on httpx2 the library's own transport,
+    one pool (made here rather than by its client, so the SDK can send to it directly, see
+    ``_direct``)."""
     module = library.module
     verify = shared_context(module)
-    sizes = shard_sizes(capacity)
-    pools = [
-        module.AsyncHTTPTransport(
-            verify=verify,
-            limits=module.Limits(
-                max_connections=size,
-                max_keepalive_connections=size,
-                keepalive_expiry=keepalive_expiry,
-            ),
+
+    def pool(size: int) -> Any:
+        limits = module.Limits(
+            max_connections=size, max_keepalive_connections=size, keepalive_expiry=keepalive_expiry
         )
-        for size in sizes
-    ]
-    return Shards(pools, sizes, library.streaming(ReleasingStream))
+        return module.AsyncHTTPTransport(verify=verify, limits=limits)
+
+    if not library.httpcore1:
+        return pool(capacity)
+    sizes = shard_sizes(capacity)
+    return Shards([pool(size) for size in sizes], sizes, library.streaming(ReleasingStream))

@@ -30,12 +30,13 @@ from ._admission import Admission, PoolEntry, ReleasingStream
 from ._auth import TokenProvider
 from ._body import ACCEPT_ENCODING
 from ._call import Call
+from ._direct import Direct, own_client
 from ._error_mapping import error_from_response
 from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, chain
 from ._multipart import MultipartBody
-from ._pool import Shards, own_pool
+from ._pool import Shards
 from ._recording import record
 from ._retry import (
     may_have_committed,
@@ -125,6 +126,7 @@ class Transport:
         auth: TokenProvider | None,
         http_client: _http.Client | None,
         timeout: float,
+        http_transport: Any = None,
         allow_insecure_http: bool = False,
         app_info: str | None = None,
         max_response_bytes: int = _http.DEFAULT_MAX_RESPONSE_BYTES,
@@ -140,30 +142,27 @@ class Transport:
         register(api_key)
         self._api_key = api_key
         self._auth = auth
-        #: The SDK's own client's shards on httpx 0.28 (see _pool); None: the library's pool.
-        self.pool: Shards | None = None
+        #: The SDK's own client's transport (see _pool): shards on httpx 0.28, one pool on
+        #: httpx2; a caller's ``http_transport``; None with a caller's client.
+        self.pool: Any = None
+        #: Requests built and sent without the library's client (see _direct), or None.
+        self.direct: Direct | None = None
+        self.entry: PoolEntry | None = None
         if http_client is None:
-            self.pool = own_pool(
-                _http.default_library(),
-                self.admission.capacity,
-                keepalive_expiry=_http.KEEPALIVE_EXPIRY,
-            )
-            self.http = _http.new_client(
+            self.http, self.pool, self.direct = own_client(
                 seconds=timeout,
-                max_connections=self.admission.capacity,
-                max_keepalive=self.admission.capacity,
+                capacity=self.admission.capacity,
                 headers={"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-                transport=self.pool,
+                transport=http_transport,
             )
             self.owns_http = True
+            # Only on our own pool on httpx 0.28: it reports through ``trace`` (a caller's
+            # transport might not, and would get one request at a time).
+            if isinstance(self.pool, Shards):
+                self.entry = PoolEntry()
         else:
             self.http = http_client
             self.owns_http = False
-        # Only on our own client: we know its transport is the library's pool, which reports
-        # through ``trace`` (a caller's transport might not, and would get one request at a time).
-        self.entry = (
-            PoolEntry() if self.owns_http and _http.library_of(self.http).httpcore1 else None
-        )
         self.closed = False
 
     async def aclose(self) -> None:
@@ -183,9 +182,12 @@ class Transport:
         files = kwargs.pop("files", None)
         if call.extra_query:
             kwargs["params"] = {**(kwargs.get("params") or {}), **call.extra_query}
-        request = self.http.build_request(
-            method, url, timeout=_http.timeout(call.timeout), **kwargs
-        )
+        if self.direct is not None:
+            request = self.direct.build(method, url, seconds=call.timeout, **kwargs)
+        else:
+            request = self.http.build_request(
+                method, url, timeout=_http.timeout(call.timeout), **kwargs
+            )
         if files is not None:
             request = self._with_multipart(request, files, kwargs)
         headers = request.headers
@@ -345,6 +347,7 @@ class Transport:
                 stream=call.stream,
                 deadline=call.timeout,
                 max_bytes=self.max_response_bytes,
+                direct=self.direct,
             )
             if not response.is_closed:  # a streamed body keeps its connection, and its place
                 wrapper: Any = _http.streaming(request, ReleasingStream)

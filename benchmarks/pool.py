@@ -37,9 +37,9 @@ from typing import Any
 import anyio
 import httpx
 
-import atlas_async._http as sdk_http
-import atlas_async._transport as sdk_transport
+import atlas_async._direct as sdk_direct
 from atlas_async import Atlas
+from atlas_async._tls import shared_context
 
 from ._common import (
     Options,
@@ -68,25 +68,35 @@ def _contenders() -> tuple[str, ...]:
     return (*base, ON_HTTPX2) if has_httpx2() else base
 
 
+def _one_pool(keep: int | None) -> Any:
+    """``own_pool`` as it was before the shards: one pool of the library's, keeping ``keep``
+    connections alive (None: all)."""
+
+    def make(library: Any, capacity: int, *, keepalive_expiry: float) -> Any:
+        module = library.module
+        limits = module.Limits(
+            max_connections=capacity,
+            max_keepalive_connections=capacity if keep is None else keep,
+            keepalive_expiry=keepalive_expiry,
+        )
+        return module.AsyncHTTPTransport(verify=shared_context(module), limits=limits)
+
+    return make
+
+
 @contextlib.contextmanager
 def _as(contender: str) -> Iterator[None]:
     """The SDK's client as ``contender`` has it while a run makes it."""
-    own_pool, new_client = sdk_transport.own_pool, sdk_http.new_client
+    own_pool = sdk_direct.own_pool
     library = os.environ.get("ATLAS_HTTP_LIBRARY")
     if contender in (KEEP_20, KEEP_ALL):
-        sdk_transport.own_pool = lambda *_, **__: None  # type: ignore[assignment]
-    if contender == KEEP_20:
-
-        def keeping_20(**kwargs: Any) -> Any:
-            return new_client(**{**kwargs, "max_keepalive": 20})
-
-        sdk_http.new_client = keeping_20
+        sdk_direct.own_pool = _one_pool(20 if contender == KEEP_20 else None)
     if contender == ON_HTTPX2:
         os.environ["ATLAS_HTTP_LIBRARY"] = "httpx2"
     try:
         yield
     finally:
-        sdk_transport.own_pool, sdk_http.new_client = own_pool, new_client
+        sdk_direct.own_pool = own_pool
         if contender == ON_HTTPX2:
             if library is None:
                 del os.environ["ATLAS_HTTP_LIBRARY"]

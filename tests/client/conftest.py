@@ -1,13 +1,15 @@
 """Fixtures for the client suite: an in-process emulator, clients wired to it, and the wire check.
 
-Every ``Atlas`` built by ``make_client`` gets the openapi-core wire validator in the response hooks
-of the HTTP client the test owns, and the test fails at teardown if any request or response broke
+Every ``Atlas`` built by ``make_client`` gets the openapi-core wire validator on every answer (in
+the response hooks of the HTTP client the test owns, or around the emulator's transport), and the
+test fails at teardown if any request or response broke
 ``openapi.json``: the client suite doubles as a wire-conformance suite. Modules that feed the client deliberately off-contract answers (an HTML
 520, a teapot) opt out with ``pytestmark = pytest.mark.no_wire``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -21,6 +23,34 @@ from ..wire.openapi_wire import WireValidator
 
 MakeClient = Callable[..., Atlas]
 
+#: How ``make_client`` connects a client to the emulator: ``direct`` (the default), the SDK's own
+#: client on the emulator's transport (``http_transport=``), the path of an application that
+#: lets the SDK make its client; ``client``, a client of the test's own (``http_client=``), the
+#: path of one that hands its own in. ``make test`` runs the suite each way (the second on
+#: httpx2).
+CLIENT_PATH = os.environ.get("ATLAS_TEST_CLIENT_PATH", "direct")
+if CLIENT_PATH not in ("direct", "client"):
+    raise RuntimeError(f"ATLAS_TEST_CLIENT_PATH must be direct or client, not {CLIENT_PATH!r}")
+
+
+class _Checked:
+    """The emulator's transport with the wire validator on every answer (the SDK's own client
+    has no response hooks to hang it on)."""
+
+    def __init__(self, transport: Any, checks: list[WireValidator]) -> None:
+        self._transport = transport
+        self._checks = checks
+
+    async def handle_async_request(self, request: Any) -> Any:
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        for check in self._checks:
+            await check(response)
+        return response
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -30,8 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def wire(request: pytest.FixtureRequest) -> Iterator[WireValidator]:
-    """The validator every client made by ``make_client`` reports to (as an httpx response hook
-    on the client the test owns)."""
+    """The validator every client made by ``make_client`` reports to (a response hook on the
+    client the test owns, or around the emulator's transport)."""
     validator = WireValidator()
     checked = request.node.get_closest_marker("no_wire") is None
     # The emulator's own request log is the independent witness: if it saw traffic from
@@ -86,15 +116,19 @@ async def make_client(
     made: list[httpx.AsyncClient] = []
 
     def make(api_key: str | None = None, **kwargs: Any) -> Atlas:
-        hooks: dict[str, list[Any]] = {"response": []}
+        checks: list[WireValidator] = []
         if request.node.get_closest_marker("no_wire") is None:
-            hooks["response"].append(wire)
+            checks.append(wire)
             wire.clients += 1
             wire.api_hosts.add(httpx.URL(fake.base_url).host)
-        http = httpx.AsyncClient(transport=fake.transport(), event_hooks=hooks)
-        made.append(http)
         kwargs.setdefault("middleware", [Hooks()])
-        return Atlas(api_key or fake.api_key, base_url=fake.base_url, http_client=http, **kwargs)
+        key = api_key or fake.api_key
+        if CLIENT_PATH == "direct":
+            transport = _Checked(fake.transport(), checks)
+            return Atlas(key, base_url=fake.base_url, http_transport=transport, **kwargs)
+        http = httpx.AsyncClient(transport=fake.transport(), event_hooks={"response": checks})
+        made.append(http)
+        return Atlas(key, base_url=fake.base_url, http_client=http, **kwargs)
 
     yield make
     for http in made:

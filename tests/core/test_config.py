@@ -10,6 +10,7 @@ import pytest
 
 from atlas_async import Atlas
 from atlas_async._config import MissingAPIKeyError
+from atlas_async._pool import Shards
 
 from .._support.mock_api import KEY
 
@@ -61,11 +62,11 @@ async def test_default_http_client_has_explicit_limits_timeouts_and_user_agent()
         assert http.timeout.connect == 10.0
         assert http.headers["User-Agent"].startswith("atlas-async/")
         assert not http.follow_redirects
-        shards = atlas._transport.pool
-        if shards is not None:  # httpx 0.28: five pools of 20, each keeping all alive (_pool)
-            assert shards.sizes == (20,) * 5
+        own = atlas._transport.pool
+        if isinstance(own, Shards):  # httpx 0.28: five pools of 20, each keeping all alive (_pool)
+            assert own.sizes == (20,) * 5
         else:  # httpx2: one pool, keeping all alive
-            pool = http._transport._pool  # type: ignore[attr-defined]
+            pool = own._pool
             assert pool._max_connections == 100
             assert pool._max_keepalive_connections == 100
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from typing import Any
 
 import anyio
 import pytest
 
-from atlas_async import Atlas, _http
+from atlas_async import Atlas
 from atlas_async._pool import SHARD_SIZE, Shards, shard_sizes
 from atlas_async.testing import FakeAtlas
 
@@ -80,13 +79,20 @@ async def test_in_one_pool_the_same_calls_reconnect(
     # (Keeping all 100 alive in one pool would not reconnect, but walks them all for each idle
     # one on every request event: the most CPU per request of all, figure 7 of
     # benchmarks/RESULTS.md.)
-    new_client = _http.new_client
-    monkeypatch.setattr("atlas_async._transport.own_pool", lambda *_, **__: None)
-    monkeypatch.setattr(_http, "new_client", lambda **kw: new_client(**{**kw, "max_keepalive": 20}))
+    def one_pool(library: Any, capacity: int, *, keepalive_expiry: float) -> Any:
+        module = library.module
+        limits = module.Limits(
+            max_connections=capacity,
+            max_keepalive_connections=20,
+            keepalive_expiry=keepalive_expiry,
+        )
+        return module.AsyncHTTPTransport(limits=limits)
+
+    monkeypatch.setattr("atlas_async._direct.own_pool", one_pool)
     fake = FakeAtlas()
     _slow_list(fake)
     async with fake.serve() as url, Atlas(fake.api_key, base_url=url) as atlas:
-        assert atlas._shared.transport.pool is None
+        assert not isinstance(atlas._shared.transport.pool, Shards)
         await _waves(atlas, 3, 64)
     # At least 20 of the 128 later requests reconnected (about 150 connections in all alone).
     assert len(connections) > 64 + 20, len(connections)
@@ -98,14 +104,6 @@ EID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
 def _answer(_: Request) -> bytes:
     return response(200, json.dumps(STATUS).encode(), {"Content-Type": "application/json"})
-
-
-@pytest.fixture
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
-    return monkeypatch
 
 
 async def test_the_environments_proxy_still_carries_the_sdks_requests(
@@ -135,10 +133,11 @@ def test_only_the_sdks_own_httpx_client_is_in_shards() -> None:
     own = Atlas("atlas_key_0123456789", base_url="https://api.atlas.test", max_connections=41)
     pool = own._shared.transport.pool
     if NAME == "httpx":
-        assert pool is not None
+        assert isinstance(pool, Shards)
         assert pool.sizes == (14, 14, 14)
-    else:
-        assert pool is None
+    else:  # one pool of the library's, made by the SDK so it can send to it directly
+        assert not isinstance(pool, Shards)
+        assert pool._pool._max_connections == 41
     theirs = Atlas(
         "atlas_key_0123456789",
         base_url="https://api.atlas.test",
