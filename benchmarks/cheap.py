@@ -1,6 +1,11 @@
 """Figure 4: client CPU per cheap call. ``atlas.envelopes.get(id)`` against raw httpx's
-``(await client.get(path)).json()``, both over the same in-process ``httpx.MockTransport``
-answering a realistic envelope (pre-encoded, so the server side costs next to nothing).
+``(await client.get(path)).json()``, both over an ``httpx.MockTransport`` answering a realistic
+envelope (pre-encoded, so the server side costs next to nothing).
+
+Two SDK contenders: ``sdk``, the SDK's own client on that transport (``http_transport=``: its
+requests go straight to the transport, see ``atlas_async._direct``), what an application that
+lets the SDK make its client runs; ``sdk, your client``, an ``httpx.AsyncClient`` of the caller's
+on it (``http_client=``), whose ``send`` the SDK goes through.
 
 The contenders alternate in blocks of K calls within one event loop (the order rotates every
 round); CPU time is ``time.process_time``. What each of the SDK's layers costs follows (see
@@ -25,11 +30,13 @@ from atlas_async import Atlas
 
 from ._common import Options, Section, Stat, load, ratio_text, rotated
 
-__all__ = ["ENVELOPE", "blocks", "clients", "run"]
+__all__ = ["ENVELOPE", "YOURS", "blocks", "clients", "own", "run", "transport"]
 
 BASE_URL = "https://api.atlas.test"
 KEY = "atlas_bench_key_0123456789"
 EID = str(uuid.uuid4())
+#: The SDK on a client of the caller's own.
+YOURS = "sdk, your client"
 
 
 def _field(i: int, kind: str, order: int) -> dict[str, object]:
@@ -85,14 +92,22 @@ def _handler(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=BODY, headers={"content-type": "application/json"})
 
 
+def transport() -> httpx.MockTransport:
+    return httpx.MockTransport(_handler)
+
+
 def clients() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
-    sdk_http = httpx.AsyncClient(transport=httpx.MockTransport(_handler))
+    """A caller's own client for the SDK (``http_client=``), and raw httpx's."""
+    sdk_http = httpx.AsyncClient(transport=transport())
     raw = httpx.AsyncClient(
-        transport=httpx.MockTransport(_handler),
-        base_url=BASE_URL,
-        headers={"Authorization": f"Bearer {KEY}"},
+        transport=transport(), base_url=BASE_URL, headers={"Authorization": f"Bearer {KEY}"}
     )
     return sdk_http, raw
+
+
+def own() -> Atlas:
+    """The SDK's own client on the mock transport."""
+    return Atlas(api_key=KEY, base_url=BASE_URL, http_transport=transport())
 
 
 def blocks(atlas: Atlas, raw: httpx.AsyncClient) -> dict[str, Callable[[int], Awaitable[None]]]:
@@ -113,11 +128,13 @@ def blocks(atlas: Atlas, raw: httpx.AsyncClient) -> dict[str, Callable[[int], Aw
 async def _measure(k: int, rounds: int) -> dict[str, list[float]]:
     """Microseconds of CPU per call, one sample per contender per round."""
     sdk_http, raw = clients()
-    per_call: dict[str, list[float]] = {"sdk": [], "raw": []}
-    async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
+    theirs = Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http)
+    async with sdk_http, raw, own() as atlas, theirs:
         contenders = blocks(atlas, raw)
+        contenders[YOURS] = blocks(theirs, raw)["sdk"]
         for block in contenders.values():  # warm-up: imports on first use, caches
             await block(max(10, k // 10))
+        per_call: dict[str, list[float]] = {name: [] for name in contenders}
         for r in range(rounds):
             for name in rotated(list(contenders), r):
                 started = time.process_time()
@@ -127,8 +144,7 @@ async def _measure(k: int, rounds: int) -> dict[str, list[float]]:
 
 
 async def _profiled(k: int) -> str:
-    sdk_http, raw = clients()
-    async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
+    async with own() as atlas:
         for _ in range(20):
             await atlas.envelopes.get(EID)
         profile = cProfile.Profile()
@@ -155,6 +171,7 @@ def run(opts: Options) -> Section:
     rounds = opts.rounds if opts.quick else max(7, opts.rounds)
     per_call = anyio.run(_measure, k, rounds)
     ratios = [s / r for s, r in zip(per_call["sdk"], per_call["raw"], strict=True)]
+    yours = [s / r for s, r in zip(per_call[YOURS], per_call["raw"], strict=True)]
     profile = anyio.run(_profiled, k)
     # What each layer costs, switched off one at a time (see cheap_diagnosis; imported here, as
     # it builds on this module).
@@ -162,7 +179,7 @@ def run(opts: Options) -> Section:
 
     diag_k, diag_rounds = (5, 2) if opts.quick else (100, 150)
     diagnosis = anyio.run(cheap_diagnosis.measure, diag_k, diag_rounds)
-    sdk, raw = Stat.of(per_call["sdk"]), Stat.of(per_call["raw"])
+    sdk, raw, theirs = (Stat.of(per_call[name]) for name in ("sdk", "raw", YOURS))
     lines = [
         f"Client CPU per call (`time.process_time`), blocks of {k:,} calls alternating in one "
         f"event loop, {rounds} rounds; median [lowest-highest]. Over `httpx.MockTransport` "
@@ -170,10 +187,14 @@ def run(opts: Options) -> Section:
         "",
         "| contender | CPU us per call | vs raw |",
         "|---|---|---|",
-        f"| `atlas.envelopes.get(id)` | {sdk.text('.1f')} | {ratio_text(ratios)} |",
+        f"| `atlas.envelopes.get(id)`, the SDK's own client (`http_transport=`) | "
+        f"{sdk.text('.1f')} | {ratio_text(ratios)} |",
+        f"| the same on your client (`http_client=httpx.AsyncClient(transport=...)`) | "
+        f"{theirs.text('.1f')} | {ratio_text(yours)} |",
         f"| `(await client.get(path)).json()` | {raw.text('.1f')} | 1.00x |",
         "",
-        f"SDK cost above raw: {sdk.median - raw.median:+.1f} us per call.",
+        f"SDK cost above raw: {sdk.median - raw.median:+.1f} us per call on its own client, "
+        f"{theirs.median - raw.median:+.1f} on yours.",
         "",
         "What the SDK's layers cost, each switched off in turn (`python -m "
         "benchmarks.cheap_diagnosis`, which patches the SDK's private names: a diagnosis, not "
@@ -181,11 +202,12 @@ def run(opts: Options) -> Section:
         "",
         *cheap_diagnosis.report(diagnosis, diag_k, diag_rounds, "asyncio"),
         "",
-        "cProfile of the SDK path:",
+        "cProfile of the SDK path (its own client):",
         "",
         *("    " + line for line in profile.splitlines()),
     ]
     headline = (
-        f"sdk {ratio_text(ratios)} of raw CPU per call ({sdk.median:.0f} vs {raw.median:.0f} us)"
+        f"sdk {ratio_text(ratios)} of raw CPU per call ({sdk.median:.0f} vs {raw.median:.0f} us); "
+        f"on your own client {ratio_text(yours)}"
     )
     return Section("cheap", "4. Cheap calls", headline, lines, load())

@@ -1,21 +1,22 @@
 """``python -m benchmarks.cheap_diagnosis``: where figure 4's gap goes. Not part of ``make bench``.
 
 Figure 4 compares ``atlas.envelopes.get(id)`` with raw httpx's ``(await client.get(path)).json()``
-over the same ``httpx.MockTransport``. Here the SDK call also runs with one of its layers switched
-off at a time, all interleaved in one event loop; what a variant saves is what that layer costs:
+over the same ``httpx.MockTransport``. Here the SDK call (its own client on that transport) also
+runs with one of its layers switched off at a time, or another way, all interleaved in one event
+loop; what a variant saves is what that layer costs:
 
 * ``sdk``: as shipped;
 * ``sdk, no deadline scope``: the cancel scope that bounds each attempt as a whole (a server that
   trickles its answer a byte at a time is cut off at the timeout) replaced by a no-op;
 * ``sdk, plain body read``: ``response.aread()`` in place of the read refused past
   ``max_response_bytes``;
-* ``sdk, no header settling``: the check that a caller's own client (``http_client=``, as here)
-  sends the SDK's ``User-Agent`` and ``Accept-Encoding`` skipped. The SDK's own client skips it
-  anyway: it starts with both right.
+* ``sdk, through the library's client``: the requests built by ``build_request`` and sent by the
+  library's ``send``, as before ``atlas_async._direct`` (and as with a proxy in the environment),
+  where they go straight to the transport.
 
 Then what some pieces cost measured alone: the typed model (``Envelope.from_dict`` of the parsed
-body), an anyio cancel scope with a deadline, and, paid by raw httpx as much as by the SDK, the
-JSON decoding and httpx building the request.
+body), an anyio cancel scope with a deadline, the JSON decoding (paid by raw httpx as much as by
+the SDK), and the request as raw httpx builds it and as the SDK builds its own.
 
 The differences are a few microseconds on calls of about 200, and the machine's speed drifts by
 more than that within a run: so the contenders run many short blocks, interleaved, and what is
@@ -43,12 +44,12 @@ from typing import Any
 import anyio
 import httpx
 
-from atlas_async import Atlas, Envelope
+from atlas_async import Envelope
 
 from ._common import load, rotated
-from .cheap import BASE_URL, BODY, EID, KEY, blocks, clients
+from .cheap import BASE_URL, BODY, EID, blocks, clients, own
 
-__all__ = ["SWITCHES", "USED", "main", "measure", "report"]
+__all__ = ["CONTENDERS", "LIBRARY_CLIENT", "SWITCHES", "USED", "main", "measure", "report"]
 
 
 #: How often each replacement ran: a switch that never ran switched nothing off.
@@ -98,11 +99,6 @@ async def _plain_read(response: Any, max_bytes: int) -> None:
     await response.aread()
 
 
-def _no_settling(self: object, headers: object) -> None:
-    del self, headers
-    USED["sdk, no header settling"] += 1
-
-
 #: Variant -> (module, attribute, replacement) of the SDK switched off for it.
 SWITCHES: dict[str, tuple[str, str, Any]] = {
     "sdk, no deadline scope": (
@@ -111,13 +107,11 @@ SWITCHES: dict[str, tuple[str, str, Any]] = {
         types.SimpleNamespace(CancelScope=_NoScope, current_time=anyio.current_time),
     ),
     "sdk, plain body read": ("atlas_async._http", "read_capped", _plain_read),
-    "sdk, no header settling": (
-        "atlas_async._transport",
-        "Transport._settle_client_headers",
-        _no_settling,
-    ),
 }
-CONTENDERS = ("raw", "sdk", *SWITCHES)
+#: The SDK's own client with its requests through the library's client (not a patch: a client
+#: whose transport has no direct way, as with a proxy in the environment).
+LIBRARY_CLIENT = "sdk, through the library's client"
+CONTENDERS = ("raw", "sdk", *SWITCHES, LIBRARY_CLIENT)
 
 
 def _paired(samples: list[float], against: list[float]) -> str:
@@ -135,8 +129,13 @@ async def measure(k: int, rounds: int) -> dict[str, Any]:
     sdk_http, raw = clients()
     per_call: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     missing: list[str] = []
-    async with sdk_http, raw, Atlas(api_key=KEY, base_url=BASE_URL, http_client=sdk_http) as atlas:
+    async with sdk_http, raw, own() as atlas, own() as indirect:
         shipped = blocks(atlas, raw)
+        transport = indirect._shared.transport
+        if getattr(transport, "direct", None) is None:
+            missing.append(LIBRARY_CLIENT)
+        transport.direct = None
+        shipped[LIBRARY_CLIENT] = blocks(indirect, raw)["sdk"]
 
         async def run(name: str, n: int) -> float | None:
             switch = SWITCHES.get(name)
@@ -149,7 +148,7 @@ async def measure(k: int, rounds: int) -> dict[str, Any]:
 
         USED.clear()
         for name in CONTENDERS:  # warm-up: imports on first use, caches
-            if await run(name, max(10, k // 5)) is None:
+            if await run(name, max(10, k // 5)) is None and name not in missing:
                 missing.append(name)
         # A name still there that the call no longer goes through switches nothing off.
         missing += [name for name in SWITCHES if name not in missing and not USED[name]]
@@ -191,7 +190,8 @@ def _pieces(n: int, client: httpx.AsyncClient) -> dict[str, float]:
     pieces: dict[str, Callable[[], object]] = {
         "typed model: Envelope.from_dict": lambda: Envelope.from_dict(data),
         "json.loads of the body (both pay it)": lambda: json.loads(BODY),
-        "httpx build_request (both pay it)": lambda: client.build_request("GET", url),
+        "httpx build_request (raw httpx)": lambda: client.build_request("GET", url),
+        "httpx.Request, as the SDK builds its own": lambda: httpx.Request("GET", url),
     }
     costs: dict[str, float] = {}
     for label, piece in pieces.items():
@@ -222,6 +222,8 @@ def report(result: dict[str, Any], k: int, rounds: int, backend: str) -> list[st
         samples = per_call[name]
         above = "" if name == "raw" else _paired(samples, per_call["raw"])
         costs = _paired(per_call["sdk"], samples) if name in SWITCHES else ""
+        if name == LIBRARY_CLIENT:  # what the library's client costs above the direct way
+            costs = _paired(samples, per_call["sdk"])
         lines.append(f"| {name} | {statistics.median(samples):.1f} | {above} | {costs} |")
     lines += ["", "| measured alone (lowest of 5 runs) | CPU us |", "|---|---|"]
     lines += [f"| {label} | {cost:.1f} |" for label, cost in result["alone"].items()]
