@@ -1,7 +1,7 @@
 """``atlas_async.testing``: a stateful Atlas emulator for your tests (``pip install atlas-async[testing]``).
 
 >>> fake = FakeAtlas()
->>> client = httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url)  # doctest: +SKIP
+>>> atlas = Atlas(fake.api_key, base_url=fake.base_url, http_transport=fake.transport())  # doctest: +SKIP
 
 See :class:`FakeAtlas` and the documentation page "The emulator in your tests" (docs/testing.md).
 """

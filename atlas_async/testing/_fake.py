@@ -70,8 +70,8 @@ class FakeAtlas:
     recorded in :attr:`leaked_credentials`), so a client that leaks its key fails loudly.
     ``seed``: seeds the random choices of probabilistic faults.
 
-    Use ``fake.transport()`` as the transport of an ``httpx.AsyncClient`` or an
-    ``httpx2.AsyncClient`` (no sockets), or
+    Use ``fake.transport()`` as the SDK's (``Atlas(http_transport=fake.transport())``) or as
+    the transport of an ``httpx.AsyncClient`` or an ``httpx2.AsyncClient`` (no sockets), or
     ``async with fake.serve() as url`` for a real server. ``async with fake:`` runs the webhook
     delivery worker; without it, ``await fake.webhooks.flush()`` sends what is due.
     """
