@@ -36,7 +36,6 @@ from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, chain
 from ._multipart import MultipartBody
-from ._pool import Shards
 from ._recording import record
 from ._retry import (
     may_have_committed,
@@ -158,7 +157,7 @@ class Transport:
             self.owns_http = True
             # Only on our own pool on httpx 0.28: it reports through ``trace`` (a caller's
             # transport might not, and would get one request at a time).
-            if isinstance(self.pool, Shards):
+            if http_transport is None and _http.library_of(self.http).httpcore1:
                 self.entry = PoolEntry()
         else:
             self.http = http_client

@@ -216,6 +216,23 @@ def test_a_transport_of_one_library_decides_the_clients_library() -> None:
     assert _http.library_of(atlas._shared.transport.http).name == "httpx2"
 
 
+def test_only_the_sdks_own_pool_on_httpx_has_the_pool_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The entry (one request at a time into httpcore 1.x's pool, _admission.PoolEntry) relies on
+    # the pool's trace events: the SDK's own pool on httpx, in shards or not; never a transport
+    # of the caller's, which might not report them.
+    assert (Atlas(KEY, base_url=BASE)._shared.transport.entry is not None) is (NAME == "httpx")
+
+    def one_pool(library: Any, capacity: int, **_: object) -> Any:
+        return library.module.AsyncHTTPTransport()
+
+    monkeypatch.setattr("atlas_async._direct.own_pool", one_pool)
+    assert (Atlas(KEY, base_url=BASE)._shared.transport.entry is not None) is (NAME == "httpx")
+    mocked = Atlas(KEY, base_url=BASE, http_transport=httpx.MockTransport(_answer))
+    assert mocked._shared.transport.entry is None
+
+
 def test_http_transport_is_checked() -> None:
     with pytest.raises(ValueError, match="http_client or http_transport, not both"):
         Atlas(
