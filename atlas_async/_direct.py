@@ -8,7 +8,7 @@ own client uses none of them: it keeps no cookies (see :func:`no_cookies`), foll
 hand (``_redirects``), sends credentials itself and has no hooks. So its requests are built
 here, from the client's own default headers and a per-call timeout as ``build_request`` would,
 and go straight to its transport (the shards of ``_pool``, or the one a caller gave with
-``Atlas(http_transport=...)``): the same bytes on the wire for about half the CPU.
+``Atlas(http_transport=...)``): the same bytes on the wire, for about 110 us less CPU a call.
 
 A client the caller hands in (``Atlas(http_client=...)``) still sends through its own ``send``:
 its hooks, cookies and mounts are theirs. So does the SDK's own client when the environment
@@ -104,7 +104,11 @@ def own_client(
     ``(client, its transport, its direct way or None)``. (A plain tuple: a NamedTuple class
     costs half a millisecond to define, on the way to the first ``Atlas()``.)"""
     lib = default_library() if transport is None else transport_library(transport)
-    pool = transport or own_pool(lib, capacity, keepalive_expiry=KEEPALIVE_EXPIRY)
+    pool = (
+        own_pool(lib, capacity, keepalive_expiry=KEEPALIVE_EXPIRY)
+        if transport is None
+        else transport
+    )
     http = new_client(
         seconds=seconds,
         max_connections=capacity,

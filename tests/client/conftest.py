@@ -26,8 +26,8 @@ MakeClient = Callable[..., Atlas]
 #: How ``make_client`` connects a client to the emulator: ``direct`` (the default), the SDK's own
 #: client on the emulator's transport (``http_transport=``), the path of an application that
 #: lets the SDK make its client; ``client``, a client of the test's own (``http_client=``), the
-#: path of one that hands its own in. ``make test`` runs the suite each way (the second on
-#: httpx2).
+#: path of one that hands its own in. ``make test`` runs the suite the first way on httpx and on
+#: httpx2, and the second way on httpx (``make pytest-client-path``).
 CLIENT_PATH = os.environ.get("ATLAS_TEST_CLIENT_PATH", "direct")
 if CLIENT_PATH not in ("direct", "client"):
     raise RuntimeError(f"ATLAS_TEST_CLIENT_PATH must be direct or client, not {CLIENT_PATH!r}")
@@ -113,7 +113,7 @@ async def make_client(
     fake: FakeAtlas, wire: WireValidator, request: pytest.FixtureRequest
 ) -> AsyncIterator[MakeClient]:
     """``make_client(api_key=..., **Atlas kwargs)``: a client on the in-process emulator."""
-    made: list[httpx.AsyncClient] = []
+    made: list[httpx.AsyncClient | Atlas] = []  # closed at the end (an Atlas: its own client)
 
     def make(api_key: str | None = None, **kwargs: Any) -> Atlas:
         checks: list[WireValidator] = []
@@ -125,14 +125,16 @@ async def make_client(
         key = api_key or fake.api_key
         if CLIENT_PATH == "direct":
             transport = _Checked(fake.transport(), checks)
-            return Atlas(key, base_url=fake.base_url, http_transport=transport, **kwargs)
+            atlas = Atlas(key, base_url=fake.base_url, http_transport=transport, **kwargs)
+            made.append(atlas)
+            return atlas
         http = httpx.AsyncClient(transport=fake.transport(), event_hooks={"response": checks})
         made.append(http)
         return Atlas(key, base_url=fake.base_url, http_client=http, **kwargs)
 
     yield make
-    for http in made:
-        await http.aclose()
+    for client in made:
+        await client.aclose()
 
 
 @pytest.fixture
