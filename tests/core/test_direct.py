@@ -47,9 +47,10 @@ class Recorder:
         self._mock = httpx.MockTransport(self._handle)
 
     def _handle(self, request: Any) -> Any:
+        # As sent: names in their own case, in order (an Idempotency-Key is random per call).
         headers = [
-            (name, "<key>" if name == "idempotency-key" else value)
-            for name, value in request.headers.multi_items()
+            (name.decode(), "<key>" if name.lower() == b"idempotency-key" else value.decode())
+            for name, value in request.headers.raw
         ]
         timeout = request.extensions.get("timeout")
         self.seen.append((request.method, str(request.url), headers, request.content, timeout))
@@ -87,7 +88,7 @@ async def test_a_direct_request_is_the_one_the_librarys_client_would_build() -> 
     method, url, headers, body, _ = recorded["direct"][3]
     assert (method, url) == ("POST", f"{BASE}/api/envelope/{EID}/void")
     assert json.loads(body) == {"reason": "wrong document"}
-    assert dict(headers)["authorization"] == f"Bearer {KEY}"
+    assert dict(headers)["Authorization"] == f"Bearer {KEY}"
     assert recorded["direct"][1][1] == f"{BASE}/api/envelope/{EID}/status?q=a+b"
     assert recorded["direct"][2][4] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
 
@@ -157,7 +158,7 @@ async def test_http_transport_serves_the_sdks_own_client() -> None:
         assert _http.library_of(atlas._shared.transport.http).name == NAME
         assert atlas._shared.transport.entry is None  # a caller's transport may not trace
     assert recorder.closed  # the transport is the client's, closed with it
-    headers = dict(recorder.seen[0][2])
+    headers = {name.lower(): value for name, value in recorder.seen[0][2]}
     assert headers["user-agent"].startswith("crm/2 atlas-async/")
     assert "cookie" not in headers
 
