@@ -31,7 +31,15 @@ if TYPE_CHECKING:
 
     from ._http import Response
 
-__all__ = ["ACCEPT_ENCODING", "BodyReader", "BytesBody", "DecodeError", "read_all", "read_capped"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "BodyReader",
+    "BytesBody",
+    "DecodeError",
+    "DocumentBody",
+    "read_all",
+    "read_capped",
+]
 
 #: What the SDK asks servers for: encodings it decodes itself, with the standard library.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -258,6 +266,24 @@ class BytesBody:
 
     def __iter__(self) -> Iterator[bytes]:
         return iter((self._data,))
+
+
+class DocumentBody:
+    """A request body that reads documents as it streams (``_multipart.MultipartBody``).
+
+    The transport and the seam know such a body by this base: whether a retry may send it again
+    (``rewindable``), why reading a document failed mid-body (``failure``), and :meth:`aclose`
+    once the call is over. (The multipart module itself then loads with the first upload, not
+    on the way to the first ``Atlas()``.)
+    """
+
+    __slots__ = ()
+    rewindable: bool
+    failure: BaseException | None
+
+    async def aclose(self) -> None:
+        """Drop the body's references to the documents; it refuses further use."""
+        raise NotImplementedError
 
 
 class _OneChunk:

@@ -30,7 +30,6 @@ from ._config import (
 from ._frozen import Frozen, init
 from ._middleware import Middleware, check_middleware
 from ._retry import DEFAULT_RETRY, RetryPolicy
-from ._waiters import LocalWaiterBus, WaiterBus
 
 if TYPE_CHECKING:
     from ._http import AsyncHTTPClient, AsyncHTTPTransport
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from ._resources.platform import Platform
     from ._resources.templates import Templates
     from ._transport import Transport
+    from ._waiters import WaiterBus
 
 __all__ = ["Atlas"]
 
@@ -189,7 +189,7 @@ class Atlas:
             if http is not None:
                 raise ValueError("pass http_client or http_transport, not both")
             transport_library(http_transport)  # a TypeError for what is no transport
-        if waiter_bus is not None and not isinstance(waiter_bus, WaiterBus):
+        if waiter_bus is not None and not _is_waiter_bus(waiter_bus):
             raise TypeError("waiter_bus must provide subscribe(envelope_id) and async publish()")
         timeout = _check_timeout(timeout)
         policy = _retry_policy(retry, max_retries, DEFAULT_RETRY)
@@ -212,7 +212,7 @@ class Atlas:
         )
         account = validate_account(account) if account is not None else account_from_env()
         self._init(
-            _Shared(transport, waiter_bus or LocalWaiterBus(), GeneratedSeam(transport)),
+            _Shared(transport, waiter_bus, GeneratedSeam(transport)),
             Options(timeout, policy, account, check_middleware(middleware)),
             owner=True,
         )
@@ -416,18 +416,36 @@ class Atlas:
 
 class _Shared:
     """What all copies of one client share: the transport (pool, credentials), the waiter bus,
-    and the bridge the generated endpoints are called through. Set once, never changed."""
+    and the bridge the generated endpoints are called through. Set once (the default bus on
+    first use), never changed."""
 
-    __slots__ = ("bus", "polls", "seam", "transport")
+    __slots__ = ("_bus", "polls", "seam", "transport")
 
-    def __init__(self, transport: Transport, bus: WaiterBus, seam: GeneratedSeam) -> None:
+    def __init__(self, transport: Transport, bus: WaiterBus | None, seam: GeneratedSeam) -> None:
         self.transport = transport
-        self.bus = bus
+        self._bus = bus
         self.seam = seam
         # The turns of the ``wait_until_signed`` polls: half the pool at most (as ``wait_many``
         # takes), so the client's other calls keep their way to the server. A wait queues here
         # with no request built, and decides again when its turn comes (see _signing).
         self.polls = Admission(max(1, transport.admission.capacity // 2))
+
+    @property
+    def bus(self) -> WaiterBus:
+        """The caller's waiter bus, or the default :class:`LocalWaiterBus`, made (and its module
+        imported) on first use: a client that never waits never loads the waiting machinery."""
+        bus = self._bus
+        if bus is None:
+            from ._waiters import LocalWaiterBus
+
+            bus = self._bus = LocalWaiterBus()
+        return bus
+
+
+def _is_waiter_bus(bus: object) -> bool:
+    from ._waiters import WaiterBus
+
+    return isinstance(bus, WaiterBus)
 
 
 # RFC 9110 product tokens (``name/version``), one or more separated by single spaces.

@@ -33,6 +33,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
+from ._body import DocumentBody
 from ._errors import InvalidDocumentError
 
 __all__ = ["CHUNK_SIZE", "MultipartBody"]
@@ -52,8 +53,8 @@ def _param(name: str, value: str) -> str:
 class _FilePart:
     """A file's bytes inside the body: from ``start``, ``length`` bytes (None: to the end)."""
 
-    # A plain class, not a dataclass: this module is imported when a client is built, where a
-    # dataclass costs most of a millisecond to define (see _frozen).
+    # A plain class, not a dataclass: a dataclass costs most of a millisecond to define (see
+    # _frozen), on the way to the first upload.
     __slots__ = ("file", "in_memory", "length", "start")
 
     def __init__(
@@ -115,7 +116,7 @@ def _part(name: str, value: Any) -> list[_Segment]:
     return segments
 
 
-class MultipartBody:
+class MultipartBody(DocumentBody):
     """A ``multipart/form-data`` body for ``files`` (httpx's ``files=`` list or mapping).
 
     Library-neutral: a library's clients get it as a subclass of their stream types
@@ -179,7 +180,7 @@ class MultipartBody:
                 yield bytes(chunk)
 
     async def aclose(self) -> None:
-        self._segments = None
+        self._segments = None  # see DocumentBody.aclose
 
 
 class _Reader:

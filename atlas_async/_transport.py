@@ -28,14 +28,12 @@ import anyio
 from . import _http
 from ._admission import Admission, PoolEntry, ReleasingStream
 from ._auth import TokenProvider
-from ._body import ACCEPT_ENCODING
+from ._body import ACCEPT_ENCODING, DocumentBody
 from ._call import Call
 from ._direct import Direct, own_client
-from ._error_mapping import error_from_response
 from ._errors import APIConnectionError, APIStatusError
 from ._log import logger as get_logger
 from ._middleware import Attempt, AttemptResponse, chain
-from ._multipart import MultipartBody
 from ._recording import record
 from ._retry import (
     may_have_committed,
@@ -56,8 +54,13 @@ USER_AGENT = f"atlas-async/{__version__} python/{platform.python_version()} {_ht
 #: reconnects for each one beyond them; on httpx 0.28 nearly every request did, see _pool).
 DEFAULT_MAX_CONNECTIONS = 100
 
-# The one place a retry pause sleeps; tests swap it to record delays instead of waiting them out.
-_sleep = anyio.sleep
+
+async def _sleep(seconds: float) -> None:
+    """The one place a retry pause sleeps; tests swap it to record delays instead of waiting
+    them out. (A function, not ``anyio.sleep`` itself: reading that attribute at import loads
+    two of anyio's modules on the way to the first ``Atlas()``.)"""
+    await anyio.sleep(seconds)
+
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -224,6 +227,8 @@ class Transport:
     ) -> _http.Request:
         # Our own multipart body in place of the library's generator-based one (see
         # _multipart), with a random boundary in place of the generated code's fixed "+++".
+        from ._multipart import MultipartBody  # here: a client that never uploads never loads it
+
         if "data" in kwargs or "content" in kwargs or "json" in kwargs:
             raise TypeError("files= cannot be combined with data=, content= or json=")
         body = _http.streaming(request, MultipartBody)(files)
@@ -289,7 +294,7 @@ class Transport:
         if _http.is_in_memory(request.stream):
             request.stream = _http.bytes_body(request)
         rewindable = call.rewindable and not (
-            isinstance(request.stream, MultipartBody) and not request.stream.rewindable
+            isinstance(request.stream, DocumentBody) and not request.stream.rewindable
         )
         if not call.credentials:
             for name in _CREDENTIAL_HEADERS:
@@ -358,7 +363,7 @@ class Transport:
             release()
             # A document refused while it streamed (over the size limit) is the caller's error,
             # whatever the server made of the cut body, or the HTTP library of the abort.
-            if isinstance(request.stream, MultipartBody) and request.stream.failure is not None:
+            if isinstance(request.stream, DocumentBody) and request.stream.failure is not None:
                 raise request.stream.failure
         elapsed = time.monotonic() - started
         self._log_response(request, call, response, elapsed, progress.attempt)
@@ -377,6 +382,8 @@ class Transport:
             response.extensions[_REPLAYED] = was_replay
             record(response, retries=progress.attempt, replayed=was_replay)
             return None
+        from ._error_mapping import error_from_response  # here: only an error answer needs it
+
         error = error_from_response(status, response.headers, response.content)
         if status == 401 and await self._refresh(call, progress):
             return True

@@ -19,10 +19,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .. import _http
+from .._body import DocumentBody
 from .._call import Call
 from .._errors import APIResponseValidationError
 from .._middleware import operation_scope
-from .._multipart import MultipartBody
 from .._responses import attach_response_info
 from .._transport import Transport, replayed
 
@@ -81,7 +81,7 @@ class GeneratedSeam:
         try:
             response = await self._transport.send(request, invocation.call)
         finally:
-            if isinstance(request.stream, MultipartBody):
+            if isinstance(request.stream, DocumentBody):
                 await request.stream.aclose()
         invocation.response = response
         return response

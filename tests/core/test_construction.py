@@ -1,0 +1,70 @@
+"""What ``Atlas()`` loads: the modules of features a client may never use (waiting, uploads,
+error answers) load with their first use, not on the way to the first client (figure 5 of the
+benchmarks: every module is a fraction of a millisecond of start-up)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from contextlib import AbstractAsyncContextManager
+
+import pytest
+
+from atlas_async import Atlas, LocalWaiterBus, Subscription, WaiterBus
+
+from .._support.mock_api import KEY
+
+#: Modules the first ``Atlas()`` leaves alone, each loaded where its feature is first used.
+FEATURE_MODULES = (
+    "atlas_async._waiters",  # the default waiter bus: on the first wait or `atlas.waiter_bus`
+    "atlas_async._sleeper",  # the waits' sleeps
+    "atlas_async._multipart",  # the first upload
+    "atlas_async._error_mapping",  # the first answer that is an error
+)
+
+
+def _loaded_after(code: str) -> set[str]:
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(json.loads(out.stdout))
+
+
+def test_the_first_client_loads_no_feature_module() -> None:
+    loaded = _loaded_after(f"import atlas_async\natlas_async.Atlas(api_key={KEY!r})")
+    assert "atlas_async._transport" in loaded  # the client was built, with its HTTP stack
+    assert not loaded & set(FEATURE_MODULES)
+
+
+def test_the_waiter_bus_loads_on_first_use() -> None:
+    loaded = _loaded_after(
+        f"import atlas_async\nbus = atlas_async.Atlas(api_key={KEY!r}).waiter_bus\n"
+        "assert type(bus).__name__ == 'LocalWaiterBus'"
+    )
+    assert {"atlas_async._waiters", "atlas_async._sleeper"} <= loaded
+
+
+def test_the_default_bus_is_made_once_and_shared_by_every_copy() -> None:
+    atlas = Atlas(api_key=KEY)
+    bus = atlas.waiter_bus
+    assert isinstance(bus, LocalWaiterBus)
+    assert atlas.waiter_bus is bus
+    assert atlas.with_options(timeout=5).waiter_bus is bus
+
+
+class _Bus:
+    def subscribe(self, envelope_id: str) -> AbstractAsyncContextManager[Subscription]:
+        raise NotImplementedError
+
+    async def publish(self, envelope_id: str, status: str | None = None) -> None:
+        raise NotImplementedError
+
+
+def test_a_callers_bus_is_kept_and_a_wrong_one_refused() -> None:
+    mine = _Bus()
+    assert isinstance(mine, WaiterBus)
+    assert Atlas(api_key=KEY, waiter_bus=mine).waiter_bus is mine
+    with pytest.raises(TypeError, match="waiter_bus must provide"):
+        Atlas(api_key=KEY, waiter_bus=object())  # type: ignore[arg-type]
