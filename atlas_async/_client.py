@@ -17,7 +17,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, overload
 
 from ._admission import Admission
-from ._auth import TokenProvider
 from ._config import (
     DEFAULT_TIMEOUT,
     account_from_env,
@@ -32,6 +31,7 @@ from ._middleware import Middleware, check_middleware
 from ._retry import DEFAULT_RETRY, RetryPolicy
 
 if TYPE_CHECKING:
+    from ._auth import TokenProvider
     from ._http import AsyncHTTPClient, AsyncHTTPTransport
     from ._raw import RawResponse
     from ._resources._seam import GeneratedSeam
@@ -179,6 +179,8 @@ class Atlas:
         if auth is not None:
             if api_key is not None:
                 raise ValueError("pass api_key or auth, not both")
+            from ._auth import TokenProvider  # here: a client on an API key never needs it
+
             if not isinstance(auth, TokenProvider):
                 raise TypeError("auth must provide async token() and async refresh(rejected)")
             key = None

@@ -7,9 +7,11 @@ import uuid
 import warnings
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from atlas_async import Atlas
-from atlas_async._config import MissingAPIKeyError
+from atlas_async._config import MissingAPIKeyError, validate_account
 from atlas_async._pool import Shards
 
 from .._support.mock_api import KEY
@@ -47,6 +49,55 @@ def test_account_forms_accepted() -> None:
     assert tenant.account is not None
     with pytest.raises(ValueError, match="account"):
         atlas.for_account("nope")
+
+
+def _uuid_rule(account: str) -> bool:
+    """The rule before the pattern: what ``uuid.UUID`` parses and writes back the same."""
+    try:
+        return str(uuid.UUID(account)) == account.lower()
+    except ValueError:
+        return False
+
+
+def _accepted(account: str) -> bool:
+    try:
+        return validate_account(account) == account
+    except ValueError:
+        return False
+
+
+# The forms uuid.UUID parses (braces, a urn, no hyphens, either case) and a few near misses.
+def _written(u: uuid.UUID, form: str, upper: bool) -> str:
+    text = form.format(h=u.hex, s=str(u))
+    return text.upper() if upper else text
+
+
+_UUID_LIKE = st.builds(
+    _written,
+    st.uuids(),
+    st.sampled_from(
+        [
+            "{s}",
+            "{{{s}}}",
+            "{{{s}",
+            "{s}}}",
+            "urn:uuid:{s}",
+            "{h}",
+            "{s} ",
+            " {s}",
+            "{s}0",
+            "{s}\n",
+            "x{s}",
+        ]
+    ),
+    st.booleans(),
+)
+
+
+@given(st.one_of(_UUID_LIKE, st.text(alphabet="0123456789abcdefABCDEF-{}:urnid \n", max_size=45)))
+def test_a_uuid_account_is_what_uuid_parses_in_canonical_form(account: str) -> None:
+    # Accounts are checked by a pattern (uuid imports platform on the way to the first client).
+    assert _accepted(account) == _uuid_rule(account)
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan")])

@@ -15,6 +15,9 @@ from atlas_async import Atlas, LocalWaiterBus, Subscription, WaiterBus
 
 from .._support.mock_api import KEY
 
+#: An account in a connected org's form (a UUID): checked on the way to the first client.
+ACCOUNT = "3f2b8c1e-0d4a-4c9e-9b1f-2a6d7e8f9a0b"
+
 #: Modules the first ``Atlas()`` leaves alone, each loaded where its feature is first used.
 FEATURE_MODULES = (
     "atlas_async._waiters",  # the default waiter bus: on the first wait or `atlas.waiter_bus`
@@ -36,6 +39,20 @@ def test_the_first_client_loads_no_feature_module() -> None:
     loaded = _loaded_after(f"import atlas_async\natlas_async.Atlas(api_key={KEY!r})")
     assert "atlas_async._transport" in loaded  # the client was built, with its HTTP stack
     assert not loaded & set(FEATURE_MODULES)
+
+
+def test_the_first_client_of_a_minimal_install_loads_no_more_of_the_standard_library() -> None:
+    # `pip install atlas-async` brings no click, rich, pygments or trio, so httpx does not import
+    # its command line (whose click imports uuid, and uuid platform): what httpx's own first
+    # client loads is then all the first Atlas() needs of the standard library, but contextvars
+    # (uuid and platform took about 5 ms here).
+    blocked = "import sys\nfor name in ('click', 'rich', 'pygments', 'trio'):\n    sys.modules[name] = None\n"
+    httpx_alone = _loaded_after(f"{blocked}import httpx\nhttpx.AsyncClient()")
+    sdk = _loaded_after(
+        f"{blocked}import atlas_async\natlas_async.Atlas(api_key={KEY!r}, account={ACCOUNT!r})"
+    )
+    extra = {name for name in sdk - httpx_alone if not name.startswith("atlas_async")}
+    assert extra <= {"contextvars", "_contextvars"}, extra
 
 
 def test_the_waiter_bus_loads_on_first_use() -> None:
