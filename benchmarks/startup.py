@@ -4,8 +4,12 @@
 Each snippet runs in a fresh interpreter that times it itself (``time.perf_counter`` around the
 snippet, so interpreter start-up is left out), for 40 rounds. The share is the median over
 rounds of (SDK snippet - httpx snippet) of that round; the two snippets of each such pair run
-back to back, in turn first, so that the pair shares the machine's moment (its load swings
-over seconds, by more than the share), and the other snippets follow in a rotating order.
+back to back, in turn first, and the other snippets follow in a rotating order. A round's
+difference swings by tens of milliseconds either way on this machine (the CPU time of the same
+import varies by a quarter from one interpreter to the next, so timing CPU instead of wall
+time does not help), so the two shares the goal is read from take 150 rounds (the extra ones
+run those pairs alone: about 4 minutes more), and each median comes with a 90 % bootstrap
+interval: the range the median of another run of as many rounds would likely fall in.
 ``atlas-async --help`` (a whole process, wall time) is there for the command line's docs. Every
 module is imported from cached bytecode, as from an installed package (see ``child_env``), after
 one untimed run that writes it.
@@ -19,9 +23,12 @@ makes them unimportable. The pair ``in this venv`` measures the share with all o
 
 from __future__ import annotations
 
+import random
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ._common import Options, Section, Stat, child_env, child_python, load, rotated
@@ -138,29 +145,49 @@ def _rotated_pairs(pairs: list[tuple[str, str]], round_index: int) -> list[tuple
     return [*pairs[k:], *pairs[:k]]
 
 
+#: The pairs the goal is read from, which take :data:`SHARE_ROUNDS` rounds (the others 40).
+SHARES = PAIRS[:2]
+SHARE_ROUNDS = 150
+
+
+def _interval(samples: Sequence[float], *, draws: int = 2000, level: float = 0.90) -> str:
+    """The bootstrap interval of the median of ``samples`` (resampled with replacement, a fixed
+    seed so the same samples always give the same interval)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(samples, k=len(samples))) for _ in range(draws))
+    tail = (1 - level) / 2
+    return f"{medians[int(tail * draws)]:.1f} to {medians[int((1 - tail) * draws) - 1]:.1f}"
+
+
 def run(opts: Options) -> Section:
     rounds = opts.rounds if opts.quick else max(40, opts.rounds)
+    share_rounds = rounds if opts.quick else max(SHARE_ROUNDS, rounds)
     samples: dict[str, list[float]] = {name: [] for name in [*SNIPPETS, CLI]}
     _time_snippet("", SDK + "; import atlas_async.bulk")  # bytecode cached first
     _time_cli()
-    for r in range(rounds):
-        for name in _round_order(r):
+    for r in range(share_rounds):
+        order = _round_order(r)
+        if r >= rounds:  # the extra rounds: the share pairs alone
+            order = [name for name in order if any(name in pair for pair in SHARES)]
+        for name in order:
             samples[name].append(_time_cli() if name == CLI else _time_snippet(*SNIPPETS[name]))
     memory: dict[str, list[float]] = {name: [] for name in CLIENTS}
     for r in range(1 if opts.quick else 3):
         for name in rotated(list(CLIENTS), r):
             memory[name].append(_rss_of_clients(*CLIENTS[name]))
 
-    def difference(a: str, b: str) -> Stat:
-        return Stat.of([x - y for x, y in zip(samples[a], samples[b], strict=True)])
+    def differences(a: str, b: str) -> list[float]:
+        return [x - y for x, y in zip(samples[a], samples[b], strict=True)]
 
-    share = difference("sdk", "httpx")
-    alone = difference("sdk after httpx", "httpx after httpx")
-    venv = difference("sdk in this venv", "httpx in this venv")
+    share_rounds_of = differences("sdk", "httpx")
+    alone_rounds_of = differences("sdk after httpx", "httpx after httpx")
+    share, alone = Stat.of(share_rounds_of), Stat.of(alone_rounds_of)
+    venv = Stat.of(differences("sdk in this venv", "httpx in this venv"))
     lines = [
         f"Milliseconds, timed inside fresh interpreters (start-up excluded, bytecode cached); "
-        f"median of {rounds} interleaved rounds [lowest-highest], the two snippets of each "
-        "difference below back to back in each round. Goal: the SDK's share at most 10 ms.",
+        f"median of {rounds} interleaved rounds [lowest-highest] ({share_rounds} for the four "
+        "snippets of the first two shares below), the two snippets of each difference below "
+        "back to back in each round. Goal: the SDK's share at most 10 ms.",
         "",
         "Each snippet runs as in an application that installed `atlas-async` alone: "
         f"{', '.join(OPTIONAL)} (in this venv for the SDK's `cli` extra and its tests; httpx "
@@ -171,14 +198,16 @@ def run(opts: Options) -> Section:
         "|---|---|",
         *(f"| {_label(name)} | {Stat.of(v).text('.1f')} |" for name, v in samples.items()),
         "",
-        f"SDK's share, `{SDK}` minus `{HTTPX}` (per round): {share.text('.1f')} ms.",
+        f"SDK's share, `{SDK}` minus `{HTTPX}` (per round): {share.text('.1f')} ms "
+        f"(90 % interval of the median: {_interval(share_rounds_of)} ms).",
         "",
         f"The same in this venv (httpx imports its command line, httpcore trio, on both sides): "
         f"{venv.text('.1f')} ms.",
         "",
         "The same share measured with httpx already imported and one client built (less noise: "
         "the import of httpx and its first client are left out of both sides), `sdk after "
-        f"httpx` minus `httpx after httpx`: {alone.text('.1f')} ms.",
+        f"httpx` minus `httpx after httpx`: {alone.text('.1f')} ms (90 % interval of the "
+        f"median: {_interval(alone_rounds_of)} ms).",
         "",
         f"`{CLI}` is the whole process's wall time, interpreter start-up included.",
         "",
