@@ -51,9 +51,8 @@ logger = get_logger("atlas_async")
 
 # The Python version from sys, not `platform.python_version()`: `platform` takes about 4 ms to
 # import on this project's machine, and nothing else on the way to the first client needs it.
-USER_AGENT = (
-    f"atlas-async/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} {_http.LIBRARY}"
-)
+_PYTHON = "{}.{}.{}".format(*sys.version_info[:3])
+USER_AGENT = f"atlas-async/{__version__} python/{_PYTHON} {_http.LIBRARY}"
 #: Requests in flight on one client's connection pool at once (``Atlas(max_connections=...)``);
 #: more wait their turn at the admission gate (see _admission). The SDK's own client keeps every
 #: connection it opens alive (httpx's default keeps 20: with more in flight, a burst of requests
@@ -62,9 +61,8 @@ DEFAULT_MAX_CONNECTIONS = 100
 
 
 async def _sleep(seconds: float) -> None:
-    """The one place a retry pause sleeps; tests swap it to record delays instead of waiting
-    them out. (A function, not ``anyio.sleep`` itself: reading that attribute at import loads
-    two of anyio's modules on the way to the first ``Atlas()``.)"""
+    """The one place a retry pause sleeps (tests swap it to record delays). Not ``anyio.sleep``
+    itself: reading that at import loads two anyio modules on the way to the first Atlas()."""
     await anyio.sleep(seconds)
 
 
