@@ -13,6 +13,7 @@ import pytest
 
 from atlas_async import Atlas, LocalWaiterBus, Subscription, WaiterBus
 
+from .._support.http import NAME as LIBRARY
 from .._support.mock_api import KEY
 
 #: An account in a connected org's form (a UUID): checked on the way to the first client.
@@ -43,15 +44,16 @@ def test_the_first_client_loads_no_feature_module() -> None:
 
 def test_the_first_client_of_a_minimal_install_loads_no_more_of_the_standard_library() -> None:
     # `pip install atlas-async` brings no click, rich, pygments or trio, so httpx does not import
-    # its command line (whose click imports uuid, and uuid platform): what httpx's own first
+    # its command line (whose click imports uuid, and uuid platform): what the library's own first
     # client loads is then all the first Atlas() needs of the standard library, but contextvars
     # (uuid and platform took about 5 ms here).
     blocked = "import sys\nfor name in ('click', 'rich', 'pygments', 'trio'):\n    sys.modules[name] = None\n"
-    httpx_alone = _loaded_after(f"{blocked}import httpx\nhttpx.AsyncClient()")
+    # The library the SDK runs on in this test run (ATLAS_HTTP_LIBRARY): httpx or httpx2.
+    library_alone = _loaded_after(f"{blocked}import {LIBRARY} as lib\nlib.AsyncClient()")
     sdk = _loaded_after(
         f"{blocked}import atlas_async\natlas_async.Atlas(api_key={KEY!r}, account={ACCOUNT!r})"
     )
-    extra = {name for name in sdk - httpx_alone if not name.startswith("atlas_async")}
+    extra = {name for name in sdk - library_alone if not name.startswith("atlas_async")}
     assert extra <= {"contextvars", "_contextvars"}, extra
 
 
