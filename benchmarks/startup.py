@@ -8,7 +8,7 @@ back to back, in turn first, and the other snippets follow in a rotating order. 
 difference swings by tens of milliseconds either way on this machine (the CPU time of the same
 import varies by a quarter from one interpreter to the next, so timing CPU instead of wall
 time does not help), so the two shares the goal is read from take 150 rounds (the extra ones
-run those pairs alone: about 4 minutes more), and each median comes with a 90 % bootstrap
+run those pairs alone: about 2.5 minutes more), and each median comes with a 90 % bootstrap
 interval: the range the median of another run of as many rounds would likely fall in.
 ``atlas-async --help`` (a whole process, wall time) is there for the command line's docs. Every
 module is imported from cached bytecode, as from an installed package (see ``child_env``), after
